@@ -1,0 +1,130 @@
+"""The check contract: one rule a class, three scopes, and the contexts each scope receives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from reviewtool.model import (
+    FileState,
+    Finding,
+    Location,
+    Patch,
+    Series,
+    Severity,
+    Snapshot,
+    finding_key,
+)
+from reviewtool.resources import Rules
+
+if TYPE_CHECKING:
+    from reviewtool.csyntax import FileFacts
+
+T = TypeVar("T")
+
+
+class Memo:
+    """Results derived from one file state, shared by the checks that need them (LK001..LK004
+    and AS003 share one lock analysis). Keyed by (content hash, analysis name)."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, str], Any] = {}
+
+    def get(self, sha1: str, name: str, compute: Callable[[], T]) -> T:
+        key = (sha1, name)
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """One C file state. File checks are pure functions of it: the engine runs them once per
+    distinct content and finds what each patch introduced by comparing keys across steps."""
+
+    path: str
+    state: FileState
+    facts: FileFacts
+    rules: Rules
+    memo: Memo = field(compare=False)
+
+    def derived(self, name: str, compute: Callable[[], T]) -> T:
+        return self.memo.get(self.state.sha1, name, compute)
+
+
+@dataclass(frozen=True)
+class PatchContext:
+    """One patch with the tree before and after it."""
+
+    series: Series
+    patch: Patch
+    step: int
+    before: Snapshot
+    after: Snapshot
+    rules: Rules
+    facts: Callable[[FileState], FileFacts]  # cached parse of any file state
+    memo: Memo = field(compare=False)
+    base_file: Callable[[str], FileState | None] = lambda path: None  # lazily read base files
+    #   (headers a touched file includes); None without a base tree or when absent
+
+
+@dataclass(frozen=True)
+class SeriesContext:
+    """The whole series after every step ran: `findings` are the engine's resolved findings
+    (introduced_in/fixed_in set), `snapshots[k]` the tree after k patches."""
+
+    series: Series
+    snapshots: tuple[Snapshot, ...]
+    findings: tuple[Finding, ...]
+    rules: Rules
+
+
+class Check:
+    """Base class of every rule. Subclasses set the class attributes, a docstring with the
+    sections What it checks / Why it matters / Example / Better / Rule data, and `run`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    scope: ClassVar[str]  # "file", "patch" or "series"
+    # File checks: only for paths matching these suffixes.
+    suffixes: ClassVar[tuple[str, ...]] = (".c", ".h")
+
+    def run(self, ctx: Any) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        message: str,
+        *,
+        patch: int = 0,
+        path: str | None = None,
+        line: int | None = None,
+        function: str | None = None,
+        subject: str = "",
+        evidence: tuple[Location, ...] = (),
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this rule. `subject` is what distinguishes two findings of this rule in
+        the same function (the lock expression, the parameter name); it goes into the key."""
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=self.severity if severity is None else severity,
+            message=message,
+            location=Location(patch=patch, path=path, line=line, function=function),
+            key=finding_key(self.code, path, function, subject),
+            evidence=evidence,
+        )
+
+    @classmethod
+    def doc(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def registry_by_code(checks: Mapping[str, Check] | list[Check]) -> dict[str, Check]:
+    items = checks.values() if isinstance(checks, Mapping) else checks
+    return {check.code: check for check in items}

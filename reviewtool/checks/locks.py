@@ -1,0 +1,7 @@
+"""LK checks."""
+
+from __future__ import annotations
+
+from reviewtool.checks.base import Check
+
+CHECKS: list[Check] = []

@@ -1,0 +1,372 @@
+"""Every tree-sitter call: parse a file state once (cached by content hash) into FileFacts."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import tree_sitter_c
+from tree_sitter import Language, Node, Parser, Tree
+
+from reviewtool.csyntax.prepare import Annotation, blank_attributes
+from reviewtool.model import FileState
+from reviewtool.resources import Rules, default_rules
+
+C_LANGUAGE = Language(tree_sitter_c.language())
+_local = threading.local()
+
+
+def _parser() -> Parser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = Parser(C_LANGUAGE)
+    return parser
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str | None  # None for `void` and unnamed parameters
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    start_line: int  # 1-based: first line of the definition (return type)
+    end_line: int  # 1-based: the closing brace
+    body_line: int  # 1-based: the opening brace
+    is_static: bool
+    return_type: str  # "void", "int", "struct foo *"
+    params: tuple[Param, ...]
+    variadic: bool
+    annotations: tuple[Annotation, ...]  # __acquires(...) etc. between signature and body
+    error_count: int  # tree-sitter ERROR and MISSING nodes inside the definition
+    node: Node = field(repr=False, compare=False)  # for csyntax's own lowering only
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    text: str
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    line: int
+    function: str | None  # the function the call sits in
+    arg_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A prototype or a macro definition."""
+
+    name: str
+    line: int
+    kind: str  # "prototype", "macro", "function-macro"
+    is_static: bool = False
+    arg_count: int | None = None  # None when variadic or unknown
+    variadic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str
+    sha1: str
+    functions: tuple[Function, ...]
+    comments: tuple[Comment, ...]
+    calls: tuple[Call, ...]
+    declarations: tuple[Declaration, ...]
+    types: frozenset[str]  # struct/union/enum tags and typedef names defined here
+    identifiers: frozenset[str]  # every identifier used outside comments (for "is it used")
+    error_count: int
+    tree: Tree = field(repr=False, compare=False)
+    source: bytes = field(repr=False, compare=False)  # the prepared (attribute-blanked) bytes
+
+    def function(self, name: str) -> Function | None:
+        return next((fn for fn in self.functions if fn.name == name), None)
+
+    def function_at(self, line: int) -> Function | None:
+        return next((fn for fn in self.functions if fn.start_line <= line <= fn.end_line), None)
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+class FactsCache:
+    """Parse each distinct file content once. Bounded LRU so a huge series cannot exhaust
+    memory; keys are (rules identity, content hash)."""
+
+    def __init__(self, rules: Rules | None = None, capacity: int = 512) -> None:
+        self.rules = rules or default_rules()
+        self.capacity = capacity
+        self._entries: OrderedDict[str, FileFacts] = OrderedDict()
+        self.parses = 0  # how many real parses happened (tests read it)
+
+    def facts(self, state: FileState) -> FileFacts:
+        key = state.sha1
+        cached = self._entries.get(key)
+        if cached is not None and cached.path == state.path:
+            self._entries.move_to_end(key)
+            return cached
+        if cached is not None:
+            # Same content under another path: reuse the parse, relabel the path.
+            facts = _relabel(cached, state.path)
+        else:
+            facts = parse_file(state.path, state.text, self.rules)
+            self.parses += 1
+        self._entries[key] = facts
+        if len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+        return facts
+
+
+def _relabel(facts: FileFacts, path: str) -> FileFacts:
+    from dataclasses import replace
+
+    return replace(facts, path=path)
+
+
+def parse_file(path: str, text: str, rules: Rules | None = None) -> FileFacts:
+    import hashlib
+
+    rules = rules or default_rules()
+    prepared, annotations = blank_attributes(text, rules)
+    source = prepared.encode("utf-8", "surrogateescape")
+    tree = _parser().parse(source)
+    collector = _Collector(source, annotations)
+    collector.visit(tree.root_node)
+    return FileFacts(
+        path=path,
+        sha1=hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest(),
+        functions=tuple(collector.functions),
+        comments=tuple(collector.comments),
+        calls=tuple(collector.calls),
+        declarations=tuple(collector.declarations),
+        types=frozenset(collector.types),
+        identifiers=frozenset(collector.identifiers),
+        error_count=collector.errors,
+        tree=tree,
+        source=source,
+    )
+
+
+def node_text(source: bytes, node: Node) -> str:
+    return source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _declarator_name(node: Node | None) -> Node | None:
+    """The identifier a declarator declares: `*foo`, `foo(...)`, `(*foo)(...)`, `foo[3]`."""
+    while node is not None:
+        if node.type in ("identifier", "field_identifier", "type_identifier"):
+            return node
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            inner = next((c for c in node.named_children if c.type.endswith("declarator")
+                          or c.type in ("identifier", "parenthesized_declarator")), None)
+        node = inner
+    return None
+
+
+def _function_declarator(node: Node | None) -> Node | None:
+    while node is not None and node.type != "function_declarator":
+        node = node.child_by_field_name("declarator")
+    return node
+
+
+def _count_errors(node: Node) -> int:
+    if not node.has_error:
+        return 0
+    count = 0
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            count += 1
+        if current.has_error:
+            stack.extend(current.children)
+    return count
+
+
+class _Collector:
+    """One walk over the tree, gathering every fact FileFacts holds."""
+
+    def __init__(self, source: bytes, annotations: tuple[Annotation, ...]) -> None:
+        self.source = source
+        self.annotations = annotations
+        self.functions: list[Function] = []
+        self.comments: list[Comment] = []
+        self.calls: list[Call] = []
+        self.declarations: list[Declaration] = []
+        self.types: set[str] = set()
+        self.identifiers: set[str] = set()
+        self.errors = _count_errors_root = 0
+        del _count_errors_root
+
+    def text(self, node: Node) -> str:
+        return node_text(self.source, node)
+
+    def visit(self, root: Node) -> None:
+        self.errors = _count_errors(root)
+        stack: list[tuple[Node, str | None]] = [(root, None)]
+        while stack:
+            node, function = stack.pop()
+            kind = node.type
+            if kind == "comment":
+                self.comments.append(
+                    Comment(self.text(node), node.start_point[0] + 1, node.end_point[0] + 1)
+                )
+                continue
+            if kind == "function_definition":
+                fn = self._function(node)
+                if fn is not None:
+                    self.functions.append(fn)
+                    function = fn.name
+            elif kind == "declaration" and function is None:
+                self._prototype(node)
+            elif kind in ("preproc_def", "preproc_function_def"):
+                self._macro(node)
+            elif kind == "call_expression":
+                self._call(node, function)
+            elif kind in ("identifier", "type_identifier", "field_identifier"):
+                self.identifiers.add(self.text(node))
+            elif kind in ("struct_specifier", "union_specifier", "enum_specifier"):
+                if node.child_by_field_name("body") is not None:
+                    name = node.child_by_field_name("name")
+                    if name is not None:
+                        self.types.add(self.text(name))
+            elif kind == "type_definition":
+                for declarator in node.children_by_field_name("declarator"):
+                    name = _declarator_name(declarator)
+                    if name is not None:
+                        self.types.add(self.text(name))
+            elif kind == "enumerator":
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    self.declarations.append(
+                        Declaration(self.text(name), node.start_point[0] + 1, "enumerator")
+                    )
+            stack.extend((child, function) for child in reversed(node.children))
+        self.functions.sort(key=lambda fn: fn.start_line)
+        self.comments.sort(key=lambda comment: comment.start_line)
+        self.calls.sort(key=lambda call: call.line)
+
+    def _params(self, declarator: Node) -> tuple[tuple[Param, ...], bool]:
+        params: list[Param] = []
+        variadic = False
+        plist = declarator.child_by_field_name("parameters")
+        if plist is None:
+            return (), False
+        for child in plist.named_children:
+            if child.type == "variadic_parameter":
+                variadic = True
+            elif child.type == "parameter_declaration":
+                name_node = _declarator_name(child.child_by_field_name("declarator"))
+                type_text = self.text(child)
+                if name_node is None and type_text.strip() == "void":
+                    continue
+                params.append(Param(self.text(name_node) if name_node else None, type_text))
+        if self.text(plist).replace(" ", "").endswith("...)"):
+            variadic = True
+        return tuple(params), variadic
+
+    def _function(self, node: Node) -> Function | None:
+        declarator = _function_declarator(node.child_by_field_name("declarator"))
+        body = node.child_by_field_name("body")
+        if declarator is None or body is None:
+            return None
+        name_node = _declarator_name(declarator.child_by_field_name("declarator"))
+        if name_node is None:
+            return None
+        params, variadic = self._params(declarator)
+        is_static = any(
+            child.type == "storage_class_specifier" and self.text(child) == "static"
+            for child in node.children
+        )
+        type_node = node.child_by_field_name("type")
+        return_type = self.text(type_node) if type_node is not None else "int"
+        outer = node.child_by_field_name("declarator")
+        if outer is not None and outer.type == "pointer_declarator":
+            return_type += " *"
+        header_end = body.start_byte
+        annotations = tuple(a for a in self.annotations if node.start_byte <= a.offset < header_end)
+        return Function(
+            name=self.text(name_node),
+            start_line=node.start_point[0] + 1,
+            end_line=node.end_point[0] + 1,
+            body_line=body.start_point[0] + 1,
+            is_static=is_static,
+            return_type=return_type,
+            params=params,
+            variadic=variadic,
+            annotations=annotations,
+            error_count=_count_errors(node),
+            node=node,
+        )
+
+    def _prototype(self, node: Node) -> None:
+        is_static = any(
+            child.type == "storage_class_specifier" and self.text(child) == "static"
+            for child in node.children
+        )
+        for declarator in node.children_by_field_name("declarator"):
+            fdecl = _function_declarator(declarator)
+            if fdecl is None:
+                continue
+            name = _declarator_name(fdecl.child_by_field_name("declarator"))
+            if name is None:
+                continue
+            params, variadic = self._params(fdecl)
+            self.declarations.append(
+                Declaration(
+                    self.text(name),
+                    node.start_point[0] + 1,
+                    "prototype",
+                    is_static=is_static,
+                    arg_count=None if variadic else len(params),
+                    variadic=variadic,
+                )
+            )
+
+    def _macro(self, node: Node) -> None:
+        name = node.child_by_field_name("name")
+        if name is None:
+            return
+        if node.type == "preproc_function_def":
+            params = node.child_by_field_name("parameters")
+            names = [c for c in params.named_children] if params is not None else []
+            variadic = params is not None and "..." in self.text(params)
+            self.declarations.append(
+                Declaration(
+                    self.text(name),
+                    node.start_point[0] + 1,
+                    "function-macro",
+                    arg_count=None if variadic else len(names),
+                    variadic=variadic,
+                )
+            )
+        else:
+            self.declarations.append(Declaration(self.text(name), node.start_point[0] + 1, "macro"))
+
+    def _call(self, node: Node, function: str | None) -> None:
+        callee = node.child_by_field_name("function")
+        if callee is None or callee.type != "identifier":
+            return
+        args = node.child_by_field_name("arguments")
+        count = len(args.named_children) if args is not None else 0
+        if args is not None:
+            count = sum(1 for child in args.named_children if child.type != "comment")
+        self.calls.append(Call(self.text(callee), node.start_point[0] + 1, function, count))
+
+
+def walk(node: Node) -> Any:
+    """Pre-order walk over named and anonymous children (helper for csyntax submodules)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))

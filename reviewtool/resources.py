@@ -1,0 +1,73 @@
+"""Finds and loads packaged data: rules/ (TOML, tree-sitter queries) and templates/."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reviewtool.errors import RuleDataError
+
+_REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir(kind: str) -> Path:
+    """The packaged `rules` or `templates` directory.
+
+    A wheel installs them as the packages reviewtool.rules / reviewtool.templates; a checkout
+    or an editable install keeps them at the top of the repository, next to reviewtool/.
+    """
+    if kind not in ("rules", "templates"):
+        raise ValueError(kind)
+    try:
+        installed = Path(str(resources.files(f"reviewtool.{kind}")))
+        if installed.is_dir() and any(installed.iterdir()):
+            return installed
+    except (ModuleNotFoundError, TypeError):
+        pass
+    repo = _REPO_ROOT / kind
+    if repo.is_dir():
+        return repo
+    raise RuleDataError(f"packaged {kind}/ directory not found (broken installation?)")
+
+
+class Rules:
+    """Rule data: TOML tables and tree-sitter queries, looked up in the user's override
+    directories first, then in the packaged rules/. Parsed once per file."""
+
+    def __init__(self, overrides: Sequence[Path] = ()) -> None:
+        self.search_path: tuple[Path, ...] = (*overrides, data_dir("rules"))
+
+    def _find(self, relative: str) -> Path:
+        for root in self.search_path:
+            candidate = root / relative
+            if candidate.is_file():
+                return candidate
+        raise RuleDataError(f"rule file {relative} not found in {', '.join(map(str, self.search_path))}")
+
+    def table(self, name: str) -> dict[str, Any]:
+        """The parsed `rules/<name>.toml`."""
+        return _load_toml(self._find(f"{name}.toml"))
+
+    def query(self, name: str) -> str:
+        """The text of `rules/queries/c/<name>.scm`."""
+        return self._find(f"queries/c/{name}.scm").read_text(encoding="utf-8")
+
+
+@cache
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleDataError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise RuleDataError(f"{path}: {exc.strerror}") from None
+
+
+@cache
+def default_rules() -> Rules:
+    return Rules()
