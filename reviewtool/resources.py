@@ -46,7 +46,9 @@ class Rules:
             candidate = root / relative
             if candidate.is_file():
                 return candidate
-        raise RuleDataError(f"rule file {relative} not found in {', '.join(map(str, self.search_path))}")
+        raise RuleDataError(
+            f"rule file {relative} not found in {', '.join(map(str, self.search_path))}"
+        )
 
     def table(self, name: str) -> dict[str, Any]:
         """The parsed `rules/<name>.toml`."""

@@ -14,7 +14,9 @@ def by_code() -> dict[str, Check]:
     return {check.code: check for check in ALL}
 
 
-def select(select_codes: tuple[str, ...] = (), ignore_codes: tuple[str, ...] = ()) -> tuple[Check, ...]:
+def select(
+    select_codes: tuple[str, ...] = (), ignore_codes: tuple[str, ...] = ()
+) -> tuple[Check, ...]:
     """Checks whose code starts with one of `select_codes` (all when empty) and none of
     `ignore_codes`: `--select LK --ignore LK004`."""
 

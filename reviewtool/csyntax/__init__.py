@@ -166,8 +166,15 @@ def _declarator_name(node: Node | None) -> Node | None:
             return node
         inner = node.child_by_field_name("declarator")
         if inner is None:
-            inner = next((c for c in node.named_children if c.type.endswith("declarator")
-                          or c.type in ("identifier", "parenthesized_declarator")), None)
+            inner = next(
+                (
+                    c
+                    for c in node.named_children
+                    if c.type.endswith("declarator")
+                    or c.type in ("identifier", "parenthesized_declarator")
+                ),
+                None,
+            )
         node = inner
     return None
 

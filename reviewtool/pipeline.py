@@ -1,0 +1,173 @@
+"""The public entry points: check a series, scan files. Wires ingest → series → tree → engine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from reviewtool import checks as registry
+from reviewtool.engine import Report, run_files, run_series
+from reviewtool.errors import InputError
+from reviewtool.model import FileState
+from reviewtool.resources import Rules, default_rules
+
+SCAN_SUFFIXES = (".c", ".h")
+MAX_SCAN_FILE_BYTES = 8 * 1024 * 1024
+MAX_SCAN_FILES = 200_000
+
+
+def _base_tree(tree: Path | None, base: str | None, repo: Path | None, base_commit: str | None):
+    from reviewtool import tree as tree_mod
+
+    if tree is not None:
+        if not tree.is_dir():
+            raise InputError(f"--tree {tree}: not a directory")
+        return tree_mod.DirTree(tree)
+    repo_dir = repo or Path.cwd()
+    if base is not None:
+        return tree_mod.GitTree(repo_dir, base)
+    if base_commit and _repo_has_commit(repo_dir, base_commit):
+        return tree_mod.GitTree(repo_dir, base_commit)
+    return None
+
+
+def _repo_has_commit(repo: Path, rev: str) -> bool:
+    if not all(c in "0123456789abcdefABCDEF" for c in rev) or not 7 <= len(rev) <= 64:
+        return False
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "-e", f"{rev}^{{commit}}"],
+            capture_output=True,
+            timeout=30,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def check(
+    sources: Sequence[str],
+    *,
+    tree: Path | None = None,
+    base: str | None = None,
+    repo: Path | None = None,
+    version: int | None = None,
+    rules: Rules | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    stdin: BinaryIO | None = None,
+) -> Report:
+    """Read a series and run every selected check at every patch."""
+    from reviewtool import ingest
+    from reviewtool import series as series_mod
+    from reviewtool import tree as tree_mod
+
+    rules = rules or default_rules()
+    chosen = registry.select(select, ignore)
+    messages = ingest.read_messages(sources, stdin)
+    series = series_mod.assemble(messages, version)
+    base_tree = _base_tree(tree, base, repo, series.base_commit)
+    try:
+        snapshots, early = tree_mod.build_snapshots(series, base_tree)
+        base_file = _base_file_reader(base_tree)
+        findings, cache = run_series(
+            series, snapshots, chosen, rules, early_findings=early, base_file=base_file
+        )
+        patch_info = _patch_info(series, snapshots, cache, rules)
+    finally:
+        close = getattr(base_tree, "close", None)
+        if close is not None:
+            close()
+    describe = getattr(base_tree, "describe", None)
+    return Report(
+        series=series,
+        snapshots=tuple(snapshots),
+        findings=tuple(findings),
+        checks=chosen,
+        patch_info=patch_info,
+        base_description=describe() if describe else None,
+    )
+
+
+def _base_file_reader(base_tree):
+    if base_tree is None:
+        return lambda path: None
+    cache: dict[str, FileState | None] = {}
+
+    def read(path: str) -> FileState | None:
+        if path not in cache:
+            text = base_tree.read(path)
+            cache[path] = FileState(path, text) if text is not None else None
+        return cache[path]
+
+    return read
+
+
+def _patch_info(series, snapshots, cache, rules) -> dict[int, dict]:
+    """Per-patch extras for renderers: the assert inventory when that analysis exists."""
+    try:
+        from reviewtool.analysis import asserts
+    except ImportError:
+        return {}
+    inventory = getattr(asserts, "inventory", None)
+    if inventory is None:
+        return {}
+    info: dict[int, dict] = {}
+    for step in range(1, len(snapshots)):
+        changes = []
+        for path in sorted(snapshots[step].touched):
+            if not path.endswith((".c", ".h")):
+                continue
+            before = snapshots[step - 1].files.get(path)
+            after = snapshots[step].files.get(path)
+            changes.extend(
+                inventory(
+                    cache.facts(before) if before else None,
+                    cache.facts(after) if after else None,
+                    rules,
+                )
+            )
+        info[step] = {"asserts": changes}
+    return info
+
+
+def iter_source_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """C files under the given files/directories, sorted, symlinks not followed."""
+    count = 0
+    for root in paths:
+        if not root.exists():
+            raise InputError(f"{root}: no such file or directory")
+        candidates = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in candidates:
+            if path.is_symlink() or not path.is_file() or path.suffix not in SCAN_SUFFIXES:
+                continue
+            count += 1
+            if count > MAX_SCAN_FILES:
+                raise InputError(f"more than {MAX_SCAN_FILES} C files to scan")
+            yield path
+
+
+def scan(
+    paths: Sequence[Path],
+    *,
+    rules: Rules | None = None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Report:
+    """Whole-file analysis of C files: every file check, nothing diff-aware."""
+    rules = rules or default_rules()
+    chosen = tuple(c for c in registry.select(select, ignore) if c.scope == "file")
+
+    def states() -> Iterator[FileState]:
+        for path in iter_source_files(paths):
+            if path.stat().st_size > MAX_SCAN_FILE_BYTES:
+                continue
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+            yield FileState(str(path), text)
+
+    findings = run_files(states(), chosen, rules)
+    return Report(series=None, snapshots=(), findings=tuple(findings), checks=chosen)
