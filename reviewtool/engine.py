@@ -70,11 +70,21 @@ def added_lines(diff: str) -> dict[str, set[int]]:
         path = patched.path
         targets = lines.setdefault(path, set())
         for hunk in patched:
-            targets.update(line.target_line_no for line in hunk if line.is_added)
-            removed_at = [line for line in hunk if line.is_removed]
-            if removed_at:
-                # A pure deletion changes the spot where it happened: mark the next line.
-                targets.add(max(hunk.target_start, 1))
+            # A deletion changes the spot where it happened: mark the line that follows it.
+            pending_removal = False
+            last_target = max(hunk.target_start, 1)
+            for line in hunk:
+                if line.is_removed:
+                    pending_removal = True
+                    continue
+                if line.target_line_no is None:
+                    continue
+                last_target = line.target_line_no
+                if line.is_added or pending_removal:
+                    targets.add(line.target_line_no)
+                pending_removal = False
+            if pending_removal:
+                targets.add(last_target)
     return lines
 
 
