@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tomllib
 from collections.abc import Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,14 @@ def data_dir(kind: str) -> Path:
     if kind not in ("rules", "templates"):
         raise ValueError(kind)
     try:
-        installed = Path(str(resources.files(f"reviewtool.{kind}")))
+        spec = importlib.util.find_spec(f"reviewtool.{kind}")
+    except (ImportError, ValueError):
+        spec = None
+    # rules/ and templates/ hold no Python: they are namespace packages, found by location.
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        installed = Path(location)
         if installed.is_dir() and any(installed.iterdir()):
             return installed
-    except (ModuleNotFoundError, TypeError):
-        pass
     repo = _REPO_ROOT / kind
     if repo.is_dir():
         return repo
