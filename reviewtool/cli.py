@@ -13,6 +13,8 @@ from typing import Any
 import click
 
 from reviewtool import __version__
+from reviewtool.config import Config
+from reviewtool.config import load as load_config
 from reviewtool.errors import ReviewtoolError
 from reviewtool.model import Severity
 
@@ -75,6 +77,22 @@ def _rules(rule_dirs: tuple[Path, ...]):
     return Rules(rule_dirs) if rule_dirs else default_rules()
 
 
+def settings(fmt, select, ignore, fail_on, rule_dirs, repo) -> Config:
+    """Command-line values over the repo's .reviewtool.toml over the user's config.toml."""
+    config = load_config(
+        repo,
+        format=fmt,
+        select=_codes(select),
+        ignore=_codes(ignore),
+        fail_on=fail_on,
+        rules=tuple(rule_dirs),
+    )
+    if config.format not in _format_names():
+        names = ", ".join(_format_names())
+        raise ReviewtoolError(f"unknown format {config.format!r} (one of {names})")
+    return config
+
+
 def _exit_for(findings, fail_on: str) -> int:
     threshold = Severity.parse(fail_on)
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_CLEAN
@@ -125,9 +143,8 @@ common_ignore = click.option("--ignore", multiple=True, help="Skip these codes o
 common_fail_on = click.option(
     "--fail-on",
     type=click.Choice(["note", "warning", "error"]),
-    default="error",
-    show_default=True,
-    help="Exit 1 when a finding is at least this severe.",
+    default=None,
+    help="Exit 1 when a finding is at least this severe [default: error].",
 )
 common_output = click.option(
     "-o",
@@ -162,7 +179,7 @@ def main() -> None:
     help="Git repository for --base, base-commit: and revision ranges.",
 )
 @click.option("--series-version", "version", type=int, help="Pick this version (default newest).")
-@click.option("--format", "fmt", default="text", show_default=True, help="text, json, sarif, b4…")
+@click.option("--format", "fmt", default=None, help="text (default), json, sarif, b4, b4-json.")
 @click.option("--show-asserts", is_flag=True, help="List asserts each patch adds or removes.")
 @common_select
 @common_ignore
@@ -193,8 +210,7 @@ def check_command(
 
     if tree is not None and base is not None:
         raise ReviewtoolError("--tree and --base are exclusive")
-    if fmt not in _format_names():
-        raise ReviewtoolError(f"unknown format {fmt!r} (one of {', '.join(_format_names())})")
+    config = settings(fmt, select, ignore, fail_on, rule_dirs, repo)
     stdin = sys.stdin.buffer if "-" in series else None
     report = pipeline.check(
         list(series),
@@ -202,18 +218,18 @@ def check_command(
         base=base,
         repo=repo,
         version=version,
-        rules=_rules(rule_dirs),
-        select=_codes(select),
-        ignore=_codes(ignore),
+        rules=_rules(config.rules),
+        select=config.select,
+        ignore=config.ignore,
         stdin=stdin,
     )
-    _emit(report, fmt, output, force, color, show_asserts)
-    return _exit_for(report.findings, fail_on)
+    _emit(report, config.format, output, force, color, show_asserts)
+    return _exit_for(report.findings, config.fail_on)
 
 
 @main.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default="text", show_default=True)
+@click.option("--format", "fmt", default=None, help="text (default), json, sarif.")
 @common_select
 @common_ignore
 @common_fail_on
@@ -226,11 +242,12 @@ def scan_command(paths, fmt, select, ignore, fail_on, rule_dirs, output, force, 
     """Whole-file analysis of C files or directories (not diff-aware)."""
     from reviewtool import pipeline
 
+    config = settings(fmt, select, ignore, fail_on, rule_dirs, None)
     report = pipeline.scan(
-        list(paths), rules=_rules(rule_dirs), select=_codes(select), ignore=_codes(ignore)
+        list(paths), rules=_rules(config.rules), select=config.select, ignore=config.ignore
     )
-    _emit(report, fmt, output, force, color, False)
-    return _exit_for(report.findings, fail_on)
+    _emit(report, config.format, output, force, color, False)
+    return _exit_for(report.findings, config.fail_on)
 
 
 @main.command("rules")
