@@ -379,9 +379,11 @@ def _diff_header_at(lines: list[str], index: int) -> bool:
 
 
 def _diff_end(lines: list[str], start: int) -> int:
-    """Walk hunks by their counts so a removed line "-- " is not taken for the signature."""
+    """Walk hunks by their counts so a removed line "-- " is not taken for the signature;
+    returns the end (exclusive) after the last line that belongs to the diff."""
     old = new = 0
     index = start
+    end = start
     while index < len(lines):
         line = lines[index]
         if old > 0 or new > 0:
@@ -389,15 +391,14 @@ def _diff_end(lines: list[str], start: int) -> int:
                 old -= 1
             elif line.startswith("+"):
                 new -= 1
-            elif line.startswith("\\"):
-                pass
             elif line.startswith(" ") or line == "":
                 old -= 1
                 new -= 1
-            else:
+            elif not line.startswith("\\"):
                 old = new = 0  # mangled hunk: resume header scanning on this line
                 continue
             index += 1
+            end = index
             continue
         if line.rstrip("\r") == "-- " or line.startswith("base-commit: "):
             break
@@ -406,9 +407,8 @@ def _diff_end(lines: list[str], start: int) -> int:
             old = int(match.group(2)) if match.group(2) is not None else 1
             new = int(match.group(4)) if match.group(4) is not None else 1
         index += 1
-    end = index
-    while end > start and not lines[end - 1].strip():
-        end -= 1
+        if line.strip():
+            end = index
     return end
 
 
