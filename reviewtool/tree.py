@@ -778,7 +778,7 @@ class _Builder:
             if applier.apply(hunk) is None:
                 ok = False
                 self._does_not_apply(
-                    f"hunk {hunk.header} does not apply to {path}: {applier.mismatch(hunk)}",
+                    f"hunk {hunk.header} of {path} fails: {applier.mismatch(hunk)}",
                     path,
                     max(hunk.new_start, 1),
                     subject=hunk.pre[0].strip() if hunk.pre else hunk.header,
