@@ -1,4 +1,5 @@
-"""Renders a Report for people and machines: text, json (and the formats registered below)."""
+"""Renders a Report for people and machines: text, json, SARIF 2.1.0, b4's check protocols
+(line and JSON) and NIPA's exit-code contract."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 
 from reviewtool import __version__
 from reviewtool.engine import Report
-from reviewtool.model import Finding, Severity
+from reviewtool.model import Finding, Location, Severity
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,204 @@ def render_json(report: Report, options: RenderOptions = RenderOptions()) -> str
     return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
 
 
-# name -> renderer; other modules register more formats here (sarif, b4, b4-json).
+# ---------------------------------------------------------------- SARIF 2.1.0
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+TOOL_URI = "https://github.com/reviewtool/reviewtool"
+
+
+def _sarif_rule(code: str, name: str, severity: Severity, doc: str) -> dict:
+    first = doc.strip().splitlines()[0] if doc.strip() else name
+    rule: dict = {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": first},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[severity]},
+    }
+    if doc.strip():
+        rule["fullDescription"] = {"text": doc.strip()}
+        rule["help"] = {"text": doc.strip()}
+    return rule
+
+
+def _sarif_rules(report: Report) -> list[dict]:
+    """One rule per selected check, plus any code a finding carries that no check declares
+    (the tree builder's early findings), so every ruleIndex resolves."""
+    rules: dict[str, dict] = {}
+    for check in report.checks:
+        rules.setdefault(
+            check.code, _sarif_rule(check.code, check.name, check.severity, check.doc())
+        )
+    for finding in report.findings:
+        rules.setdefault(
+            finding.code, _sarif_rule(finding.code, finding.name, finding.severity, "")
+        )
+    return list(rules.values())
+
+
+def _sarif_location(loc: Location, message: str | None = None) -> dict | None:
+    if not loc.path:
+        return None
+    physical: dict = {"artifactLocation": {"uri": loc.path, "uriBaseId": "%SRCROOT%"}}
+    if loc.line:
+        physical["region"] = {"startLine": loc.line}
+    location: dict = {"physicalLocation": physical}
+    if loc.function:
+        location["logicalLocations"] = [{"name": loc.function, "kind": "function"}]
+    if message:
+        location["message"] = {"text": message}
+    return location
+
+
+def _sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict:
+    result: dict = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index[finding.code],
+        "level": _SARIF_LEVEL[finding.severity],
+        "message": {"text": finding.message},
+        "partialFingerprints": {"reviewtoolKey/v1": finding.key},
+        "properties": {
+            "patch": finding.location.patch,
+            "introducedIn": finding.introduced_in,
+            "fixedIn": finding.fixed_in,
+        },
+    }
+    location = _sarif_location(finding.location)
+    if location is not None:
+        result["locations"] = [location]
+    related = []
+    for number, evidence in enumerate(finding.evidence, start=1):
+        where = _sarif_location(evidence, f"evidence (patch {evidence.patch})")
+        if where is not None:
+            related.append({"id": number, **where})
+    if related:
+        result["relatedLocations"] = related
+    return result
+
+
+def report_sarif(report: Report) -> dict:
+    rules = _sarif_rules(report)
+    rule_index = {rule["id"]: index for index, rule in enumerate(rules)}
+    run: dict = {
+        "tool": {
+            "driver": {
+                "name": "reviewtool",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": TOOL_URI,
+                "rules": rules,
+            }
+        },
+        "results": [_sarif_result(f, rule_index) for f in report.findings],
+        "columnKind": "unicodeCodePoints",
+    }
+    if report.series is not None:
+        run["properties"] = {
+            "series": report.series.title,
+            "seriesVersion": report.series.version,
+            "total": report.series.total,
+        }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    return json.dumps(report_sarif(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- b4
+
+# b4 (`prep-perpatch-check-cmd`, `am-perpatch-check-cmd`) pipes one patch on stdin and reads
+# checkpatch-style lines: a line containing "ERROR:" is a failure, any other stdout line a
+# warning, every stderr line a failure; no output at all means "passed all checks".
+_B4_PREFIX = {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.NOTE: "CHECK"}
+_B4_STATUS = {Severity.ERROR: "fail", Severity.WARNING: "warn", Severity.NOTE: "warn"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def b4_line(finding: Finding) -> str:
+    loc = finding.location
+    where = (
+        f"{loc.path}:{loc.line}: "
+        if loc.path and loc.line
+        else (f"{loc.path}: " if loc.path else "")
+    )
+    return f"{where}{_B4_PREFIX[finding.severity]}: {_one_line(finding.message)} [{finding.code}]"
+
+
+def render_b4(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    """checkpatch --terse --showfile lines; nothing at all when clean (b4 reads silence as a
+    pass, and would count an ERROR-free summary line as a warning)."""
+    return "".join(b4_line(f) + "\n" for f in report.findings)
+
+
+def _count_phrase(counts: dict[Severity, int]) -> str:
+    parts = []
+    for severity, word in (
+        (Severity.ERROR, "error"),
+        (Severity.WARNING, "warning"),
+        (Severity.NOTE, "note"),
+    ):
+        if counts.get(severity):
+            parts.append(f"{counts[severity]} {word}{'s' if counts[severity] != 1 else ''}")
+    return ", ".join(parts)
+
+
+def report_b4_json(report: Report) -> list[dict]:
+    """b4 review's external check protocol: a JSON array of {tool, status, summary, details};
+    status is pass, warn or fail; details is a string (here: JSON of one entry per finding,
+    {status, description}, the shape b4's own checkpatch wrapper stores)."""
+    if not report.findings:
+        return [{"tool": "reviewtool", "status": "pass", "summary": "passed all checks"}]
+    counts: dict[Severity, int] = {}
+    for finding in report.findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    worst = max(f.severity for f in report.findings)
+    details = [
+        {"status": _B4_STATUS[f.severity], "description": b4_line(f)} for f in report.findings
+    ]
+    return [
+        {
+            "tool": "reviewtool",
+            "status": _B4_STATUS[worst],
+            "summary": _count_phrase(counts),
+            "details": json.dumps(details, ensure_ascii=False),
+        }
+    ]
+
+
+def render_b4_json(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    return json.dumps(report_b4_json(report), ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- NIPA
+
+NIPA_PASS, NIPA_WARNING, NIPA_FAIL = 0, 250, 1
+
+
+def nipa_verdict(report: Report) -> tuple[int, str]:
+    """NIPA's test contract: exit 0 pass, 250 warning, anything else failure, plus a one-line
+    description for the fd in $DESC_FD. Notes never fail or warn a NIPA run."""
+    worst = max((f.severity for f in report.findings), default=None)
+    if worst == Severity.ERROR:
+        code = NIPA_FAIL
+    elif worst == Severity.WARNING:
+        code = NIPA_WARNING
+    else:
+        code = NIPA_PASS
+    return code, summary_line(report)
+
+
+# name -> renderer
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "text": render_text,
     "json": render_json,
+    "sarif": render_sarif,
+    "b4": render_b4,
+    "b4-json": render_b4_json,
 }

@@ -1,0 +1,249 @@
+"""ReplyPlan: which lines of a patch mail a reply quotes around each finding, and where it trims.
+
+Pure: takes a Patch and its findings, returns a plan the renderer turns into text. The plan
+quotes, for each file a finding is in, the `diff --git` line, then the hunk header and the
+hunk lines from a few lines above the finding down to the offending line, with the comment
+right below it. Lines left out between two quoted lines become one `> [...]`; nothing is
+quoted after the last comment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import unidiff
+
+from reviewtool.model import Finding, Patch
+
+DEFAULT_CONTEXT = 6  # hunk lines quoted above the offending line
+COMMIT_HEAD_LINES = 8  # commit-message lines quoted before a trim
+COMMIT_TAIL_LINES = 4  # ... and after it (the trailers)
+MAX_QUOTED_RUN = 60  # a single quote never runs longer than this (hostile hunks)
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Original lines of the mail body, `first` their 0-based body line number."""
+
+    first: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Trim:
+    """Lines were left out here: rendered `> [...]`."""
+
+
+@dataclass(frozen=True)
+class Comment:
+    findings: tuple[Finding, ...]
+
+
+Part = Quoted | Trim | Comment
+
+
+@dataclass(frozen=True)
+class ReplyPlan:
+    patch: Patch
+    parts: tuple[Part, ...]
+    # findings no quoted line could anchor (a line the diff does not show): said at the end
+    unplaced: tuple[Finding, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """Where a finding is quoted: body lines [start, end] (inclusive), then its comment."""
+
+    start: int
+    end: int
+    header: int | None  # body line of the `diff --git` (or `---`) line of its file
+    hunk: int | None  # body line of its `@@` hunk header
+    finding: Finding
+
+
+_FUNC_DEF = r"^[A-Za-z_][^;]*\b{name}\s*\("
+
+
+def _function_start(lines: list[str], name: str | None) -> int | None:
+    """Index in `lines` (hunk content, prefixes stripped) where function `name` is defined."""
+    if not name:
+        return None
+    pattern = re.compile(_FUNC_DEF.format(name=re.escape(name)))
+    for index, text in enumerate(lines):
+        if pattern.match(text) and not text.rstrip().endswith(";"):
+            return index
+    return None
+
+
+def _file_header(diff_lines: list[str], hunk_index: int) -> int | None:
+    """Index of the `diff --git` line above a hunk header (or the `--- ` line of a plain diff)."""
+    fallback = None
+    for index in range(hunk_index - 1, -1, -1):
+        text = diff_lines[index]
+        if text.startswith("diff --git "):
+            return index
+        if text.startswith("--- ") and fallback is None:
+            fallback = index
+        if text.startswith("@@") and fallback is not None:
+            break
+    return fallback
+
+
+def _locate(hunk: unidiff.Hunk, finding: Finding) -> int | None:
+    """Position in the hunk of the line a finding points at: its post-image line among the
+    added and context lines, else (a finding about removed code) its pre-image line."""
+    line = finding.location.line
+    if line is None:
+        return None
+    for position, hunk_line in enumerate(hunk):
+        if hunk_line.target_line_no == line:
+            return position
+    for position, hunk_line in enumerate(hunk):
+        if hunk_line.is_removed and hunk_line.source_line_no == line:
+            return position
+    return None
+
+
+def _anchor_in_file(
+    patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
+) -> _Anchor | None:
+    for hunk in patched:
+        position = _locate(hunk, finding)
+        if position is None:
+            continue
+        hunk_lines = list(hunk)
+        header_diff_no = hunk_lines[0].diff_line_no - 1  # the @@ line, 1-based in the diff
+        hunk_body = header_diff_no  # 0-based index of the first hunk line in diff_lines
+        first = max(0, position - context)
+        func = _function_start(
+            [ln.value.rstrip("\n") for ln in hunk_lines], finding.location.function
+        )
+        if func is not None and func <= position:
+            first = max(first, func)
+        hunk_index = header_diff_no - 1
+        header = _file_header(diff_lines, hunk_index)
+        return _Anchor(
+            start=offset + hunk_body + first,
+            end=offset + hunk_body + position,
+            header=None if header is None else offset + header,
+            hunk=offset + hunk_index,
+            finding=finding,
+        )
+    return None
+
+
+def _parse(diff: str) -> unidiff.PatchSet | None:
+    try:
+        return unidiff.PatchSet(diff.splitlines(keepends=True))
+    except (unidiff.UnidiffParseError, ValueError):
+        return None
+
+
+def _same_path(patched: unidiff.PatchedFile, path: str) -> bool:
+    return path in (patched.path, patched.target_file[2:], patched.source_file[2:])
+
+
+def _commit_anchor(patch: Patch, finding: Finding) -> _Anchor | None:
+    count = len(patch.commit_message.split("\n")) if patch.commit_message else 0
+    if count == 0:
+        return None
+    return _Anchor(start=0, end=count - 1, header=None, hunk=None, finding=finding)
+
+
+def _anchors(
+    patch: Patch, findings: list[Finding], context: int
+) -> tuple[list[_Anchor], list[Finding]]:
+    patch_set = _parse(patch.diff)
+    diff_lines = patch.diff.split("\n")
+    anchors: list[_Anchor] = []
+    unplaced: list[Finding] = []
+    for finding in findings:
+        loc = finding.location
+        anchor = None
+        if loc.path is None:
+            anchor = _commit_anchor(patch, finding) if loc.patch > 0 else None
+        elif patch_set is not None:
+            for patched in patch_set:
+                if _same_path(patched, loc.path):
+                    anchor = _anchor_in_file(
+                        patched, finding, diff_lines, patch.diff_start, context
+                    )
+                    if anchor is not None:
+                        break
+        if anchor is None:
+            unplaced.append(finding)
+        else:
+            anchors.append(anchor)
+    anchors.sort(key=lambda a: (a.end, a.start))
+    return anchors, unplaced
+
+
+class _Builder:
+    """Accumulates quoted body lines, inserting a Trim wherever the body skips lines."""
+
+    def __init__(self, body: list[str]) -> None:
+        self.body = body
+        self.parts: list[Part] = []
+        self.last = -1  # last body line quoted
+        self.run: list[str] = []
+        self.run_first = 0
+
+    def _flush(self) -> None:
+        if self.run:
+            self.parts.append(Quoted(self.run_first, tuple(self.run)))
+            self.run = []
+
+    def quote(self, first: int, last: int) -> None:
+        """Quote body lines first..last, skipping any already quoted."""
+        first = max(first, self.last + 1)
+        if first > last:
+            return
+        if last - first + 1 > MAX_QUOTED_RUN:  # keep the lines nearest the comment
+            first = last - MAX_QUOTED_RUN + 1
+        if first > self.last + 1:
+            self._flush()
+            self.parts.append(Trim())
+        if not self.run:
+            self.run_first = first
+        self.run.extend(self.body[first : last + 1])
+        self.last = last
+
+    def comment(self, findings: list[Finding]) -> None:
+        self._flush()
+        if self.parts and isinstance(self.parts[-1], Comment):
+            merged = self.parts[-1].findings + tuple(findings)
+            self.parts[-1] = Comment(merged)
+        else:
+            self.parts.append(Comment(tuple(findings)))
+
+    def finish(self) -> tuple[Part, ...]:
+        self._flush()
+        return tuple(self.parts)
+
+
+def _commit_quote(builder: _Builder, anchor: _Anchor) -> None:
+    """The commit message, trimmed in the middle when long."""
+    count = anchor.end + 1
+    if count <= COMMIT_HEAD_LINES + COMMIT_TAIL_LINES:
+        builder.quote(0, anchor.end)
+        return
+    builder.quote(0, COMMIT_HEAD_LINES - 1)
+    builder.quote(count - COMMIT_TAIL_LINES, anchor.end)
+
+
+def plan_reply(patch: Patch, findings: list[Finding], context: int = DEFAULT_CONTEXT) -> ReplyPlan:
+    """The quoting plan for one patch and the findings it introduced."""
+    anchors, unplaced = _anchors(patch, findings, context)
+    body = patch.message.body.split("\n")
+    builder = _Builder(body)
+    for anchor in anchors:
+        if anchor.hunk is None:
+            _commit_quote(builder, anchor)
+        else:
+            if anchor.header is not None:
+                builder.quote(anchor.header, anchor.header)
+            builder.quote(anchor.hunk, anchor.hunk)
+            builder.quote(anchor.start, anchor.end)
+        builder.comment([anchor.finding])
+    return ReplyPlan(patch=patch, parts=builder.finish(), unplaced=tuple(unplaced))

@@ -1,0 +1,506 @@
+"""Review drafts: one reply mail per patch with findings (and one to the cover letter), bodies
+from the jinja2 templates in templates/, headers built with email.message.EmailMessage."""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import jinja2
+import unidiff
+
+from reviewtool.engine import Report
+from reviewtool.errors import ConfigError, RuleDataError
+from reviewtool.model import Address, Finding, Message, Patch, Series, Snapshot
+from reviewtool.quote import Comment, Quoted, ReplyPlan, Trim, plan_reply
+from reviewtool.resources import data_dir
+
+WRAP = 72
+MAX_SLUG = 52
+ATTRIBUTIONS = ("default", "mutt")
+# header folding off: References stays on one line, as lore and git send-email expect
+_POLICY = email.policy.default.clone(max_line_length=None, linesep="\n")
+
+
+@dataclass(frozen=True)
+class Draft:
+    filename: str  # NNNN-re-<slug>.eml, no path separator
+    message: EmailMessage
+    patch: int  # 0 for the cover letter reply
+
+    def as_text(self) -> str:
+        return self.message.as_bytes(policy=_POLICY).decode("utf-8", "surrogateescape")
+
+
+@dataclass(frozen=True)
+class DraftOptions:
+    reviewer: Address
+    attribution: str = "default"
+    context: int = 6
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    make_id: Callable[[str], str] = field(
+        default=lambda domain: email.utils.make_msgid(domain=domain)
+    )
+    lock_releases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # acquire -> releases
+    check_docs: dict[str, str] = field(default_factory=dict)  # code -> docstring
+
+
+# ---------------------------------------------------------------- jinja2
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def environment() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = _environment()
+    return _ENV
+
+
+def _template_for(code: str) -> jinja2.Template:
+    """comment-<CODE>.j2, else comment-<family>.j2 (LK, AS, KD...), else comment-default.j2."""
+    family = re.match(r"[A-Z]+", code)
+    names = [f"comment-{code}.j2"]
+    if family:
+        names.append(f"comment-{family.group(0)}.j2")
+    names.append("comment-default.j2")
+    return environment().select_template(names)
+
+
+def wrap(text: str, width: int = WRAP) -> str:
+    """Each blank-line separated paragraph filled to `width`; words never broken."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "\n\n".join(
+        textwrap.fill(
+            " ".join(p.split()), width=width, break_long_words=False, break_on_hyphens=False
+        )
+        for p in paragraphs
+    )
+
+
+# ---------------------------------------------------------------- what a comment says
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_NOT_CALLS = {"if", "for", "while", "switch", "return", "sizeof", "typeof", "defined"}
+
+
+def _why(doc: str) -> str:
+    """The first sentence of a check docstring's "Why it matters" section."""
+    match = re.search(r"Why it matters\s*:?\s*\n(.*?)(?:\n\s*\n|\Z)", doc, re.S | re.I)
+    if not match:
+        return ""
+    text = " ".join(match.group(1).split()).lstrip("-#* ")
+    sentence = re.match(r"(.+?[.!?])(\s|$)", text)
+    return sentence.group(1) if sentence else text
+
+
+def _lock_subject(finding: Finding) -> str:
+    parts = finding.key.split("|", 3)
+    return parts[3] if len(parts) == 4 else ""
+
+
+def _line_text(
+    snapshots: Sequence[Snapshot], patch: int, path: str | None, line: int | None
+) -> str:
+    if path is None or line is None or not 0 <= patch < len(snapshots):
+        return ""
+    state = snapshots[patch].files.get(path)
+    if state is None:
+        return ""
+    lines = state.text.split("\n")
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def _diff_line_text(patch: Patch | None, path: str | None, line: int | None) -> str:
+    """A post-image line as the patch's own hunks show it (no tree needed)."""
+    if patch is None or path is None or line is None:
+        return ""
+    try:
+        patch_set = unidiff.PatchSet(patch.diff.splitlines(keepends=True))
+    except (unidiff.UnidiffParseError, ValueError):
+        return ""
+    for patched in patch_set:
+        if patched.path != path:
+            continue
+        for hunk in patched:
+            for hunk_line in hunk:
+                if hunk_line.target_line_no == line:
+                    return hunk_line.value.strip()
+    return ""
+
+
+def _first_call(text: str) -> str | None:
+    for match in _CALL.finditer(text):
+        if match.group(1) not in _NOT_CALLS:
+            return match.group(1)
+    return None
+
+
+def comment_variables(
+    finding: Finding, report: Report | None, options: DraftOptions, patch: Patch | None = None
+) -> dict[str, Any]:
+    """Everything a comment template may say, computed here so templates only phrase."""
+    snapshots = report.snapshots if report is not None else ()
+    total = report.series.total if report is not None and report.series is not None else None
+    if total is None and patch is not None:
+        total = patch.total
+    loc = finding.location
+
+    def text_at(step: int, path: str | None, line: int | None) -> str:
+        found = _line_text(snapshots, step, path, line)
+        if not found and patch is not None and step == patch.index:
+            found = _diff_line_text(patch, path, line)
+        return found
+
+    acquire = None
+    for evidence in finding.evidence:
+        acquire = _first_call(text_at(evidence.patch, evidence.path, evidence.line))
+        if acquire:
+            break
+    here = text_at(loc.patch, loc.path, loc.line)
+    if acquire is None:
+        acquire = _first_call(here)
+    releases = options.lock_releases.get(acquire or "", ())
+    lock = _lock_subject(finding)
+    why = _why(options.check_docs.get(finding.code, ""))
+    message = " ".join(finding.message.split())
+    if message and message[-1] not in ".!?":
+        message += "."
+    return {
+        "finding": finding,
+        "code": finding.code,
+        "name": finding.name,
+        "message": message,
+        "function": loc.function,
+        "function_ref": f"{loc.function}()" if loc.function else "the function",
+        "path": loc.path,
+        "lock": lock,
+        "lock_phrase": _lock_phrase(lock),
+        "acquire": acquire,
+        # the finding points at the acquiring line itself (or we cannot tell otherwise)
+        "acquired_here": bool(acquire) and (not here or f"{acquire}(" in here.replace(" (", "(")),
+        "release": releases[0] if releases else None,
+        "why": why,
+        "why_lower": why[:1].lower() + why[1:],
+        "patch": loc.patch,
+        "introduced_in": finding.introduced_in,
+        "fixed_in": finding.fixed_in,
+        "last_carrier": finding.fixed_in - 1 if finding.fixed_in else None,
+        "total": total if total is not None else "?",
+    }
+
+
+def _lock_phrase(lock: str) -> str:
+    """`anon_vma` -> "the anon_vma lock"; `&root->rwsem` -> "&root->rwsem"."""
+    if not lock:
+        return "the lock"
+    if re.fullmatch(r"[A-Za-z_]\w*", lock):
+        return f"the {lock} lock"
+    return lock
+
+
+def comment_text(
+    finding: Finding, report: Report | None, options: DraftOptions, patch: Patch | None = None
+) -> str:
+    variables = comment_variables(finding, report, options, patch)
+    rendered = _template_for(finding.code).render(**variables)
+    return wrap(rendered)
+
+
+# ---------------------------------------------------------------- the reply body
+
+
+def attribution_line(message: Message, style: str) -> str:
+    """`On Tue, Jan 6, 2026 at 3:04 PM Name <addr> wrote:` (Gmail, in the sender's own
+    timezone) or mutt's `On <Date header>, Name <addr> wrote:`."""
+    if style not in ATTRIBUTIONS:
+        raise ConfigError(f"unknown attribution style {style!r} (one of {', '.join(ATTRIBUTIONS)})")
+    who = _who(message.sender)
+    if not message.date:
+        return f"{who} wrote:"
+    if style == "mutt":
+        return f"On {' '.join(message.date.split())}, {who} wrote:"
+    try:
+        when = email.utils.parsedate_to_datetime(message.date)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return f"On {' '.join(message.date.split())}, {who} wrote:"
+    hour = when.hour % 12 or 12
+    meridiem = "AM" if when.hour < 12 else "PM"
+    day = f"{when:%a}, {when:%b} {when.day}, {when.year}"
+    return f"On {day} at {hour}:{when:%M} {meridiem} {who} wrote:"
+
+
+def _who(sender: Address | None) -> str:
+    if sender is None:
+        return "you"
+    return f"{sender.name} <{sender.email}>" if sender.name else f"<{sender.email}>"
+
+
+def _quote_lines(lines: Sequence[str]) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
+def _blocks(plan: ReplyPlan, report: Report | None, options: DraftOptions) -> list[dict]:
+    blocks: list[dict] = []
+    for part in plan.parts:
+        if isinstance(part, Quoted):
+            text = _quote_lines(part.lines)
+            if blocks and blocks[-1]["kind"] == "quote":
+                blocks[-1]["text"] += "\n" + text
+            else:
+                blocks.append({"kind": "quote", "text": text})
+        elif isinstance(part, Trim):
+            if blocks and blocks[-1]["kind"] == "quote":
+                blocks[-1]["text"] += "\n> [...]"
+            else:
+                blocks.append({"kind": "quote", "text": "> [...]"})
+        elif isinstance(part, Comment):
+            for finding in part.findings:
+                text = comment_text(finding, report, options, plan.patch)
+                blocks.append({"kind": "comment", "text": text})
+    for finding in plan.unplaced:
+        text = comment_text(finding, report, options, plan.patch)
+        blocks.append({"kind": "comment", "text": text})
+    return blocks
+
+
+def reply_body(plan: ReplyPlan, report: Report | None, options: DraftOptions) -> str:
+    return (
+        environment()
+        .get_template("reply.j2")
+        .render(
+            attribution=attribution_line(plan.patch.message, options.attribution),
+            blocks=_blocks(plan, report, options),
+        )
+    )
+
+
+# ---------------------------------------------------------------- headers
+
+
+def _reply_subject(subject: str) -> str:
+    subject = " ".join(subject.split())
+    return subject if re.match(r"(?i)re\s*:", subject) else f"Re: {subject}"
+
+
+def recipients(message: Message, reviewer: Address) -> tuple[list[Address], list[Address]]:
+    """To: the author; Cc: everyone else from From/To/Cc, first spelling and order kept,
+    compared case-insensitively, the reviewer left out."""
+    seen = {reviewer.email.lower()}
+    to: list[Address] = []
+    if message.sender is not None and message.sender.email.lower() not in seen:
+        to.append(message.sender)
+        seen.add(message.sender.email.lower())
+    cc: list[Address] = []
+    for address in (*message.to, *message.cc):
+        key = address.email.lower()
+        if key not in seen:
+            seen.add(key)
+            cc.append(address)
+    return to, cc
+
+
+def _domain(address: Address) -> str:
+    domain = address.email.rpartition("@")[2]
+    return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain or "") else "localhost"
+
+
+def _format_addresses(addresses: Sequence[Address]) -> str:
+    return ", ".join(a.formatted() for a in addresses)
+
+
+def build_message(original: Message, body: str, options: DraftOptions) -> EmailMessage:
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = options.reviewer.formatted()
+    to, cc = recipients(original, options.reviewer)
+    if to:
+        msg["To"] = _format_addresses(to)
+    if cc:
+        msg["Cc"] = _format_addresses(cc)
+    msg["Subject"] = _reply_subject(original.subject.raw)
+    msg["Date"] = email.utils.format_datetime(options.clock())
+    msg["Message-ID"] = options.make_id(_domain(options.reviewer))
+    msg["In-Reply-To"] = f"<{original.message_id}>"
+    parents = list(original.references) or ([original.in_reply_to] if original.in_reply_to else [])
+    if original.message_id not in parents:
+        parents.append(original.message_id)
+    msg["References"] = " ".join(f"<{ref}>" for ref in parents)
+    long_lines = any(len(line.encode("utf-8")) > 998 for line in body.split("\n"))
+    msg.set_content(
+        body, subtype="plain", charset="utf-8", cte="quoted-printable" if long_lines else "8bit"
+    )
+    return msg
+
+
+# ---------------------------------------------------------------- file names
+
+
+def slug(title: str) -> str:
+    """A file-name-safe slug: lower-case ASCII words joined by '-', bounded length."""
+    text = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    text = text[:MAX_SLUG].rstrip("-")
+    return text or "patch"
+
+
+def draft_filename(index: int, title: str) -> str:
+    return f"{index:04d}-re-{slug(title)}.eml"
+
+
+# ---------------------------------------------------------------- the whole series
+
+
+def _series_level(report: Report) -> list[Finding]:
+    """What the cover letter reply summarises: series findings and transients."""
+    return [f for f in report.findings if f.location.patch == 0 or f.fixed_in is not None]
+
+
+def cover_body(
+    series: Series, findings: list[Finding], report: Report, options: DraftOptions
+) -> str:
+    assert series.cover is not None
+    return (
+        environment()
+        .get_template("cover-reply.j2")
+        .render(
+            attribution=attribution_line(series.cover, options.attribution),
+            quoted=_cover_quote(series.cover.body),
+            opening=wrap(_cover_opening(series, findings)),
+            items=[_cover_item(f, report, options) for f in findings],
+        )
+    )
+
+
+COVER_QUOTE_LINES = 6
+
+
+def _cover_quote(body: str) -> list[str]:
+    """The cover letter's first paragraph (bounded), then `> [...]` for the rest."""
+    lines = body.strip("\n").split("\n")
+    first: list[str] = []
+    for line in lines:
+        if not line.strip() or len(first) == COVER_QUOTE_LINES:
+            break
+        first.append(line)
+    quoted = [f"> {line}" if line else ">" for line in first]
+    if len(first) < len(lines):
+        quoted.append("> [...]")
+    return quoted
+
+
+def _cover_opening(series: Series, findings: list[Finding]) -> str:
+    transients = sum(1 for f in findings if f.fixed_in is not None)
+    if transients:
+        return (
+            "Some problems in this series are introduced by one patch and only go away in a "
+            "later one, so the kernels in between carry them:"
+        )
+    return "A few things about the series as a whole:"
+
+
+def _cover_item(finding: Finding, report: Report, options: DraftOptions) -> str:
+    """A paragraph per finding, prefixed with where it is when that is a patch."""
+    loc = finding.location
+    patches = {p.index: p for p in report.series.patches} if report.series else {}
+    text = comment_text(finding, report, options, patches.get(loc.patch))
+    if loc.patch <= 0 or report.series is None:
+        return text
+    where = f"In {loc.patch}/{report.series.total}"
+    if loc.function:
+        where += f", {loc.function}()"
+    if loc.path:
+        where += f" in {loc.path}"
+    return wrap(f"{where}: {text}")
+
+
+def drafts(report: Report, options: DraftOptions) -> list[Draft]:
+    """One draft per patch that introduced findings, plus one to the cover letter when the
+    series has series-level findings or transients. Without a cover letter, series-level
+    findings go at the end of the first patch's draft."""
+    series = report.series
+    if series is None:
+        return []
+    by_patch: dict[int, list[Finding]] = {}
+    for finding in report.findings:
+        by_patch.setdefault(finding.location.patch, []).append(finding)
+    series_findings = _series_level(report)
+    orphans = by_patch.get(0, []) if series.cover is None else []
+    out: list[Draft] = []
+    if series.cover is not None and series_findings:
+        body = cover_body(series, series_findings, report, options)
+        out.append(
+            Draft(draft_filename(0, series.title), build_message(series.cover, body, options), 0)
+        )
+    for patch in series.patches:
+        found = by_patch.get(patch.index, [])
+        extra = orphans if patch is series.patches[0] else []
+        if not found and not extra:
+            continue
+        plan = plan_reply(patch, found, options.context)
+        if extra:
+            plan = ReplyPlan(plan.patch, plan.parts, plan.unplaced + tuple(extra))
+        body = reply_body(plan, report, options)
+        out.append(
+            Draft(
+                draft_filename(patch.index, patch.subject.title),
+                build_message(patch.message, body, options),
+                patch.index,
+            )
+        )
+    return out
+
+
+def draft_for_patch(
+    patch: Patch, findings: list[Finding], options: DraftOptions, report: Report | None = None
+) -> Draft:
+    plan = plan_reply(patch, findings, options.context)
+    body = reply_body(plan, report, options)
+    return Draft(
+        draft_filename(patch.index, patch.subject.title),
+        build_message(patch.message, body, options),
+        patch.index,
+    )
+
+
+def mbox_text(items: Sequence[Draft], when: datetime) -> str:
+    """All drafts as one mboxrd: a From_ line each, body lines matching ^>*From escaped."""
+    stamp = when.astimezone(UTC).strftime("%a %b %d %H:%M:%S %Y")
+    chunks = []
+    for item in items:
+        text = item.as_text()
+        head, _, body = text.partition("\n\n")
+        body = re.sub(r"(?m)^(>*From )", r">\1", body)
+        chunks.append(f"From reviewtool {stamp}\n{head}\n\n{body.rstrip(chr(10))}\n\n")
+    return "".join(chunks)
+
+
+def options_from_rules(rules: Any, checks: Sequence[Any], **kw: Any) -> DraftOptions:
+    """DraftOptions with the lock pair table and check docs filled in."""
+    releases: dict[str, tuple[str, ...]] = {}
+    try:
+        for entry in rules.table("locks").get("acquire", []):
+            if isinstance(entry, dict) and "name" in entry:
+                releases[str(entry["name"])] = tuple(entry.get("releases", ()))
+    except RuleDataError:  # rule data is optional here: comments just name less
+        releases = {}
+    docs = {check.code: check.doc() for check in checks}
+    return DraftOptions(lock_releases=releases, check_docs=docs, **kw)
