@@ -459,3 +459,29 @@ def test_matches_git_apply_on_random_edits_with_shifted_bases(tmp_path):
             assert ours == (work / "f.c").read_text(), case
         else:
             assert any(f.code == "BS001" for f in findings), case
+
+
+def test_quoted_unusual_names_from_real_git_diffs(tmp_path):
+    """Names git quotes (tab, non-ASCII) and a rename with edits, read back through GitTree."""
+    repo = tmp_path / "repo"
+    (repo / "drivers").mkdir(parents=True)
+    names = ["drivers/tab\there.c", "drivers/ünï.c", "drivers/plain name.c"]
+    for name in names:
+        (repo / name).write_text(BASE_C)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "base")
+    _git(repo, "tag", "base")
+    for name in names:
+        (repo / name).write_text(BASE_C.replace("line 7\n", "line seven\n"))
+    _git(repo, "mv", "drivers/plain name.c", "drivers/renamed name.c")
+    _git(repo, "commit", "-q", "-am", "edit")
+    diff = _git(repo, "diff", "-M", "base", "HEAD")
+    assert '"a/drivers/tab\\there.c"' in diff and "rename from" in diff
+    with GitTree(repo, "base") as base:
+        snapshots, findings = build_snapshots(series(patch(1, 1, diff)), base)
+    assert findings == ()
+    expected = BASE_C.replace("line 7\n", "line seven\n")
+    for name in ["drivers/tab\there.c", "drivers/ünï.c", "drivers/renamed name.c"]:
+        assert snapshots[1].files[name].text == expected
+    assert snapshots[1].renamed == (("drivers/plain name.c", "drivers/renamed name.c"),)
