@@ -77,6 +77,8 @@ def _gunzip(data: bytes, budget: _Budget, what: str) -> bytes:
                 inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     except zlib.error as exc:
         raise InputError(f"{what}: not a valid gzip file ({exc})") from None
+    if not inflater.eof:
+        raise InputError(f"{what}: not a valid gzip file (truncated)")
     budget.spend(size, what)
     return b"".join(chunks)
 

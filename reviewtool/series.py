@@ -65,7 +65,8 @@ class Threads:
         return top.in_reply_to or top.message_id
 
     def descendants(self, mid: str, stop: set[str]) -> list[Message]:
-        """Every mail below `mid`, not descending through the mails in `stop` (patches)."""
+        """Every mail below `mid`, not descending through the mails in `stop`: replies to
+        another posting (an older version, a resend) are not replies to this one."""
         found: list[Message] = []
         queue = list(self.children.get(mid, ()))
         seen: set[str] = {mid}
@@ -113,6 +114,7 @@ class _Build:
     cover: Message | None = None
     findings: list[Finding] = field(default_factory=list)
     borrowed: dict[int, int] = field(default_factory=dict)  # slot → version it came from
+    superseded: set[str] = field(default_factory=set)  # duplicates replaced by a newer mail
 
 
 # ---------------------------------------------------------------- grouping
@@ -178,6 +180,7 @@ def _fill_slots(build: _Build, numbered: list[Message]) -> None:
             if index > MAX_TOTAL:
                 continue
         if index in build.slots:
+            build.superseded.add(build.slots[index].message_id)
             build.findings.append(
                 checks.DUPLICATE_PATCH.finding(
                     f"patch {index}/{build.total} of v{build.version} was sent twice; "
@@ -189,7 +192,7 @@ def _fill_slots(build: _Build, numbered: list[Message]) -> None:
         build.slots[index] = message  # sorted by date: the newest wins
 
 
-def _partial_reroll(build: _Build, older: list[Message]) -> None:
+def _partial_reroll(build: _Build, older: list[Message], messages: Sequence[Message]) -> None:
     """b4's rule: vN patches that each reply (at any depth) to the vN-1 patch of the same
     n/m, while other slots are missing → take those slots from vN-1."""
     missing = [n for n in range(1, build.total + 1) if n not in build.slots]
@@ -226,7 +229,7 @@ def _partial_reroll(build: _Build, older: list[Message]) -> None:
             )
         )
     if build.cover is None:
-        build.cover = _find_cover(build, prior, prior_version)
+        build.cover = _find_cover(build, messages, prior_version)
 
 
 def _find_cover(build: _Build, messages: Sequence[Message], version: int) -> Message | None:
@@ -290,7 +293,9 @@ def _report_shape(build: _Build, all_patches: list[Message], chosen: set[str]) -
             )
         )
     others = [
-        m for m in all_patches if m.message_id not in chosen and m.subject.version == build.version
+        m
+        for m in all_patches
+        if m.message_id not in chosen | build.superseded and m.subject.version == build.version
     ]
     if others:
         titles = "; ".join(m.subject.title[:60] for m in others[:3])
@@ -405,7 +410,7 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
     else:
         _lone_series(build, _choose_cluster(of_version, threads))
     build.cover = _find_cover(build, unique, build.version)
-    _partial_reroll(build, all_patches)
+    _partial_reroll(build, all_patches, unique)
     if build.cover is not None and build.cover.subject.total not in (None, build.total):
         build.findings.append(
             checks.TOTAL_MISMATCH.finding(
@@ -418,7 +423,8 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
     _report_shape(build, all_patches, chosen)
     if build.cover is not None:
         chosen.add(build.cover.message_id)
-    patches = _with_trailers(build, _to_patches(build), chosen)
+    postings = {m.message_id for m in unique if m.kind in ("patch", "cover")}
+    patches = _with_trailers(build, _to_patches(build), postings)
     first = patches[0] if patches else None
     title = (build.cover or (first.message if first else None) or unique[0]).subject.title
     base = _base_commit(build.cover, patches)

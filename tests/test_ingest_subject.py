@@ -1,0 +1,90 @@
+"""Subject grammar: every form b4 and patchwork accept."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviewtool.subject import parse_subject
+
+CASES = [
+    # raw, title, version, index, total, extra attributes
+    ("[PATCH v2 3/8] mm: foo", "mm: foo", 2, 3, 8, {}),
+    (
+        "[RFC PATCH net-next v3 0/5] foo: bar",
+        "foo: bar",
+        3,
+        0,
+        5,
+        {"rfc": True, "prefixes": ("net-next",)},
+    ),
+    ("[PATCHv3] x: y", "x: y", 3, None, None, {}),
+    ("[PATCH,v2,1/3] y: z", "y: z", 2, 1, 3, {}),
+    ("PATCH1/8 bare: counter", "bare: counter", 1, 1, 8, {}),
+    ("PATCH v2 1/8: unbracketed", "unbracketed", 2, 1, 8, {}),
+    ("[PATCH 1 of 8] hg: style", "hg: style", 1, 1, 8, {}),
+    ("[PATCH 3/3 v2] counter first", "counter first", 2, 3, 3, {}),
+    ("[PATCH] title with version (v2)", "title with version", 2, None, None, {}),
+    ("[RESEND PATCH v4 2/2] r: s", "r: s", 4, 2, 2, {"resend": True}),
+    ("[PATCH RESEND] r: s", "r: s", 1, None, None, {"resend": True}),
+    ("[PATCH/for-next v2 1/2] cgroup/cpuset: X", "cgroup/cpuset: X", 2, 1, 2, {}),
+    ("[RFCv2 PATCH 1/2] a: b", "a: b", 2, 1, 2, {"rfc": True}),
+    ("[PATCH v2 01/10] zero padded", "zero padded", 2, 1, 10, {}),
+    ("[Linux-kernel] [PATCH] list tag", "list tag", 1, None, None, {}),
+    ("[RFC][PATCH 2/4] two groups", "two groups", 1, 2, 4, {"rfc": True}),
+    ("[PATCH 0/8]\n folded title", "folded title", 1, 0, 8, {}),
+]
+
+
+@pytest.mark.parametrize(("raw", "title", "version", "index", "total", "extra"), CASES)
+def test_subject_forms(raw, title, version, index, total, extra):
+    subject = parse_subject(raw)
+    assert (subject.title, subject.version, subject.index, subject.total) == (
+        title,
+        version,
+        index,
+        total,
+    )
+    assert subject.is_patch
+    assert not subject.reply
+    for name, value in extra.items():
+        assert getattr(subject, name) == value
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Re: [PATCH v2 3/8] mm: foo",
+        "RE: [PATCH v2 3/8] mm: foo",
+        "Aw: [PATCH v2 3/8] mm: foo",
+        "AW: [PATCH v2 3/8] mm: foo",
+        "Fwd: [PATCH v2 3/8] mm: foo",
+        "Antw: [PATCH v2 3/8] mm: foo",
+        "Re: Re: [PATCH v2 3/8] mm: foo",
+        "Re[2]: [PATCH v2 3/8] mm: foo",
+    ],
+)
+def test_reply_markers(raw):
+    subject = parse_subject(raw)
+    assert subject.reply
+    assert (subject.title, subject.version, subject.index, subject.total) == ("mm: foo", 2, 3, 8)
+
+
+def test_plain_subjects_are_not_patches():
+    for raw in ("Patch management is hard", "BUG: oops in foo", "Regression in 6.19"):
+        subject = parse_subject(raw)
+        assert not subject.is_patch
+        assert subject.index is None
+        assert subject.title == raw
+
+
+def test_pull_request_tags_stay_prefixes():
+    subject = parse_subject("[GIT PULL] mm fixes")
+    assert subject.prefixes == ("GIT", "PULL")
+    assert not subject.is_patch
+    assert subject.title == "mm fixes"
+
+
+def test_broken_brackets_degrade_to_title():
+    assert parse_subject("[PATCH").title == "[PATCH"
+    assert parse_subject("").title == ""
+    assert parse_subject("[PATCH v2 1/2").version == 1
