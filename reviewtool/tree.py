@@ -574,11 +574,12 @@ class _Builder:
         from reviewtool.checks.apply import DOES_NOT_APPLY
 
         self.failed = True
-        patch = self.series.patches[self.step - 1] if self.step else None
-        who = f"patch {patch.index}/{patch.total}" if patch else "the series"
+        if self.step:
+            patch = self.series.patches[self.step - 1]
+            message = f"patch {patch.index}/{patch.total} does not apply: {message}"
         self.findings.append(
             DOES_NOT_APPLY.finding(
-                f"{who} does not apply: {message}",
+                message,
                 patch=self.step,
                 path=path,
                 line=line,
@@ -790,7 +791,19 @@ def build_snapshots(
     series: Series, base: BaseTree | None
 ) -> tuple[tuple[Snapshot, ...], tuple[Finding, ...]]:
     """The tree before the series (step 0) and after each of its patches, with the BS001
-    (does not apply) and IN010 (unsafe path) findings met on the way. Nothing is written."""
+    (does not apply) and IN010 (unsafe path) findings met on the way. Nothing is written.
+
+    Step 0 holds the base content of every path a patch names (absent paths stay absent).
+    Each patch is applied like `git am` would, except that a failing hunk only fails itself:
+    the file keeps the hunks that applied and later patches run against it.
+
+    Without a base (`None` or `HunksOnly`) each file is rebuilt from hunks: the context and
+    removed lines of the first patch touching it form its step-0 state, placed at their
+    source line numbers; the lines no hunk showed are unknown (empty in the text, listed in
+    `FileState.unknown`) and match any context line of later hunks, becoming known then. The
+    text ends after the last known line: how long the real file runs past it is not known,
+    so no trailing unknown region is listed (unless a hunk showed the end of the file). A
+    base that lacks a file a patch changes gives BS001 and the same rebuild for that file."""
     parsed: list[list[_FileDiff] | None] = []
     errors: list[str] = []
     for patch in series.patches:

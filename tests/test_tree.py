@@ -485,3 +485,30 @@ def test_quoted_unusual_names_from_real_git_diffs(tmp_path):
     for name in ["drivers/tab\there.c", "drivers/ünï.c", "drivers/renamed name.c"]:
         assert snapshots[1].files[name].text == expected
     assert snapshots[1].renamed == (("drivers/plain name.c", "drivers/renamed name.c"),)
+
+
+def test_mangled_diffs_never_raise():
+    """Lines dropped, cut, duplicated or replaced by diff syntax: findings, never a traceback."""
+    rng = random.Random(7)
+    good = modify("a.c", "@@ -3,3 +3,4 @@\n line 3\n-line 4\n+LINE 4\n+more\n line 5\n")
+    good += "diff --git a/b.c b/c.c\nsimilarity index 90%\nrename from b.c\nrename to c.c\n"
+    pieces = ["\\ No newline at end of file\n", "@@ -1 +1 @@\n", "--- /dev/null\n", "-\n", "+\n"]
+    pieces += ["+++ /dev/null\n", "rename to ../y\n", "GIT binary patch\n", "\n", " x\n"]
+    for _ in range(300):
+        lines = good.splitlines(keepends=True)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(lines))
+            choice = rng.randrange(4)
+            if choice == 0:
+                del lines[at]
+            elif choice == 1:
+                lines.insert(at, rng.choice(pieces))
+            elif choice == 2:
+                lines[at] = lines[at][: rng.randrange(4)] + "\n"
+            else:
+                lines.insert(at, lines[rng.randrange(len(lines))])
+            if not lines:
+                break
+        for base in ({"a.c": BASE_C, "b.c": BASE_C}, None):
+            snapshots, _ = build(["".join(lines)], base)
+            assert len(snapshots) == 2
