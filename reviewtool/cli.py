@@ -181,6 +181,12 @@ def main() -> None:
 @click.option("--series-version", "version", type=int, help="Pick this version (default newest).")
 @click.option("--format", "fmt", default=None, help="text (default), json, sarif, b4, b4-json.")
 @click.option("--show-asserts", is_flag=True, help="List asserts each patch adds or removes.")
+@click.option(
+    "--nipa",
+    is_flag=True,
+    help="NIPA test contract: exit 0 pass, 250 warning, 1 fail; a one-line description "
+    "to the file descriptor in $DESC_FD.",
+)
 @common_select
 @common_ignore
 @common_fail_on
@@ -204,6 +210,7 @@ def check_command(
     output,
     force,
     color,
+    nipa=False,
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
@@ -224,6 +231,8 @@ def check_command(
         stdin=stdin,
     )
     _emit(report, config.format, output, force, color, show_asserts)
+    if nipa:
+        return _nipa_exit(report)
     return _exit_for(report.findings, config.fail_on)
 
 
@@ -268,3 +277,207 @@ def rules_command(code: str | None) -> int:
     click.echo(f"{found.code} {found.name} ({found.severity.label}, {found.scope} scope)\n")
     click.echo(found.doc())
     return EXIT_CLEAN
+
+
+# ---------------------------------------------------------------- NIPA, reply, hook
+
+
+def _nipa_exit(report) -> int:
+    """NIPA's contract (core/test.py): 0 pass, 250 warning, other fail; desc to $DESC_FD."""
+    from reviewtool.formats import nipa_verdict
+
+    code, description = nipa_verdict(report)
+    fd = os.environ.get("DESC_FD", "").strip()
+    if fd.isdigit():
+        try:
+            os.write(int(fd), (description + "\n").encode("utf-8"))
+        except OSError as exc:
+            click.echo(f"reviewtool: warning: DESC_FD={fd}: {exc.strerror}", err=True)
+    return code
+
+
+def _git_config_value(repo: Path | None, name: str) -> str | None:
+    from reviewtool.hook import git_config
+
+    return git_config(repo or Path.cwd(), name)
+
+
+def _reviewer(from_value: str | None, repo: Path | None):
+    """--from, else git config user.name / user.email; exit 2 without either."""
+    from email.utils import parseaddr
+
+    from reviewtool.errors import ConfigError
+    from reviewtool.model import Address
+
+    if from_value:
+        name, address = parseaddr(from_value)
+        if "@" not in address:
+            raise ConfigError(f"--from {from_value!r}: not an address")
+        return Address(name, address)
+    address = _git_config_value(repo, "user.email")
+    if not address:
+        raise ConfigError("who is reviewing? pass --from 'Name <addr>' or set git user.email")
+    return Address(_git_config_value(repo, "user.name") or "", address)
+
+
+def _safe_target(out_dir: Path, filename: str) -> Path:
+    """out_dir/filename, refusing anything that would land outside out_dir."""
+    if "/" in filename or "\\" in filename or filename in ("", ".", ".."):
+        raise ReviewtoolError(f"refusing to write draft named {filename!r}")
+    root = out_dir.resolve()
+    target = (root / filename).resolve()
+    if target.parent != root:
+        raise ReviewtoolError(f"refusing to write {target} outside {root}")
+    return target
+
+
+@main.command("reply")
+@click.argument("series", nargs=-1, required=True)
+@click.option("--tree", type=click.Path(path_type=Path), help="Base tree directory.")
+@click.option("--base", help="Base revision in the git repository (see -C).")
+@click.option(
+    "-C",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Git repository for --base, base-commit: and revision ranges.",
+)
+@click.option("--series-version", "version", type=int, help="Pick this version (default newest).")
+@click.option(
+    "-o",
+    "--output-dir",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the drafts (NNNN-re-<slug>.eml).",
+)
+@click.option(
+    "--mbox", type=click.Path(path_type=Path, dir_okay=False), help="All drafts as one mbox."
+)
+@click.option("--from", "from_value", help="Reviewer 'Name <addr>' (default: git user.name/email).")
+@click.option(
+    "--attribution",
+    type=click.Choice(["default", "mutt"]),
+    default=None,
+    help="Attribution style (default: git config reviewtool.attribution, else Gmail's).",
+)
+@click.option("--context", type=click.IntRange(0, 50), default=6, show_default=True)
+@common_select
+@common_ignore
+@common_rules
+@common_force
+@guarded
+def reply_command(
+    series,
+    tree,
+    base,
+    repo,
+    version,
+    out_dir,
+    mbox,
+    from_value,
+    attribution,
+    context,
+    select,
+    ignore,
+    rule_dirs,
+    force,
+) -> int:
+    """Write review drafts: one reply per patch with findings, and one to the cover letter."""
+    from datetime import UTC, datetime
+
+    from reviewtool import pipeline, render
+
+    if out_dir is None and mbox is None:
+        raise ReviewtoolError("say where the drafts go: -o DIR and/or --mbox FILE")
+    if tree is not None and base is not None:
+        raise ReviewtoolError("--tree and --base are exclusive")
+    reviewer = _reviewer(from_value, repo)
+    style = attribution or _git_config_value(repo, "reviewtool.attribution") or "default"
+    if style not in render.ATTRIBUTIONS:
+        raise ReviewtoolError(f"reviewtool.attribution {style!r}: one of default, mutt")
+    config = settings(None, select, ignore, None, rule_dirs, repo)
+    rules = _rules(config.rules)
+    stdin = sys.stdin.buffer if "-" in series else None
+    report = pipeline.check(
+        list(series),
+        tree=tree,
+        base=base,
+        repo=repo,
+        version=version,
+        rules=rules,
+        select=config.select,
+        ignore=config.ignore,
+        stdin=stdin,
+    )
+    options = render.options_from_rules(
+        rules, report.checks, reviewer=reviewer, attribution=style, context=context
+    )
+    drafts = render.drafts(report, options)
+    if out_dir is not None:
+        targets = [(_safe_target(out_dir, d.filename), d) for d in drafts]
+        clashes = [str(path) for path, _ in targets if path.exists()]
+        if clashes and not force:
+            raise ReviewtoolError(f"{clashes[0]} exists; use --force to overwrite")
+        for path, draft in targets:
+            write_atomically(path, draft.as_text(), force=force)
+            click.echo(f"wrote {path}", err=True)
+    if mbox is not None:
+        write_atomically(mbox, render.mbox_text(drafts, datetime.now(UTC)), force=force)
+        click.echo(f"wrote {len(drafts)} drafts to {mbox}", err=True)
+    if not drafts:
+        click.echo("nothing to reply: no findings", err=True)
+    return EXIT_CLEAN
+
+
+@main.group("hook")
+def hook_group() -> None:
+    """The git send-email `sendemail-validate` hook (chains any existing hook)."""
+
+
+@hook_group.command("install")
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=".")
+@guarded
+def hook_install(repo: Path) -> int:
+    """Install the hook; an existing one is kept and runs after ours."""
+    from reviewtool import hook
+
+    click.echo(hook.install(repo))
+    return EXIT_CLEAN
+
+
+@hook_group.command("uninstall")
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=".")
+@guarded
+def hook_uninstall(repo: Path) -> int:
+    """Remove the hook and restore what was there before."""
+    from reviewtool import hook
+
+    click.echo(hook.uninstall(repo))
+    return EXIT_CLEAN
+
+
+@hook_group.command("run")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--repo", type=click.Path(path_type=Path, file_okay=False), default=".")
+@guarded
+def hook_run(files: tuple[Path, ...], repo: Path) -> int:
+    """What the wrapper runs for each file git send-email validates."""
+    from reviewtool import hook, pipeline
+    from reviewtool.formats import RenderOptions, render_text
+
+    rules = _rules(())
+
+    def check(sources: list[str]):
+        return pipeline.check(sources, repo=repo, rules=rules)
+
+    verdict = hook.run(
+        list(files),
+        os.environ,
+        repo,
+        check,
+        lambda report: render_text(report, RenderOptions()),
+        lambda report: report.findings,
+    )
+    if verdict.exit_code:
+        click.echo(verdict.report_text, err=True, nl=False)
+        click.echo("reviewtool: rejected (git config reviewtool.failOn sets the level)", err=True)
+    return verdict.exit_code

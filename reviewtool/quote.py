@@ -105,6 +105,24 @@ def _locate(hunk: unidiff.Hunk, finding: Finding) -> int | None:
     return None
 
 
+def _evidence_lines(finding: Finding) -> list[int]:
+    """Evidence lines in the finding's own file state (file checks leave evidence.patch 0:
+    they cannot know the step; the engine only moves the finding's own location)."""
+    loc = finding.location
+    return [
+        e.line
+        for e in finding.evidence
+        if e.line is not None and e.path == loc.path and e.patch in (0, loc.patch)
+    ]
+
+
+def _target_position(hunk_lines: list, line: int) -> int | None:
+    for position, hunk_line in enumerate(hunk_lines):
+        if hunk_line.target_line_no == line:
+            return position
+    return None
+
+
 def _anchor_in_file(
     patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
 ) -> _Anchor | None:
@@ -116,6 +134,11 @@ def _anchor_in_file(
         header_diff_no = hunk_lines[0].diff_line_no - 1  # the @@ line, 1-based in the diff
         hunk_body = header_diff_no  # 0-based index of the first hunk line in diff_lines
         first = max(0, position - context)
+        # the evidence (where the lock was taken) belongs in the quote when this hunk shows it
+        for evidence_line in _evidence_lines(finding):
+            shown = _target_position(hunk_lines, evidence_line)
+            if shown is not None:
+                first = min(first, max(0, shown - context))
         func = _function_start(
             [ln.value.rstrip("\n") for ln in hunk_lines], finding.location.function
         )

@@ -115,8 +115,10 @@ def _why(doc: str) -> str:
 
 
 def _lock_subject(finding: Finding) -> str:
+    """The lock expression of a key's subject (`class:expression` in LK keys)."""
     parts = finding.key.split("|", 3)
-    return parts[3] if len(parts) == 4 else ""
+    subject = parts[3] if len(parts) == 4 else ""
+    return subject.rpartition(":")[2].strip()
 
 
 def _line_text(
@@ -174,7 +176,10 @@ def comment_variables(
 
     acquire = None
     for evidence in finding.evidence:
-        acquire = _first_call(text_at(evidence.patch, evidence.path, evidence.line))
+        # file checks cannot know their step: evidence in the finding's file and patch 0
+        # is in the same state as the finding
+        step = loc.patch if evidence.patch == 0 and evidence.path == loc.path else evidence.patch
+        acquire = _first_call(text_at(step, evidence.path, evidence.line))
         if acquire:
             break
     here = text_at(loc.patch, loc.path, loc.line)
