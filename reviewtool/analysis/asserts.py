@@ -1,0 +1,395 @@
+"""Assert sites per function (from rules/asserts.toml) and the inventory of what a patch changed."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from tree_sitter import Node
+
+from reviewtool.csyntax import FileFacts, walk
+from reviewtool.errors import RuleDataError
+from reviewtool.resources import Rules, default_rules
+
+KINDS = ("warn", "crash", "lock", "build", "state")
+MODES = ("held", "write", "read", "not-held")
+VALUES = ("always", "debug")
+# Parents in which a call's value is used (rather than the call being a statement).
+_VALUE_PARENTS = frozenset(
+    {
+        "parenthesized_expression",
+        "binary_expression",
+        "unary_expression",
+        "assignment_expression",
+        "init_declarator",
+        "return_statement",
+        "conditional_expression",
+        "argument_list",
+    }
+)
+_MAX_SITES = 20000  # bound the work on a hostile file
+
+
+@dataclass(frozen=True, slots=True)
+class AssertMacro:
+    """What one assert macro does, as rules/asserts.toml describes it."""
+
+    name: str
+    kind: str
+    cond: int | None = None
+    debug: str | None = None  # config without which the arguments are never evaluated
+    value: str | None = None  # "always", "debug" or None (a statement)
+    lock: str | None = None  # template: "{0}->mmap_lock"
+    mode: str | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kind, the lock mode for lock asserts, and "debug-only" when production builds
+        drop it: ("warn", "debug-only"), ("lock", "write"), ("crash",)."""
+        kinds = [self.kind]
+        if self.mode:
+            kinds.append(self.mode)
+        if self.debug:
+            kinds.append("debug-only")
+        return tuple(kinds)
+
+
+@dataclass(frozen=True)
+class AssertRules:
+    macros: dict[str, AssertMacro]
+    pure_names: frozenset[str] = frozenset()
+    pure_patterns: tuple[str, ...] = ()
+    impure_patterns: tuple[str, ...] = ()
+
+    def is_pure(self, name: str) -> bool:
+        """True when a call to `name` is known to have no side effect."""
+        if any(fnmatchcase(name, pattern) for pattern in self.impure_patterns):
+            return False
+        return name in self.pure_names or any(
+            fnmatchcase(name, pattern) for pattern in self.pure_patterns
+        )
+
+
+_LOADED: dict[int, tuple[Rules, AssertRules]] = {}
+
+
+def load_rules(rules: Rules | AssertRules | None = None) -> AssertRules:
+    """The assert vocabulary of `rules` (packaged rules when None), validated once."""
+    if isinstance(rules, AssertRules):
+        return rules
+    rules = rules or default_rules()
+    cached = _LOADED.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    loaded = _parse_rules(rules.table("asserts"))
+    _LOADED[id(rules)] = (rules, loaded)
+    return loaded
+
+
+def _parse_rules(table: dict[str, Any]) -> AssertRules:
+    macros = {name: _parse_macro(name, spec) for name, spec in table.get("macro", {}).items()}
+    pure = table.get("pure", {})
+    return AssertRules(
+        macros=macros,
+        pure_names=frozenset(_strings(pure, "names")),
+        pure_patterns=tuple(_strings(pure, "patterns")),
+        impure_patterns=tuple(_strings(pure, "impure")),
+    )
+
+
+def _strings(table: dict[str, Any], key: str) -> list[str]:
+    values = table.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise RuleDataError(f"asserts.toml: [pure] {key} must be a list of strings")
+    return values
+
+
+def _parse_macro(name: str, spec: Any) -> AssertMacro:
+    where = f"asserts.toml: [macro.{name}]"
+    if not isinstance(spec, dict):
+        raise RuleDataError(f"{where} must be a table")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        raise RuleDataError(f"{where} kind must be one of {', '.join(KINDS)}")
+    cond = spec.get("cond")
+    if cond is not None and (not isinstance(cond, int) or cond < 0):
+        raise RuleDataError(f"{where} cond must be a non-negative integer")
+    if spec.get("mode") not in (None, *MODES):
+        raise RuleDataError(f"{where} mode must be one of {', '.join(MODES)}")
+    if spec.get("value") not in (None, *VALUES):
+        raise RuleDataError(f"{where} value must be one of {', '.join(VALUES)}")
+    if kind == "lock" and not isinstance(spec.get("lock"), str):
+        raise RuleDataError(f'{where} a lock assert needs lock = "template"')
+    return AssertMacro(
+        name=name,
+        kind=kind,
+        cond=cond,
+        debug=spec.get("debug"),
+        value=spec.get("value"),
+        lock=spec.get("lock"),
+        mode=spec.get("mode"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AssertSite:
+    """One assert as written in a function body."""
+
+    macro: AssertMacro
+    function: str
+    line: int  # 1-based, first line of the statement
+    end_line: int
+    text: str  # the statement as written (with `;` when it is a statement)
+    args: tuple[str, ...]
+    value_used: bool  # the call is part of an expression (`if (WARN_ON(x))`)
+    node: Node = field(repr=False, compare=False)  # the call_expression
+
+    @property
+    def normalised(self) -> str:
+        return normalise(self.text)
+
+    @property
+    def lock(self) -> str | None:
+        """The lock this site asserts, e.g. `vma->vm_mm->mmap_lock`, or None."""
+        if self.macro.lock is None:
+            return None
+        stripped = [strip_address(arg) for arg in self.args]
+        try:
+            return self.macro.lock.format(*stripped)
+        except (IndexError, KeyError, ValueError):
+            return None
+
+
+def normalise(text: str) -> str:
+    """Comments dropped, whitespace kept only between two word characters: the identity of
+    an assert across re-indentation and line wrapping."""
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    text = re.sub(r"\s+", " ", text).strip()
+    return re.sub(r" ?([^\w ]) ?", r"\1", text)
+
+
+def strip_address(expression: str) -> str:
+    """`&mm->mmap_lock` -> `mm->mmap_lock`; `&(x)` -> `x`: the lock, not its address."""
+    text = normalise(expression)
+    if text.startswith("&"):
+        text = text[1:]
+        if text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+            text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def call_name(node: Node, facts: FileFacts) -> str | None:
+    """The callee of a call_expression when it is a plain identifier."""
+    callee = node.child_by_field_name("function")
+    if callee is None or callee.type != "identifier":
+        return None
+    return facts.text(callee)
+
+
+def call_arguments(node: Node) -> list[Node]:
+    args = node.child_by_field_name("arguments")
+    if args is None:
+        return []
+    return [child for child in args.named_children if child.type != "comment"]
+
+
+def find_asserts(facts: FileFacts, rules: Rules | AssertRules | None = None) -> list[AssertSite]:
+    """Every assert-macro call inside a function body, in file order."""
+    vocabulary = load_rules(rules)
+    sites: list[AssertSite] = []
+    for fn in facts.functions:
+        for node in walk(fn.node):
+            if node.type != "call_expression":
+                continue
+            name = call_name(node, facts)
+            macro = vocabulary.macros.get(name) if name else None
+            if macro is None:
+                continue
+            sites.append(_site(facts, fn.name, macro, node))
+            if len(sites) >= _MAX_SITES:
+                return sites
+    return sites
+
+
+def _site(facts: FileFacts, function: str, macro: AssertMacro, node: Node) -> AssertSite:
+    parent = node.parent
+    statement = parent if parent is not None and parent.type == "expression_statement" else node
+    return AssertSite(
+        macro=macro,
+        function=function,
+        line=statement.start_point[0] + 1,
+        end_line=statement.end_point[0] + 1,
+        text=facts.text(statement),
+        args=tuple(facts.text(arg) for arg in call_arguments(node)),
+        value_used=parent is not None and parent.type in _VALUE_PARENTS,
+        node=node,
+    )
+
+
+def condition_nodes(site: AssertSite) -> list[Node]:
+    """The argument nodes production builds never evaluate (all of them for a debug-only
+    macro: BUILD_BUG_ON_INVALID drops the dump argument too)."""
+    return call_arguments(site.node) if site.macro.debug else []
+
+
+def side_effects(node: Node, facts: FileFacts, rules: AssertRules) -> Iterator[tuple[str, Node]]:
+    """(description, node) for each assignment, ++/-- or call not known to be pure."""
+    for child in walk(node):
+        if child.type == "assignment_expression":
+            yield "an assignment", child
+        elif child.type == "update_expression":
+            operator = "++" if "++" in facts.text(child) else "--"
+            yield f"'{operator}'", child
+        elif child.type == "call_expression":
+            name = call_name(child, facts)
+            if name is None:
+                yield "a call through a pointer", child
+            elif not rules.is_pure(name) and name not in rules.macros:
+                yield f"a call to {name}()", child
+
+
+# ---- inventory ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AssertChange:
+    """One assert added, removed or changed by a patch."""
+
+    change: str  # "added", "removed", "changed"
+    function: str
+    macro: str
+    kinds: tuple[str, ...]
+    text: str  # the statement as written (post-image; pre-image for "removed")
+    line: int  # post-image for added/changed, pre-image for removed
+    path: str
+    lock: str | None = None
+    previous_text: str | None = None  # "changed": the statement before the patch
+    previous_line: int | None = None
+
+    @property
+    def first_line(self) -> str:
+        return self.text.strip().splitlines()[0] if self.text.strip() else ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "change": self.change,
+            "path": self.path,
+            "function": self.function,
+            "line": self.line,
+            "macro": self.macro,
+            "kinds": list(self.kinds),
+            "text": self.text,
+            "first_line": self.first_line,
+        }
+        if self.lock is not None:
+            data["lock"] = self.lock
+        if self.change == "changed":
+            data["previous_text"] = self.previous_text
+            data["previous_line"] = self.previous_line
+        return data
+
+
+CHANGE_SIMILARITY = 0.5  # token similarity above which a removed+added pair is one change
+
+
+def inventory(
+    before: FileFacts | None, after: FileFacts | None, rules: Rules | AssertRules | None = None
+) -> list[AssertChange]:
+    """Asserts a patch added, removed or changed in one file. Matched by (function,
+    normalised text) first, never by line; leftovers in the same function that look alike
+    (same macro or same lock, similar tokens) are reported as one "changed" entry."""
+    vocabulary = load_rules(rules)
+    old = find_asserts(before, vocabulary) if before is not None else []
+    new = find_asserts(after, vocabulary) if after is not None else []
+    path = (after or before).path if (after or before) is not None else ""
+    removed, added = _unmatched(old, new)
+    changes: list[AssertChange] = []
+    for pre, post in _pair_changed(removed, added):
+        changes.append(_change("changed", post, path, previous=pre))
+        removed.remove(pre)
+        added.remove(post)
+    changes.extend(_change("removed", site, path) for site in removed)
+    changes.extend(_change("added", site, path) for site in added)
+    changes.sort(key=lambda change: (change.line, change.change))
+    return changes
+
+
+def _unmatched(
+    old: list[AssertSite], new: list[AssertSite]
+) -> tuple[list[AssertSite], list[AssertSite]]:
+    pending: dict[tuple[str, str], list[AssertSite]] = {}
+    for site in old:
+        pending.setdefault((site.function, site.normalised), []).append(site)
+    added: list[AssertSite] = []
+    for site in new:
+        bucket = pending.get((site.function, site.normalised))
+        if bucket:
+            bucket.pop(0)
+        else:
+            added.append(site)
+    removed = [site for bucket in pending.values() for site in bucket]
+    removed.sort(key=lambda site: site.line)
+    return removed, added
+
+
+def _tokens(site: AssertSite) -> list[str]:
+    return re.findall(r"\w+|->|&&|\|\||[!=<>]=?|\S", " ".join(site.args))
+
+
+def _pair_changed(
+    removed: list[AssertSite], added: list[AssertSite]
+) -> list[tuple[AssertSite, AssertSite]]:
+    candidates: list[tuple[float, int, int]] = []
+    for i, pre in enumerate(removed):
+        for j, post in enumerate(added):
+            if pre.function != post.function:
+                continue
+            same_lock = pre.lock is not None and pre.lock == post.lock
+            if pre.macro.name != post.macro.name and not same_lock:
+                continue
+            ratio = 1.0 if same_lock else _similarity(pre, post)
+            if ratio >= CHANGE_SIMILARITY:
+                candidates.append((ratio, i, j))
+    pairs: list[tuple[AssertSite, AssertSite]] = []
+    used_pre: set[int] = set()
+    used_post: set[int] = set()
+    for _, i, j in sorted(candidates, key=lambda c: (-c[0], c[1], c[2])):
+        if i not in used_pre and j not in used_post:
+            used_pre.add(i)
+            used_post.add(j)
+            pairs.append((removed[i], added[j]))
+    return pairs
+
+
+def _similarity(pre: AssertSite, post: AssertSite) -> float:
+    return difflib.SequenceMatcher(None, _tokens(pre), _tokens(post), autojunk=False).ratio()
+
+
+def _change(
+    change: str, site: AssertSite, path: str, previous: AssertSite | None = None
+) -> AssertChange:
+    return AssertChange(
+        change=change,
+        function=site.function,
+        macro=site.macro.name,
+        kinds=site.macro.kinds,
+        text=site.text,
+        line=site.line,
+        path=path,
+        lock=site.lock,
+        previous_text=previous.text if previous else None,
+        previous_line=previous.line if previous else None,
+    )
