@@ -290,10 +290,16 @@ def b4_line(finding: Finding) -> str:
     return f"{where}{_B4_PREFIX[finding.severity]}: {_one_line(finding.message)} [{finding.code}]"
 
 
+def _per_patch(report: Report) -> list[Finding]:
+    """b4 hands a check one patch at a time: series-level findings (patch 0: a gap in the
+    numbering, a missing cover letter) describe a series it never showed us, so they stay out."""
+    return [f for f in report.findings if f.location.patch != 0]
+
+
 def render_b4(report: Report, options: RenderOptions = RenderOptions()) -> str:
     """checkpatch --terse --showfile lines; nothing at all when clean (b4 reads silence as a
     pass, and would count an ERROR-free summary line as a warning)."""
-    return "".join(b4_line(f) + "\n" for f in report.findings)
+    return "".join(b4_line(f) + "\n" for f in _per_patch(report))
 
 
 def _count_phrase(counts: dict[Severity, int]) -> str:
@@ -312,15 +318,14 @@ def report_b4_json(report: Report) -> list[dict]:
     """b4 review's external check protocol: a JSON array of {tool, status, summary, details};
     status is pass, warn or fail; details is a string (here: JSON of one entry per finding,
     {status, description}, the shape b4's own checkpatch wrapper stores)."""
-    if not report.findings:
+    findings = _per_patch(report)
+    if not findings:
         return [{"tool": "reviewtool", "status": "pass", "summary": "passed all checks"}]
     counts: dict[Severity, int] = {}
-    for finding in report.findings:
+    for finding in findings:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
-    worst = max(f.severity for f in report.findings)
-    details = [
-        {"status": _B4_STATUS[f.severity], "description": b4_line(f)} for f in report.findings
-    ]
+    worst = max(f.severity for f in findings)
+    details = [{"status": _B4_STATUS[f.severity], "description": b4_line(f)} for f in findings]
     return [
         {
             "tool": "reviewtool",
