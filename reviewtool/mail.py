@@ -498,9 +498,10 @@ def _commit_trailer_block(lines: list[str]) -> list[str]:
 def parse_trailers(
     text: str, source: str = "commit", message_id: str | None = None
 ) -> tuple[Trailer, ...]:
-    """Trailers in `text`. For source "commit" only the final trailer block counts; for
+    """Trailers in `text`. For source "commit" only the final trailer block counts. For
     replies and cover replies every unquoted line above the signature is looked at, but only
-    person trailers with an address (`Reviewed-by: Name <a@b>`) and `Fixes:` are taken."""
+    person trailers with an address (`Reviewed-by: Name <a@b>`), `Fixes: <sha>`, and
+    `Link:`/`Closes:` lines right below an accepted trailer (as b4 does) are taken."""
     lines = text.replace("\r\n", "\n").split("\n")
     if source == "commit":
         lines = _commit_trailer_block(lines)
@@ -509,25 +510,31 @@ def parse_trailers(
         lines = lines[:cut] if cut is not None else lines
     found: list[Trailer] = []
     index = 0
+    after_trailer = False  # the previous line was an accepted trailer
     while index < len(lines):
         match = _TRAILER_LINE.match(lines[index])
         if not match:
+            after_trailer = False
             index += 1
             continue
         value, index = _join_wrapped(lines, index, match.group(2))
         name = canonical_trailer_name(match.group(1))
         value = _clean_value(value)
-        if source != "commit" and not _reply_trailer_ok(name, value):
+        if source != "commit" and not _reply_trailer_ok(name, value, after_trailer):
+            after_trailer = False
             continue
+        after_trailer = True
         found.append(Trailer(name=name, value=value, source=source, message_id=message_id))
     return tuple(found)
 
 
-def _reply_trailer_ok(name: str, value: str) -> bool:
+def _reply_trailer_ok(name: str, value: str, after_trailer: bool) -> bool:
     if name.lower().endswith("-by"):
         return trailer_email(value) is not None and "://" not in value
     if name == "Fixes":
         return re.match(r"^[0-9a-f]{8,40}\b", value) is not None
+    if name in ("Link", "Closes"):
+        return after_trailer and re.match(r"^https?://\S+$", value) is not None
     return False
 
 

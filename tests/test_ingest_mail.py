@@ -92,6 +92,20 @@ def test_reply_trailers_skip_quotes_and_signature():
     ]
 
 
+def test_reply_links_only_right_below_a_trailer():
+    body = (
+        "See Link: https://example.org/prose for details.\n\n"
+        "Link: https://example.org/alone\n\n"
+        "Tested-by: T <t@x.org>\nLink: https://example.org/log\nCloses: https://x.org/bug/1\n"
+    )
+    trailers = parse_trailers(body, source="reply")
+    assert [(t.name, t.value) for t in trailers] == [
+        ("Tested-by", "T <t@x.org>"),
+        ("Link", "https://example.org/log"),
+        ("Closes", "https://x.org/bug/1"),
+    ]
+
+
 def test_base_commit_in_cover_and_patch():
     cover = load("cover.eml")
     assert cover.kind == "cover"
