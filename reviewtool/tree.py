@@ -25,6 +25,7 @@ MAX_FILES_PER_PATCH = 5000
 MAX_LINES_PER_FILE = 200_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_SEARCH_STEPS = 2_000_000  # positions tried while searching hunks with an offset, per patch
+MAX_DIFF_LINES = 1_000_000  # a larger diff is not parsed at all
 GIT_TIMEOUT = 60
 
 
@@ -663,7 +664,13 @@ class _Builder:
         touched: set[str] = set()
         renamed: list[tuple[str, str]] = []
         if files is None:
-            self._does_not_apply(f"its diff cannot be parsed ({error})", None, subject="parse")
+            too_big = error.startswith("more than")  # our limit, not a fault of the patch
+            self._does_not_apply(
+                f"its diff {'was not followed' if too_big else 'cannot be parsed'} ({error})",
+                None,
+                subject="parse",
+                severity=Severity.WARNING if too_big else None,
+            )
             files = []
         if len(files) > MAX_FILES_PER_PATCH:
             self._does_not_apply(
@@ -807,6 +814,10 @@ def build_snapshots(
     parsed: list[list[_FileDiff] | None] = []
     errors: list[str] = []
     for patch in series.patches:
+        if patch.diff.count("\n") > MAX_DIFF_LINES:
+            parsed.append(None)
+            errors.append(f"more than {MAX_DIFF_LINES} lines")
+            continue
         try:
             parsed.append(parse_diff(patch.diff))
             errors.append("")

@@ -545,3 +545,12 @@ def test_hunks_only_known_lines_equal_the_real_files_on_random_series(tmp_path):
             for number, line in enumerate(ours, start=1):
                 if number not in unknown:
                     assert line + "\n" == states[step][number - 1], (step, number)
+
+
+def test_oversized_diff_is_not_parsed(monkeypatch):
+    monkeypatch.setattr(tree, "MAX_DIFF_LINES", 3)
+    diff = modify("a.c", "@@ -1,2 +1,2 @@\n-line 1\n+LINE 1\n line 2\n")
+    snapshots, findings = build([diff], {"a.c": BASE_C})
+    assert [(f.code, f.severity) for f in findings] == [("BS001", Severity.WARNING)]
+    assert "not followed" in findings[0].message
+    assert snapshots[1].files == snapshots[0].files
