@@ -140,7 +140,9 @@ def _anchor_in_file(
             if shown is not None:
                 first = min(first, max(0, shown - context))
         func = _function_start(
-            [ln.value.rstrip("\n") for ln in hunk_lines], finding.location.function
+            # the post-image definition: a removed old prototype is not where it starts now
+            ["" if ln.is_removed else ln.value.rstrip("\n") for ln in hunk_lines],
+            finding.location.function,
         )
         if func is not None and func <= position:
             first = max(first, func)

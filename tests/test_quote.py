@@ -1,0 +1,154 @@
+"""ReplyPlan: what a reply quotes around each finding and where it trims."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewtool.mail import parse_message, to_patch
+from reviewtool.model import Finding, Location, Patch, Severity
+from reviewtool.quote import MAX_QUOTED_RUN, Comment, Quoted, Trim, plan_reply
+
+MAIL = (Path(__file__).parent / "fixtures" / "reply" / "rework.mail").read_text()
+
+
+def _patch(text: str = MAIL) -> Patch:
+    patch = to_patch(parse_message(text.encode()), 1, 1)
+    assert patch is not None
+    return patch
+
+
+def _finding(line, path="drivers/foo/foo.c", function="foo_update", code="LK001", **kw):
+    return Finding(
+        code=code,
+        name="lock-not-released",
+        severity=Severity.ERROR,
+        message=kw.pop("message", "lock held at exit"),
+        location=Location(kw.pop("patch", 1), path, line, function),
+        key=f"{code}|{path}|{function}|{line}",
+        evidence=kw.pop("evidence", ()),
+    )
+
+
+def _render(parts) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, Quoted):
+            out.extend(f"> {line}" for line in part.lines)
+        elif isinstance(part, Trim):
+            out.append("> [...]")
+        else:
+            assert isinstance(part, Comment)
+            out.extend(f"# {f.code}@{f.location.line}" for f in part.findings)
+    return out
+
+
+# Post-image lines of the first hunk: 13 `+static int foo_update(...)`, 14 `{`, 17 `spin_lock`,
+# 19 `+return -EINVAL;`, 22 `spin_unlock`, 23 `+return old;`. Second hunk: 45 `+d();`.
+
+
+def test_quotes_file_header_hunk_and_context_down_to_the_line() -> None:
+    plan = plan_reply(_patch(), [_finding(19)])
+    assert _render(plan.parts) == [
+        "> [...]",
+        "> diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c",
+        "> [...]",
+        "> @@ -10,13 +10,15 @@ struct foo {",
+        "> [...]",
+        ">  {",
+        "> +\tint old;",
+        "> +",
+        ">  \tspin_lock(&foo->lock);",
+        ">  \tif (value < 0)",
+        "> -\t\tgoto out;",
+        "> +\t\treturn -EINVAL;",
+        "# LK001@19",
+    ]
+
+
+def test_function_start_bounds_the_context_above() -> None:
+    plan = plan_reply(_patch(), [_finding(19)], context=20)
+    quoted = _render(plan.parts)
+    # with 20 lines of context the quote would reach the struct; it stops at the function
+    assert quoted[4:6] == ["> [...]", "> +static int foo_update(struct foo *foo, int value)"]
+    assert ">  \tint value;" not in quoted
+    assert "> -static void foo_update(struct foo *foo, int value)" not in quoted
+
+
+def test_two_findings_in_one_hunk_share_the_quote_in_order() -> None:
+    plan = plan_reply(_patch(), [_finding(23), _finding(19, code="LK002")])
+    rendered = _render(plan.parts)
+    assert rendered.count("> @@ -10,13 +10,15 @@ struct foo {") == 1
+    first, second = rendered.index("# LK002@19"), rendered.index("# LK001@23")
+    assert first < second
+    between = rendered[first + 1 : second]
+    assert between[-1] == "> +\treturn old;"  # down to the second line, no trim between
+    assert "> [...]" not in between
+    assert rendered[-1] == "# LK001@23"  # nothing quoted after the last comment
+
+
+def test_findings_in_two_hunks_and_two_files_trim_between() -> None:
+    findings = [
+        _finding(2, path="drivers/foo/bar.c", function=None),
+        _finding(45, function="foo_other", code="AS001"),
+        _finding(19),
+    ]
+    rendered = _render(plan_reply(_patch(), findings).parts)
+    assert rendered.count("> diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c") == 1
+    assert rendered.count("> diff --git a/drivers/foo/bar.c b/drivers/foo/bar.c") == 1
+    hunk2 = rendered.index("> @@ -40,6 +42,7 @@ static void foo_other(struct foo *foo)")
+    assert rendered[hunk2 - 1] == "> [...]"
+    assert rendered.index("# LK001@19") < hunk2 < rendered.index("# AS001@45")
+    assert rendered.index("# AS001@45") < rendered.index("# LK001@2")
+    assert rendered[rendered.index("# AS001@45") - 1] == "> +\td();"
+
+
+def test_removed_line_maps_through_source_numbers() -> None:
+    # the hunk removes pre-image lines 3-5; line 4 has no post-image line
+    mail = MAIL.split("diff --git")[0] + (
+        "diff --git a/gone.c b/gone.c\n--- a/gone.c\n+++ b/gone.c\n"
+        "@@ -1,5 +1,2 @@\n a();\n b();\n-c();\n-spin_unlock(&l);\n-e();\n-- \n2.47.2\n"
+    )
+    plan = plan_reply(_patch(mail), [_finding(4, path="gone.c", function=None)])
+    assert _render(plan.parts)[-2:] == ["> -spin_unlock(&l);", "# LK001@4"]
+
+
+def test_evidence_line_pulls_the_quote_up() -> None:
+    # the leak is reported at the exit (line 23) with the acquire (line 17) as evidence
+    finding = _finding(23, evidence=(Location(0, "drivers/foo/foo.c", 17, "foo_update"),))
+    rendered = _render(plan_reply(_patch(), [finding], context=2).parts)
+    assert ">  \tspin_lock(&foo->lock);" in rendered
+    assert rendered[-2:] == ["> +\treturn old;", "# LK001@23"]
+    assert "> +static int foo_update(struct foo *foo, int value)" not in rendered
+
+
+def test_commit_message_quoted_only_for_commit_findings() -> None:
+    patch = _patch()
+    commit_finding = _finding(None, path=None, function=None, code="CM001")
+    rendered = _render(plan_reply(patch, [commit_finding]).parts)
+    assert rendered == [
+        "> Rework foo_update() so that it returns the old value.",
+        "> ",
+        "> Signed-off-by: Jane Dev <jane@example.org>",
+        "# CM001@None",
+    ]
+    rendered = _render(plan_reply(patch, [_finding(19)]).parts)
+    assert not any("Rework" in line for line in rendered)
+
+
+def test_unplaced_findings_are_kept_for_the_end() -> None:
+    outside = _finding(300)  # a line no hunk shows
+    series_level = _finding(None, path=None, function=None, patch=0)
+    plan = plan_reply(_patch(), [outside, series_level, _finding(19)])
+    assert plan.unplaced == (outside, series_level)
+    assert _render(plan.parts)[-1] == "# LK001@19"
+
+
+def test_long_hunks_are_bounded() -> None:
+    added = "".join(f"+\tx{i}();\n" for i in range(200))
+    mail = MAIL.split("diff --git")[0] + (
+        "diff --git a/big.c b/big.c\n--- a/big.c\n+++ b/big.c\n"
+        f"@@ -1,0 +1,200 @@\n{added}-- \n2.47.2\n"
+    )
+    plan = plan_reply(_patch(mail), [_finding(200, path="big.c", function=None)], context=500)
+    quoted = sum(len(p.lines) for p in plan.parts if isinstance(p, Quoted))
+    assert quoted <= MAX_QUOTED_RUN + 2
