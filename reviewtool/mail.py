@@ -228,6 +228,10 @@ def _body_text(msg: EmailMessage) -> str:
             patches.append(_payload_text(part))
         elif ctype == "text/plain" and not _is_attachment(part):
             texts.append(_payload_text(part))
+        elif ctype == "application/octet-stream" and not _is_attachment(part):
+            text = _payload_text(part)  # mislabelled inline text: keep it only if it is a patch
+            if has_diff(text):
+                patches.append(text)
         elif ctype == "text/html" and not _is_attachment(part):
             html.append(_payload_text(part))
     if not texts and html:
@@ -290,13 +294,15 @@ def _classify(msg: EmailMessage, subject, sender, body: str, in_reply_to, refere
         return "other"
     if _is_bot(sender, msg):
         return "bot"
+    diff = has_diff(body)
+    pull_tag = any(p.upper() == "PULL" for p in subject.prefixes)
     if not subject.reply and (
-        _PULL_MARKER.search(body) or any(p.upper() == "PULL" for p in subject.prefixes)
+        _PULL_MARKER.search(body) or (pull_tag and not (diff and subject.index))
     ):
-        return "pull"
+        return "pull"  # git request-pull; "[PULL 03/15]" with a diff is a patch of a pull
     if subject.index == 0 and not subject.reply:
         return "cover"
-    if not subject.reply and has_diff(body):
+    if not subject.reply and diff:
         return "patch"
     if subject.reply or in_reply_to or references:
         return "reply"

@@ -4,7 +4,7 @@ replies, and the IN findings about the series' shape."""
 from __future__ import annotations
 
 import email.utils
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ class Threads:
             self.by_id.setdefault(message.message_id, message)
         self.order = {mid: i for i, mid in enumerate(self.by_id)}
         self.children: dict[str, list[str]] = defaultdict(list)
+        self._roots: dict[str, str] = {}
         for mid, message in self.by_id.items():
             parent = self.parent(message)
             if parent is not None:
@@ -59,19 +60,24 @@ class Threads:
     def root_key(self, message: Message) -> str:
         """The thread's root id: the top mail present, or the id it refers to when the root
         itself is absent (a series whose cover letter did not reach this archive)."""
-        top = ([message, *self.ancestors(message)])[-1]
-        if top.references:
-            return top.references[0]
-        return top.in_reply_to or top.message_id
+        cached = self._roots.get(message.message_id)
+        if cached is not None:
+            return cached
+        chain = [message, *self.ancestors(message)]
+        top = chain[-1]
+        root = top.references[0] if top.references else (top.in_reply_to or top.message_id)
+        for member in chain:  # everything on the way up shares the root
+            self._roots.setdefault(member.message_id, root)
+        return root
 
     def descendants(self, mid: str, stop: set[str]) -> list[Message]:
         """Every mail below `mid`, not descending through the mails in `stop`: replies to
         another posting (an older version, a resend) are not replies to this one."""
         found: list[Message] = []
-        queue = list(self.children.get(mid, ()))
+        queue = deque(self.children.get(mid, ()))
         seen: set[str] = {mid}
         while queue and len(found) < 100_000:
-            current = queue.pop(0)
+            current = queue.popleft()
             if current in seen or current in stop:
                 continue
             seen.add(current)

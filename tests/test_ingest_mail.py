@@ -214,3 +214,27 @@ def test_garbage_never_raises():
         message = parse_message(raw)
         assert message.kind in ("other", "reply")
         assert to_patch(message, 1, 1) is None
+
+
+def test_pull_request_versus_patches_of_a_pull():
+    diff = "---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"
+    cover = (
+        b"From: M <m@x.org>\nSubject: [PULL 00/15] qapi\n\n"
+        b"The following changes since commit 0123456789abcdef:\n"
+    )
+    assert parse_message(cover).kind == "pull"
+    member = f"From: M <m@x.org>\nSubject: [PULL 03/15] qapi: fix\n\nFix.\n{diff}".encode()
+    assert parse_message(member).kind == "patch"
+    assert (
+        parse_message(b"From: M <m@x.org>\nSubject: [GIT PULL] x\n\nplease pull\n").kind == "pull"
+    )
+
+
+def test_inline_octet_stream_patch_is_read():
+    raw = (
+        b"From: A <a@x.org>\nSubject: [PATCH] f\nContent-Type: application/octet-stream\n\n"
+        b"Fix.\n---\ndiff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    message = parse_message(raw)
+    assert message.kind == "patch"
+    assert to_patch(message, 1, 1).diff.endswith("-a\n+b\n")
