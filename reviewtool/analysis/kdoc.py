@@ -107,6 +107,9 @@ class Prototype:
     text: str
     line: int  # the line where kernel-doc finished reading it (where it reports)
     understood: bool = True
+    # Struct/union: every identifier of the body, nested members included. The member list
+    # is simplified (top level only), so an `@name` found anywhere here is not "excess".
+    body_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,7 @@ class _Open:
 
     start_line: int
     name_line: int = 0
+    end_line: int = 0
     name_text: str = ""
     decl_type: str = ""
     identifier: str = ""
@@ -510,7 +514,7 @@ class _Reader:
             kind_name = "member-not-described" if member else "param-not-described"
             self.warn(kind_name, name, param, message)
         for described in block.params:
-            if described in parsed.params:
+            if described in parsed.params or described in parsed.body_words or "." in described:
                 continue
             if kind == "enum":
                 message = f"Excess enum value '{described}' description in '{name}'"
@@ -674,13 +678,18 @@ def _push_name(param: str, typ: str, auto: set[str]) -> str | None:
 def parse_type_prototype(prototype: str, decl_type: str, line: int) -> Prototype | None:
     """The name and members of a struct/union/enum/typedef, as kernel-doc's dump_* read them
     (simplified: top-level members of a struct, enumerators of an enum)."""
-    text = re.sub(r"/\*.*?\*/", "", prototype, flags=re.S)
+    text = prototype
     if decl_type in ("struct", "union"):
         head = re.match(r"\s*(struct|union)\s+(\w+)\s*\{(.*)\}", text, re.S)
         if head is None:
             return None
-        members = _struct_members(head.group(3))
-        return Prototype(head.group(2), head.group(1), "", members, frozenset(), prototype, line)
+        body = _public_members(head.group(3))
+        members = _struct_members(body)
+        words = frozenset(re.findall(r"\w+", body))
+        return Prototype(
+            head.group(2), head.group(1), "", members, frozenset(), prototype, line, True, words
+        )
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     if decl_type == "enum":
         head = re.match(r"\s*enum\s+(\w+)\s*\{(.*)\}", text, re.S) or re.match(
             r"\s*typedef\s+enum\s*\{(.*)\}\s*(\w+)", text, re.S
@@ -707,6 +716,14 @@ def parse_type_prototype(prototype: str, decl_type: str, line: int) -> Prototype
         if plain:
             return Prototype(plain.group(1), "typedef-plain", "", (), frozenset(), prototype, line)
     return None
+
+
+def _public_members(body: str) -> str:
+    """The body without comments and without members after `/* private: */` (up to a
+    `/* public: */`): those are not documented by design."""
+    body = re.sub(r"/\*\s*private:.*?/\*\s*public:.*?\*/", "", body, flags=re.S | re.I)
+    body = re.sub(r"/\*\s*private:.*", "", body, flags=re.S | re.I)
+    return re.sub(r"/\*.*?\*/", "", body, flags=re.S)
 
 
 def _struct_members(body: str) -> tuple[str, ...]:
