@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+import quopri
 import re
 import textwrap
 from collections.abc import Callable, Sequence
@@ -205,6 +206,7 @@ def comment_variables(
         # the finding points at the acquiring line itself (or we cannot tell otherwise)
         "acquired_here": bool(acquire) and (not here or f"{acquire}(" in here.replace(" (", "(")),
         "release": releases[0] if releases else None,
+        "release_article": _article(releases[0]) if releases else "a",
         "why": why,
         "why_lower": why[:1].lower() + why[1:],
         "patch": loc.patch,
@@ -213,6 +215,10 @@ def comment_variables(
         "last_carrier": finding.fixed_in - 1 if finding.fixed_in else None,
         "total": total if total is not None else "?",
     }
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeio" else "a"
 
 
 def _lock_phrase(lock: str) -> str:
@@ -350,10 +356,14 @@ def build_message(original: Message, body: str, options: DraftOptions) -> EmailM
     if original.message_id not in parents:
         parents.append(original.message_id)
     msg["References"] = " ".join(f"<{ref}>" for ref in parents)
-    long_lines = any(len(line.encode("utf-8")) > 998 for line in body.split("\n"))
-    msg.set_content(
-        body, subtype="plain", charset="utf-8", cte="quoted-printable" if long_lines else "8bit"
-    )
+    if any(len(line.encode("utf-8")) > 998 for line in body.split("\n")):
+        # SMTP caps lines at 998 octets: only then quoted-printable (soft line breaks)
+        msg["MIME-Version"] = "1.0"
+        msg["Content-Type"] = "text/plain; charset=utf-8"
+        msg["Content-Transfer-Encoding"] = "quoted-printable"
+        msg.set_payload(quopri.encodestring(body.encode("utf-8")).decode("ascii"))
+    else:
+        msg.set_content(body, subtype="plain", charset="utf-8", cte="8bit")
     return msg
 
 
