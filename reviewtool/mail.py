@@ -52,6 +52,7 @@ _TRAILER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):[ \t]*(\S
 _EMAIL_IN_VALUE = re.compile(r"<([^<>\s]+@[^<>\s]+)>|([^\s<>()\"',;]+@[^\s<>()\"',;]+\.[A-Za-z]+)")
 _BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-f]{7,64})\s*$", re.M)
 _HUNK = re.compile(r"^@@+ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@+")
+_IN_BODY_HEADER = re.compile(r"^(?:From|Subject|Date):\s")
 _SCISSORS = re.compile(r"^[-\s]*(?:>8|8<)[-\s]*$")
 _BOT_NAME = re.compile(r"(?:^|[^a-z])(?:ro)?bot(?:[^a-z]|$)|syzbot|no-?reply|mailer-daemon", re.I)
 _PULL_MARKER = re.compile(r"^The following changes since commit [0-9a-f]{7,}", re.M)
@@ -555,7 +556,18 @@ def _split_commit_and_notes(lines: list[str]) -> tuple[list[str], list[str]]:
     scissors = next((i for i, line in enumerate(commit) if _SCISSORS.match(line)), None)
     if scissors is not None:
         commit = commit[scissors + 1 :]
-    return commit, notes
+    return _drop_in_body_headers(commit), notes
+
+
+def _drop_in_body_headers(commit: list[str]) -> list[str]:
+    """`From:`/`Subject:`/`Date:` lines opening the body (git format-patch for another
+    author, git am's in-body headers) are mail metadata, not commit message."""
+    index = 0
+    while index < len(commit) and index < 8 and _IN_BODY_HEADER.match(commit[index]):
+        index += 1
+    if index and (index == len(commit) or not commit[index].strip()):
+        return commit[index + 1 :]
+    return commit
 
 
 def base_commit_of(body: str) -> str | None:

@@ -238,3 +238,26 @@ def test_inline_octet_stream_patch_is_read():
     message = parse_message(raw)
     assert message.kind == "patch"
     assert to_patch(message, 1, 1).diff.endswith("-a\n+b\n")
+
+
+def test_in_body_from_header_is_not_commit_message():
+    raw = (
+        b"From: Sender <s@x.org>\nSubject: [PATCH] f\n\nFrom: Real Author <ra@x.org>\n\n"
+        b"Fix f.\n\nSigned-off-by: Real Author <ra@x.org>\n---\n"
+        b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-a\n+b\n"
+    )
+    patch = to_patch(parse_message(raw), 1, 1)
+    assert patch.commit_message.startswith("Fix f.")
+
+
+def test_crlf_mbox_reads_like_lf(tmp_path):
+    from reviewtool.ingest import read_messages
+
+    source = FIXTURES / "thread.mbox"
+    crlf = tmp_path / "crlf.mbox"
+    crlf.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))
+    plain = read_messages([str(source)])
+    converted = read_messages([str(crlf)])
+    assert [m.message_id for m in converted] == [m.message_id for m in plain]
+    assert [m.subject for m in converted] == [m.subject for m in plain]
+    assert [m.body for m in converted] == [m.body for m in plain]
