@@ -261,3 +261,16 @@ def test_crlf_mbox_reads_like_lf(tmp_path):
     assert [m.message_id for m in converted] == [m.message_id for m in plain]
     assert [m.subject for m in converted] == [m.subject for m in plain]
     assert [m.body for m in converted] == [m.body for m in plain]
+
+
+def test_line_mapping_survives_form_feeds():
+    # kernel sources contain ^L; only "\n" ends a line in the body, in `diff` and in unidiff
+    raw = (
+        b"From: A <a@x.org>\nSubject: [PATCH] f\n\nFix.\n---\n"
+        b"diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,3 @@\n \x0c\n-a\n+b\n c\n"
+    )
+    message = parse_message(raw)
+    patch = to_patch(message, 1, 1)
+    body_lines = message.body.split("\n")
+    added = [line for hunk in unidiff.PatchSet(patch.diff)[0] for line in hunk if line.is_added]
+    assert body_lines[patch.diff_start + added[0].diff_line_no - 1] == "+b"
