@@ -1,7 +1,760 @@
-"""BS002-BS008 checks."""
+"""BS002-BS008: every patch must parse and build, and leave no defect for a later patch to fix."""
 
 from __future__ import annotations
 
-from reviewtool.checks.base import Check
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
-CHECKS: list[Check] = []
+from reviewtool.analysis.symbols import (
+    FileSymbols,
+    Provision,
+    TreeView,
+    strip_comments_and_literals,
+    tree_views,
+)
+from reviewtool.checks.base import Check, PatchContext, SeriesContext
+from reviewtool.model import FileState, Finding, Location, Series, Severity
+
+CALLABLE_KINDS = ("function", "prototype", "function-macro")
+_C_KEYWORDS = frozenset(
+    (
+        "if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto",
+        "typeof", "__typeof__", "_Generic", "__builtin_expect", "defined", "alignof",
+        "_Alignof", "asm", "__asm__",
+    )
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- shared state
+
+
+def _label(series: Series, step: int) -> str:
+    total = len(series.patches)
+    return f"{step}/{total}"
+
+
+def _history(ctx: PatchContext) -> list[TreeView] | None:
+    """Tree views of every step, once the last patch is reached; None before.
+
+    The checks that need to know what a later patch does (BS003..BS006) record each patch's
+    context in the run's memo and analyse the whole series at its last patch; their findings
+    still carry the patch that introduced them."""
+    run_key = f"bisect-run:{id(ctx.series)}"
+    contexts: dict[int, PatchContext] = ctx.memo.get(run_key, "contexts", dict)
+    contexts.setdefault(ctx.step, ctx)
+    last = len(ctx.series.patches)
+    if ctx.step != last or any(step not in contexts for step in range(1, last + 1)):
+        return None
+
+    def build() -> list[TreeView]:
+        snapshots = [contexts[1].before] + [contexts[step].after for step in range(1, last + 1)]
+        return tree_views(snapshots, ctx.facts, ctx.base_file, ctx.memo.get)
+
+    return ctx.memo.get(run_key, "views", build)
+
+
+def _renamed_from(view: TreeView) -> dict[str, str]:
+    """new path → old path for the renames done by this step."""
+    return {new: old for old, new in view.snapshot.renamed}
+
+
+def _previous(views: Sequence[TreeView], step: int, path: str) -> FileSymbols | None:
+    old = _renamed_from(views[step]).get(path, path)
+    return views[step - 1].symbols(old)
+
+
+def _complete(view: TreeView, path: str) -> bool:
+    state = view.snapshot.files.get(path)
+    return state is not None and state.complete
+
+
+# --------------------------------------------------------------------------- BS002
+
+
+_STATEMENT_MACRO = re.compile(r"(?m)^([ \t]*)([A-Za-z_]\w+)[ \t]*\(")
+_TYPE_ARGUMENT = re.compile(r"(?<=[(,])(\s*)(struct|union|enum)(?=\s+\w+\s*[,)])")
+
+
+def _close_paren(code: str, open_index: int, limit: int = 8000) -> int:
+    depth = 0
+    for index in range(open_index, min(len(code), open_index + limit)):
+        if code[index] == "(":
+            depth += 1
+        elif code[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def neutralize_kernel_idioms(text: str) -> str:
+    """`text` with the kernel idioms tree-sitter-c cannot parse rewritten into plain C of the
+    same length, so the error nodes left are real ones: a for-each macro followed by its
+    body becomes `if (...)`, a type passed to a macro (`container_of(p, struct foo, m)`)
+    loses its `struct` keyword."""
+    code = strip_comments_and_literals(text)
+    chars = list(text)
+    for match in _STATEMENT_MACRO.finditer(code):
+        name = match.group(2)
+        if name in _C_KEYWORDS:
+            continue
+        close = _close_paren(code, match.end() - 1)
+        if close < 0:
+            continue
+        rest = code[close + 1 : close + 200].lstrip()
+        if rest[:1] == "{" or (rest[:1].isalpha() or rest[:1] == "_"):
+            start = match.start(2)
+            chars[start : start + len(name)] = list("if".ljust(len(name)))
+    for match in _TYPE_ARGUMENT.finditer(code):
+        start = match.start(2)
+        chars[start : match.end(2)] = [" "] * len(match.group(2))
+    return "".join(chars)
+
+
+def _real_errors(ctx: PatchContext, state: FileState) -> dict[str, tuple[int, int, int]]:
+    """function → (real syntax errors, first line, last line) in one file state."""
+    from reviewtool.csyntax import parse_file
+
+    def compute() -> dict[str, tuple[int, int, int]]:
+        facts = parse_file(state.path, neutralize_kernel_idioms(state.text), ctx.rules)
+        return {fn.name: (fn.error_count, fn.start_line, fn.end_line) for fn in facts.functions}
+
+    return ctx.memo.get(state.sha1, f"bisect-errors:{state.path}", compute)
+
+
+def changed_lines(diff: str) -> dict[str, set[int]]:
+    from reviewtool.engine import added_lines  # lazy: the engine imports the check registry
+
+    return added_lines(diff)
+
+
+class ParseRegression(Check):
+    """What it checks:
+        Each function a patch changes is parsed before and after the patch, with the kernel
+        idioms tree-sitter cannot read (for-each macros followed by a body, types passed to
+        macros) rewritten first. The check reports a function whose count of syntax errors
+        grows.
+
+    Why it matters:
+        A missing brace, parenthesis or semicolon, a leftover conflict marker, or a half-applied
+        hand edit stops the kernel from building at this patch, and git bisect then lands on a
+        kernel that does not build. Later patches in the series often hide the mistake by
+        rewriting the same lines.
+
+    Example:
+            if (!anon_vma)
+                    goto out;
+            +       if (locked
+            +               anon_vma_unlock_write(anon_vma);
+
+    Better:
+            +       if (locked)
+            +               anon_vma_unlock_write(anon_vma);
+
+    Rule data:
+        None. Macros in the attribute list of `rules/csyntax.toml` are blanked before parsing,
+        as for every other check. This is a parser's opinion, not a compiler's: it is a
+        warning, and `--build-cmd` (BS008) gives the compiler's.
+    """
+
+    code = "BS002"
+    name = "parse-regression"
+    severity = Severity.WARNING
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        changed = changed_lines(ctx.patch.diff)
+        renamed_from = {new: old for old, new in ctx.after.renamed}
+        for path in sorted(ctx.after.touched):
+            after = ctx.after.files.get(path)
+            if after is None or not path.endswith((".c", ".h")):
+                continue
+            lines = changed.get(path, set())
+            before = ctx.before.files.get(renamed_from.get(path, path))
+            errors_before = _real_errors(ctx, before) if before is not None else {}
+            for name, (errors, first, last) in _real_errors(ctx, after).items():
+                touched = sorted(line for line in lines if first <= line <= last)
+                old = errors_before.get(name, (0, 0, 0))[0]
+                if not touched or errors <= old or not after.is_known(first, last):
+                    continue
+                yield self.finding(
+                    f"{name}() no longer parses cleanly after this patch ({errors} syntax "
+                    f"error(s), {old} before): look for a missing brace, parenthesis or "
+                    f"semicolon near line {touched[0]}",
+                    patch=ctx.step,
+                    path=path,
+                    line=touched[0],
+                    function=name,
+                    subject=name,
+                )
+
+
+# --------------------------------------------------------------------------- BS003
+
+
+def _used_names(symbols: FileSymbols | None) -> Counter[str]:
+    return Counter(use.name for use in symbols.calls) if symbols is not None else Counter()
+
+
+class UsedBeforeDefined(Check):
+    """What it checks:
+        A call a patch adds to a function or function-like macro that nothing the calling file
+        can see defines or declares at that patch (the file itself, the headers it includes,
+        the other files of the series), while a later patch of the series does define or
+        declare it. The finding names that later patch.
+
+    Why it matters:
+        The kernel does not build between the two patches (`implicit declaration of function`
+        is an error), so git bisect cannot test them. Ordering the patches the other way round
+        costs nothing.
+
+    Example:
+        1/2 adds `do_read_fault_sanity_check(vmf);` to do_read_fault(); 2/2 adds
+        `static void do_read_fault_sanity_check(struct vm_fault *vmf)`.
+
+    Better:
+        Swap the patches, or add the helper in the same patch as its first caller.
+
+    Rule data:
+        None. Names nothing in the series ever provides are left alone: without the whole
+        tree they may simply live in a header the base tree does not hold.
+    """
+
+    code = "BS003"
+    name = "used-before-defined"
+    severity = Severity.ERROR
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        views = _history(ctx)
+        if views is None:
+            return
+        for step in range(1, len(views)):
+            yield from self._step(ctx.series, views, step)
+
+    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+        view = views[step]
+        for path in view.c_paths():
+            if path not in view.snapshot.touched:
+                continue
+            now = view.symbols(path)
+            if now is None:
+                continue
+            before = _previous(views, step, path)
+            old_counts = _used_names(before)
+            for name, count in sorted(_used_names(now).items()):
+                if count <= old_counts[name] or name in now.provides or view.visible(path, name):
+                    continue
+                if old_counts[name] and not views[step - 1].visible(path, name):
+                    continue  # already unresolved before this patch: not this patch's doing
+                later = next(
+                    (j for j in range(step + 1, len(views)) if views[j].visible(path, name)),
+                    None,
+                )
+                if later is None:
+                    continue  # an external symbol we cannot see: never guess
+                use = now.calls_to(name)[0]
+                yield replace(
+                    self.finding(
+                        f"{name}() is called here but nothing declares or defines it before "
+                        f"{_label(series, later)}: the kernel does not build at "
+                        f"{_label(series, step)} (implicit declaration); reorder the patches",
+                        patch=step,
+                        path=path,
+                        line=use.line,
+                        function=use.function,
+                        subject=name,
+                        evidence=(Location(later, None, None, name),),
+                    ),
+                    fixed_in=later,
+                )
+
+
+# --------------------------------------------------------------------------- BS004
+
+
+def _unused_statics(view: TreeView, path: str) -> dict[str, Provision]:
+    """Static, non-inline functions defined in a .c file and referenced nowhere in it."""
+    symbols = view.symbols(path)
+    if symbols is None or not path.endswith(".c") or not _complete(view, path):
+        return {}
+    return {
+        p.name: p
+        for p in symbols.defined_functions()
+        if p.is_static
+        and not p.is_inline
+        and p.name not in symbols.unused_marked
+        and symbols.references(p.name) == 0
+    }
+
+
+class UnusedStatic(Check):
+    """What it checks:
+        A static function a patch leaves defined but referenced nowhere in its file: no call,
+        no address taken, no use in a macro or an initializer. The finding says which later
+        patch first uses it, or that none does. Static inline functions are left alone (gcc
+        does not warn about them), and so are functions marked `__maybe_unused`.
+
+    Why it matters:
+        gcc warns `'foo' defined but not used [-Wunused-function]`, and with CONFIG_WERROR=y or
+        `W=1 -Werror` builds that is an error: the kernel does not build at this patch, so
+        bisection breaks. A helper is best added with its first user.
+
+    Example:
+        1/2 adds `static void rmap_walk_anon_sanity_check(struct folio *folio)`; only 2/2
+        calls it.
+
+    Better:
+        Squash the helper into the patch that first calls it.
+
+    Rule data:
+        None.
+    """
+
+    code = "BS004"
+    name = "unused-static"
+    severity = Severity.ERROR
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        views = _history(ctx)
+        if views is None:
+            return
+        for step in range(1, len(views)):
+            yield from self._step(ctx.series, views, step)
+
+    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+        view = views[step]
+        for path in sorted(view.snapshot.touched):
+            unused = _unused_statics(view, path)
+            if not unused:
+                continue
+            old_path = _renamed_from(view).get(path, path)
+            already = _unused_statics(views[step - 1], old_path)
+            for name, provision in sorted(unused.items()):
+                if name in already:
+                    continue
+                used_in, removed_in = self._fate(views, step, path, name)
+                if used_in is not None:
+                    tail = f"its first user comes only in {_label(series, used_in)}"
+                elif removed_in is not None:
+                    tail = f"it is removed again by {_label(series, removed_in)} without a user"
+                else:
+                    tail = "nothing in the series ever uses it"
+                yield replace(
+                    self.finding(
+                        f"{name}() is defined but not used at {_label(series, step)} "
+                        f"(-Wunused-function breaks CONFIG_WERROR=y builds): {tail}",
+                        patch=step,
+                        path=path,
+                        line=provision.line,
+                        function=name,
+                        subject=name,
+                    ),
+                    fixed_in=used_in or removed_in,
+                )
+
+    @staticmethod
+    def _fate(
+        views: list[TreeView], step: int, path: str, name: str
+    ) -> tuple[int | None, int | None]:
+        """(first later step that uses it, first later step where it is gone)."""
+        for later in range(step + 1, len(views)):
+            symbols = views[later].symbols(path)
+            if symbols is None or not any(
+                p.kind == "function" for p in symbols.provides.get(name, ())
+            ):
+                return None, later
+            if symbols.references(name) > 0:
+                return later, None
+        return None, None
+
+
+# --------------------------------------------------------------------------- BS005
+
+
+def _callable_ok(view: TreeView, path: str, name: str, defined_before: bool) -> bool:
+    """Whether a call to `name` in `path` compiles and links at this view."""
+    provisions = view.visible(path, name)
+    if any(p.defines for p in provisions):
+        return True
+    if any(p.kind == "prototype" for p in provisions):
+        # A prototype is enough unless the series just deleted the only body it had.
+        return bool(view.defined_in_series(name)) or not defined_before
+    return False
+
+
+def _removed_names(views: list[TreeView], step: int) -> set[str]:
+    """Functions (bodies or prototypes) a file touched at `step` had before and lost."""
+    view = views[step]
+    renamed_from = _renamed_from(view)
+    renamed_to = {old: new for new, old in renamed_from.items()}
+    removed: set[str] = set()
+    for path in view.snapshot.touched | set(renamed_to):
+        old_path = renamed_from.get(path, path)
+        before = views[step - 1].symbols(old_path)
+        if before is None:
+            continue
+        after = view.symbols(renamed_to.get(old_path, path))
+        for name, provisions in before.provides.items():
+            if not any(p.kind in ("function", "prototype") for p in provisions):
+                continue
+            still = after.provides.get(name, ()) if after is not None else ()
+            if not any(p.kind in ("function", "prototype") for p in still):
+                removed.add(name)
+    return removed
+
+
+class RemovedStillUsed(Check):
+    """What it checks:
+        A function whose definition or prototype a patch removes (or renames) while files of
+        the series still call it and, at that patch, nothing they can see provides it any
+        more. The finding counts the call sites left behind.
+
+    Why it matters:
+        The kernel does not build (implicit declaration) or link (undefined reference) until
+        a later patch converts the callers; every kernel in between breaks bisection.
+
+    Example:
+        1/2 deletes `static bool vm_ops_needs_writenotify(...)`; its two callers in mm/vma.c
+        are only open-coded by 2/2.
+
+    Better:
+        Convert the callers first, remove the function last (or in the same patch).
+
+    Rule data:
+        None. Callers are looked for in the files the series touches and the headers they
+        include; callers elsewhere in the tree are not visible without a full checkout.
+    """
+
+    code = "BS005"
+    name = "removed-still-used"
+    severity = Severity.ERROR
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        views = _history(ctx)
+        if views is None:
+            return
+        for step in range(1, len(views)):
+            yield from self._step(ctx.series, views, step)
+
+    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+        view = views[step]
+        for name in sorted(_removed_names(views, step)):
+            defined_before = bool(views[step - 1].defined_in_series(name))
+            broken = []
+            for path in view.c_paths():
+                symbols = view.symbols(path)
+                calls = symbols.calls_to(name) if symbols is not None else []
+                if not calls or not views[step - 1].visible(
+                    _renamed_from(view).get(path, path), name
+                ):
+                    continue
+                if not _callable_ok(view, path, name, defined_before):
+                    broken.append((path, calls))
+            if not broken:
+                continue
+            sites = [(path, use) for path, calls in broken for use in calls]
+            callers = sorted({f"{use.function}()" for _, use in sites if use.function})
+            fixed = self._fixed_in(views, step, name, [path for path, _ in broken])
+            first_path, first = sites[0]
+            yield replace(
+                self.finding(
+                    f"{name}() is removed by this patch but still called at {len(sites)} "
+                    f"site(s) ({', '.join(callers) or first_path}): the kernel does not build "
+                    f"at {_label(series, step)}"
+                    + (
+                        f"; the callers are only converted by {_label(series, fixed)}"
+                        if fixed
+                        else ""
+                    ),
+                    patch=step,
+                    path=first_path,
+                    line=first.line,
+                    function=first.function,
+                    subject=name,
+                    evidence=tuple(Location(step, p, u.line, u.function) for p, u in sites),
+                ),
+                fixed_in=fixed,
+            )
+
+    @staticmethod
+    def _fixed_in(views: list[TreeView], step: int, name: str, paths: list[str]) -> int | None:
+        for later in range(step + 1, len(views)):
+            view = views[later]
+            defined_before = bool(views[later - 1].defined_in_series(name))
+            if all(
+                (s := view.symbols(p)) is None
+                or not s.calls_to(name)
+                or _callable_ok(view, p, name, defined_before)
+                for p in paths
+            ):
+                return later
+        return None
+
+
+# --------------------------------------------------------------------------- BS006
+
+
+def _expected_arity(view: TreeView, path: str, name: str) -> tuple[int, bool] | None:
+    """(parameter count, is a macro) when everything `path` sees agrees; None otherwise."""
+    provisions = view.visible(path, name)
+    if not provisions or any(p.kind not in CALLABLE_KINDS for p in provisions):
+        return None
+    arities = {p.arity for p in provisions}
+    macro = {p.kind == "function-macro" for p in provisions}
+    if len(arities) != 1 or None in arities or len(macro) != 1:
+        return None  # variadic, unknown, or #ifdef alternatives that disagree
+    return arities.pop(), macro.pop()  # type: ignore[return-value]
+
+
+def _mismatches(view: TreeView, path: str, names: set[str]) -> dict[str, list]:
+    """name → calls in `path` whose argument count disagrees with what the file sees."""
+    symbols = view.symbols(path)
+    found: dict[str, list] = {}
+    if symbols is None:
+        return found
+    for name in sorted(names):
+        calls = symbols.calls_to(name)
+        if not calls:
+            continue
+        expected = _expected_arity(view, path, name)
+        if expected is None:
+            continue
+        arity, is_macro = expected
+        wrong = [
+            use
+            for use in calls
+            if (count := use.macro_args if is_macro else use.args) is not None and count != arity
+        ]
+        if wrong:
+            found[name] = wrong
+    return found
+
+
+def _call_shapes(symbols: FileSymbols | None) -> Counter[tuple]:
+    if symbols is None:
+        return Counter()
+    return Counter((use.name, use.function, use.args) for use in symbols.calls)
+
+
+def _arities(symbols: FileSymbols | None) -> dict[str, frozenset]:
+    if symbols is None:
+        return {}
+    return {
+        name: frozenset((p.kind, p.arity) for p in provisions if p.kind in CALLABLE_KINDS)
+        for name, provisions in symbols.provides.items()
+    }
+
+
+class ArgumentCountMismatch(Check):
+    """What it checks:
+        Calls whose number of arguments disagrees with the prototype, definition or
+        function-like macro the calling file sees at this patch: after a patch changes a
+        signature (all callers in the series' files are checked) or adds a call. Variadic
+        functions, macros of unknown arity and names with disagreeing `#ifdef` alternatives
+        are skipped.
+
+    Why it matters:
+        `too few arguments to function` is a build error: every kernel until the callers
+        are updated cannot be bisected.
+
+    Example:
+        1/2 changes `static int nd_jump_root(struct nameidata *nd)` to take
+        `unsigned int extra_flags`; the two callers are only updated by 2/2.
+
+    Better:
+        Change the signature and its callers in one patch.
+
+    Rule data:
+        None.
+    """
+
+    code = "BS006"
+    name = "argument-count-mismatch"
+    severity = Severity.ERROR
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        views = _history(ctx)
+        if views is None:
+            return
+        for step in range(1, len(views)):
+            yield from self._step(ctx.series, views, step)
+
+    @staticmethod
+    def _candidates(views: list[TreeView], step: int) -> set[str]:
+        """Names whose signature changed at `step`, and names of calls the patch added."""
+        view = views[step]
+        names: set[str] = set()
+        for path in view.snapshot.touched:
+            now = view.symbols(path)
+            before = _previous(views, step, path)
+            old, new = _arities(before), _arities(now)
+            names.update(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+            added = _call_shapes(now) - _call_shapes(before)
+            names.update(name for name, _function, _args in added)
+        return names
+
+    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+        view = views[step]
+        names = self._candidates(views, step)
+        if not names:
+            return
+        for path in view.c_paths():
+            now = _mismatches(view, path, names)
+            if not now:
+                continue
+            old_path = _renamed_from(view).get(path, path)
+            before = _mismatches(views[step - 1], old_path, set(now))
+            for name, wrong in sorted(now.items()):
+                old_keys = Counter(use.function for use in before.get(name, []))
+                new_keys = Counter(use.function for use in wrong)
+                if not (new_keys - old_keys):
+                    continue
+                expected = _expected_arity(view, path, name)
+                arity = expected[0] if expected else "?"
+                callers = sorted({f"{use.function}()" for use in wrong if use.function})
+                fixed = next(
+                    (
+                        j
+                        for j in range(step + 1, len(views))
+                        if not _mismatches(views[j], path, {name})
+                    ),
+                    None,
+                )
+                yield replace(
+                    self.finding(
+                        f"{name}() takes {arity} argument(s) at {_label(series, step)} but "
+                        f"{len(wrong)} call site(s) pass a different number "
+                        f"({', '.join(callers) or path}): the kernel does not build"
+                        + (f" until {_label(series, fixed)}" if fixed else ""),
+                        patch=step,
+                        path=path,
+                        line=wrong[0].line,
+                        function=wrong[0].function,
+                        subject=name,
+                        evidence=tuple(Location(step, path, u.line, u.function) for u in wrong),
+                    ),
+                    fixed_in=fixed,
+                )
+
+
+# --------------------------------------------------------------------------- BS007
+
+
+def _subject_of(key: str) -> str:
+    return key.split("|", 3)[-1] if key.count("|") >= 3 else key
+
+
+class TransientDefect(Check):
+    """What it checks:
+        Any finding of any other check that one patch introduces and a later patch of the
+        same series removes. The finding is reported on the introducing patch with the patch
+        that removes it (`fixed_in`). Series-level findings and the bisectability family's
+        own findings (which already name their span) are not repeated.
+
+    Why it matters:
+        The series as a whole looks fine, but every kernel between the two patches carries
+        the defect: git bisect may land there, and a backport of the first patch alone
+        carries it for good. The fix belongs in the patch that introduced the problem.
+
+    Example:
+        1/8 adds an early exit that leaks anon_vma's lock in cleanup_partial_anon_vmas();
+        7/8 rewrites the function without locking, so the leak lives from 1/8 to 6/8.
+
+    Better:
+        Fold the fix into the introducing patch and send a new version.
+
+    Rule data:
+        None. Works over every check, present and future: it reads the engine's resolved
+        findings (`introduced_in`, `fixed_in`).
+    """
+
+    code = "BS007"
+    name = "transient-defect"
+    severity = Severity.ERROR
+    scope = "series"
+
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
+        from reviewtool.checks import ALL  # lazy: the registry imports this module
+
+        series_level = {check.code for check in ALL if check.scope == "series"}
+        for original in ctx.findings:
+            introduced = original.introduced_in or original.patch
+            fixed = original.fixed_in
+            if fixed is None or not introduced or fixed <= introduced:
+                continue
+            if original.code.startswith("BS") or original.code in series_level:
+                continue  # already a bisection report, or about the series as a whole
+            where = f" in {original.location.function}()" if original.location.function else ""
+            n = len(ctx.series.patches)
+            message = (
+                f"{original.name} ({original.code}){where} introduced here is only removed by "
+                f"{fixed}/{n}: every kernel between them is broken for bisection; fold the fix "
+                f"into {introduced}/{n}"
+            )
+            finding = self.finding(
+                message,
+                patch=introduced,
+                path=original.location.path,
+                line=original.location.line,
+                function=original.location.function,
+                subject=f"{original.code}:{_subject_of(original.key)}",
+                evidence=(original.location, Location(fixed, original.location.path)),
+                severity=original.severity,
+            )
+            yield replace(finding, introduced_in=introduced, fixed_in=fixed)
+
+
+# --------------------------------------------------------------------------- BS008
+
+
+class BuildFailed(Check):
+    """What it checks:
+        With `reviewtool check --build-cmd CMD` (and a git base: `--base REV` or a
+        `base-commit:` the repository has), each patch is applied with git in a temporary
+        worktree and CMD is run there; a patch after which CMD fails, while it succeeded
+        before, is reported with the compiler's first error line.
+
+    Why it matters:
+        This is the compiler's own verdict, where BS002..BS006 are the analyser's: a patch
+        that does not build cannot be bisected, and maintainers build every patch.
+
+    Example:
+            reviewtool check --base v6.12 --build-cmd "make -j8 mm/rmap.o" series.mbox
+
+        reports `mm/rmap.c:2629:13: error: 'foo' defined but not used` on 1/2.
+
+    Better:
+        Build each patch before sending: `git rebase -x 'make ...' base`.
+
+    Rule data:
+        None. Results are cached by tree hash under `.git/reviewtool-build-cache/`, so an
+        unchanged tree is built once; `--jobs N` builds in N worktrees; `--build-timeout`
+        bounds each build. The command runs without a shell unless you write `sh -c`.
+        It runs code from the patches: use it on series you would build anyway.
+    """
+
+    code = "BS008"
+    name = "build-failed"
+    severity = Severity.ERROR
+    scope = "patch"
+
+    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        # Made by reviewtool.build when --build-cmd is given (see the docstring).
+        return iter(())
+
+
+CHECKS: list[Check] = [
+    ParseRegression(),
+    UsedBeforeDefined(),
+    UnusedStatic(),
+    RemovedStillUsed(),
+    ArgumentCountMismatch(),
+    TransientDefect(),
+    BuildFailed(),
+]

@@ -1,0 +1,346 @@
+"""Definitions, declarations and uses per tree state, and what each file sees via includes."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from reviewtool.csyntax import FileFacts
+from reviewtool.model import FileState, Snapshot
+
+MAX_INCLUDE_DEPTH = 2  # the file's own includes, and theirs
+MAX_HEADERS = 160  # headers followed per file: a bound, not a promise of completeness
+MAX_ARG_SCAN = 8000  # characters scanned for the closing parenthesis of one call
+C_SUFFIXES = (".c", ".h")
+
+_COMMENT_OR_LITERAL = re.compile(
+    r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
+)
+_WORD = re.compile(r"[A-Za-z_]\w*")
+_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*([<\"])([^>\"\n]+)[>\"]", re.MULTILINE)
+_UNUSED_ATTRIBUTE = re.compile(
+    r"\b(?:__maybe_unused|__always_unused|__used)\b|__attribute__\s*\(\(\s*(?:__)?(?:unused|used)\b"
+)
+_INLINE = re.compile(r"\b(?:inline|__inline__|__inline|__always_inline)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Provision:
+    """Something a file makes known under a name: a function body, a prototype, a macro."""
+
+    name: str
+    path: str
+    line: int
+    kind: str  # "function", "prototype", "macro", "function-macro", "enumerator"
+    arity: int | None = None  # parameters; None when variadic, unknown or not callable
+    is_static: bool = False
+    is_inline: bool = False
+
+    @property
+    def defines(self) -> bool:
+        """True when this provides the code itself (a body or a macro), not only a promise."""
+        return self.kind in ("function", "macro", "function-macro")
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A call `name(...)`; arg counts are recounted from the text the way cpp (parentheses
+    only) and the compiler (all brackets) split arguments, so kernel macro arguments such as
+    `struct foo` cannot skew them."""
+
+    name: str
+    path: str
+    line: int
+    function: str | None
+    args: int | None  # as the compiler splits them (parentheses, brackets, braces)
+    macro_args: int | None  # as the preprocessor splits them (parentheses only)
+
+
+@dataclass(frozen=True)
+class FileSymbols:
+    path: str
+    sha1: str
+    provides: dict[str, tuple[Provision, ...]] = field(hash=False)
+    calls: tuple[Use, ...]
+    words: Counter[str] = field(hash=False)  # identifier occurrences outside comments/strings
+    includes: tuple[tuple[str, ...], ...]  # per #include, candidate paths in lookup order
+    unused_marked: frozenset[str] = frozenset()  # functions carrying __maybe_unused and kin
+    function_errors: dict[str, int] = field(default_factory=dict, hash=False)
+
+    def calls_to(self, name: str) -> list[Use]:
+        return [use for use in self.calls if use.name == name]
+
+    def defined_functions(self) -> Iterator[Provision]:
+        for provisions in self.provides.values():
+            yield from (p for p in provisions if p.kind == "function")
+
+    def references(self, name: str) -> int:
+        """Occurrences of `name` other than its own definitions and prototypes: calls, address
+        taken, use in a macro body or an initializer."""
+        declarators = sum(
+            1 for p in self.provides.get(name, ()) if p.kind in ("function", "prototype")
+        )
+        return max(0, self.words.get(name, 0) - declarators)
+
+
+def strip_comments_and_literals(text: str) -> str:
+    """`text` with comments and string/char literals blanked (newlines kept): same offsets."""
+
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group(0))
+
+    return _COMMENT_OR_LITERAL.sub(blank, text)
+
+
+def _split_args(code: str, open_index: int) -> tuple[int | None, int | None]:
+    """Argument counts of the call whose `(` is at open_index: (compiler, preprocessor)."""
+    depth_all = 0
+    depth_paren = 0
+    commas_all = commas_paren = 0
+    nonblank = False
+    end = min(len(code), open_index + MAX_ARG_SCAN)
+    for index in range(open_index + 1, end):
+        char = code[index]
+        if char == "(":
+            depth_paren += 1
+            depth_all += 1
+        elif char in "[{":
+            depth_all += 1
+        elif char in "]}":
+            depth_all -= 1
+        elif char == ")":
+            if depth_paren == 0:
+                if not nonblank:
+                    return 0, 0
+                return commas_all + 1, commas_paren + 1
+            depth_paren -= 1
+            depth_all -= 1
+        elif char == ",":
+            commas_all += depth_all == 0
+            commas_paren += depth_paren == 0
+        if not char.isspace():
+            nonblank = True
+    return None, None
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(match.end() for match in re.finditer("\n", text))
+    return starts
+
+
+def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
+    """Every call csyntax found, with arguments recounted from the stripped text."""
+    starts = _line_starts(code)
+    seen: Counter[tuple[str, int]] = Counter()
+    uses = []
+    for call in facts.calls:
+        nth = seen[(call.name, call.line)]
+        seen[(call.name, call.line)] += 1
+        args: tuple[int | None, int | None] = (None, None)
+        if 0 < call.line <= len(starts):
+            begin = starts[call.line - 1]
+            pattern = re.compile(rf"\b{re.escape(call.name)}\s*\(")
+            matches = list(pattern.finditer(code, begin, begin + MAX_ARG_SCAN))
+            on_line = [m for m in matches if code.count("\n", begin, m.start()) == 0]
+            if nth < len(on_line):
+                args = _split_args(code, on_line[nth].end() - 1)
+        uses.append(Use(call.name, facts.path, call.line, call.function, *args))
+    return tuple(uses)
+
+
+def _header_text(text: str, first: int, last: int) -> str:
+    lines = text.splitlines()
+    return "\n".join(lines[max(0, first - 1) : max(first, last)])
+
+
+def _provisions(facts: FileFacts, text: str) -> tuple[dict[str, tuple[Provision, ...]], set[str]]:
+    found: dict[str, list[Provision]] = {}
+    unused_marked: set[str] = set()
+    for fn in facts.functions:
+        # Attribute macros are blanked before parsing: read them from the original text.
+        header = _header_text(text, fn.start_line, fn.body_line)
+        if _UNUSED_ATTRIBUTE.search(header):
+            unused_marked.add(fn.name)
+        arity = None if fn.variadic else len(fn.params)
+        provision = Provision(
+            fn.name,
+            facts.path,
+            fn.start_line,
+            "function",
+            arity,
+            fn.is_static,
+            bool(_INLINE.search(header)),
+        )
+        found.setdefault(fn.name, []).append(provision)
+    for decl in facts.declarations:
+        arity = decl.arg_count if decl.kind in ("prototype", "function-macro") else None
+        provision = Provision(decl.name, facts.path, decl.line, decl.kind, arity, decl.is_static)
+        found.setdefault(decl.name, []).append(provision)
+    return {name: tuple(items) for name, items in found.items()}, unused_marked
+
+
+def include_candidates(path: str, target: str, quoted: bool) -> tuple[str, ...]:
+    """Where `#include "target"` / `<target>` in `path` may live in a kernel tree."""
+    candidates: list[str] = []
+    if quoted:
+        candidates.append(posixpath.join(posixpath.dirname(path), target))
+    candidates.append(posixpath.join("include", target))
+    candidates.append(posixpath.join("include/uapi", target))
+    if target.startswith("asm/"):
+        candidates.append(posixpath.join("arch/x86/include", target))
+        candidates.append(posixpath.join("include/asm-generic", target[4:]))
+    normalized = []
+    for candidate in candidates:
+        clean = posixpath.normpath(candidate)
+        if not clean.startswith(("..", "/")) and clean not in normalized:
+            normalized.append(clean)
+    return tuple(normalized)
+
+
+def includes_of(path: str, text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        include_candidates(path, match.group(2).strip(), match.group(1) == '"')
+        for match in _INCLUDE.finditer(text)
+    )
+
+
+def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
+    code = strip_comments_and_literals(state.text)
+    provides, unused_marked = _provisions(facts, state.text)
+    return FileSymbols(
+        path=state.path,
+        sha1=state.sha1,
+        provides=provides,
+        calls=_textual_calls(facts, code),
+        words=Counter(_WORD.findall(code)),
+        includes=includes_of(state.path, state.text),
+        unused_marked=frozenset(unused_marked),
+        function_errors={fn.name: fn.error_count for fn in facts.functions},
+    )
+
+
+@cache
+def _word_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(name)}\b")
+
+
+class TreeView:
+    """The tree at one step as a compiler would see it from the touched files: the snapshot's
+    files, and base-tree headers they include (lazily read, bounded). Headers the series
+    touches come from the snapshot, never from the base."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        series_paths: frozenset[str],
+        facts: Callable[[FileState], FileFacts],
+        base_file: Callable[[str], FileState | None],
+        memo_get: Callable[[str, str, Callable[[], object]], object],
+    ) -> None:
+        self.snapshot = snapshot
+        self.series_paths = series_paths
+        self._facts = facts
+        self._base_file = base_file
+        self._memo_get = memo_get
+        self._closures: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def step(self) -> int:
+        return self.snapshot.step
+
+    def c_paths(self) -> list[str]:
+        return sorted(path for path in self.snapshot.files if path.endswith(C_SUFFIXES))
+
+    def state(self, path: str) -> FileState | None:
+        state = self.snapshot.files.get(path)
+        if state is not None or path in self.series_paths:
+            return state  # a series path missing here does not exist at this step
+        try:
+            return self._base_file(path)
+        except Exception:  # an unreadable base header is one we cannot see, not a crash
+            return None
+
+    def symbols(self, path: str) -> FileSymbols | None:
+        state = self.state(path)
+        if state is None or not path.endswith(C_SUFFIXES):
+            return None
+        result = self._memo_get(
+            state.sha1, f"symbols:{path}", lambda: file_symbols(state, self._facts(state))
+        )
+        return result  # type: ignore[return-value]
+
+    def _includes(self, path: str) -> tuple[tuple[str, ...], ...]:
+        state = self.state(path)
+        if state is None:
+            return ()
+        found = self._memo_get(
+            state.sha1, f"includes:{path}", lambda: includes_of(path, state.text)
+        )
+        return found  # type: ignore[return-value]
+
+    def closure(self, path: str) -> tuple[str, ...]:
+        """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
+        if path in self._closures:
+            return self._closures[path]
+        order: list[str] = []
+        seen = {path}
+        frontier = [path]
+        for _depth in range(MAX_INCLUDE_DEPTH):
+            next_frontier: list[str] = []
+            for current in frontier:
+                for candidates in self._includes(current):
+                    found = next((c for c in candidates if self.state(c) is not None), None)
+                    if found is None or found in seen or len(order) >= MAX_HEADERS:
+                        continue
+                    seen.add(found)
+                    order.append(found)
+                    next_frontier.append(found)
+            frontier = next_frontier
+        self._closures[path] = tuple(order)
+        return self._closures[path]
+
+    def visible(self, path: str, name: str) -> list[Provision]:
+        """Everything named `name` that `path` sees: its own provisions, then its headers'."""
+        found: list[Provision] = []
+        own = self.symbols(path)
+        if own is not None:
+            found.extend(own.provides.get(name, ()))
+        for header in self.closure(path):
+            state = self.state(header)
+            if state is None or not _word_pattern(name).search(state.text):
+                continue  # cheap: parse a header only when it mentions the name
+            symbols = self.symbols(header)
+            if symbols is not None:
+                found.extend(symbols.provides.get(name, ()))
+        return found
+
+    def defined_in_series(self, name: str) -> list[Provision]:
+        """Bodies or macros named `name` in any file the series touches, at this step."""
+        found: list[Provision] = []
+        for path in self.c_paths():
+            symbols = self.symbols(path)
+            if symbols is not None:
+                found.extend(p for p in symbols.provides.get(name, ()) if p.defines)
+        return found
+
+
+def tree_views(
+    snapshots: Sequence[Snapshot],
+    facts: Callable[[FileState], FileFacts],
+    base_file: Callable[[str], FileState | None],
+    memo_get: Callable[[str, str, Callable[[], object]], object],
+) -> list[TreeView]:
+    """A TreeView per step; `series_paths` are every path any step holds or touches."""
+    paths: set[str] = set()
+    for snapshot in snapshots:
+        paths.update(snapshot.files)
+        paths.update(snapshot.touched)
+        for old, new in snapshot.renamed:
+            paths.update((old, new))
+    frozen = frozenset(paths)
+    return [TreeView(s, frozen, facts, base_file, memo_get) for s in snapshots]
