@@ -200,13 +200,17 @@ def _git_range(source: str, budget: _Budget) -> bytes:
     if not _RANGE.match(source):
         raise InputError(f"{source}: not a file, directory or revision range")
     ends = [part for part in re.split(r"\.\.\.?", source, maxsplit=1) if part]
+    if any(end.startswith("-") for end in ends):
+        raise InputError(f"{source}: not a file, directory or revision range")
     for end in ends:
         try:
             _git(["rev-parse", "--verify", "--quiet", f"{end}^{{commit}}"], source, 1 << 16)
         except InputError:
             raise InputError(f"{source}: {end!r} is not a commit in this repository") from None
     limit = MAX_INPUT_BYTES - budget.bytes
-    data = _git(["format-patch", "--stdout", "--no-color", source, "--"], source, limit)
+    # the user's diff.noprefix / mnemonicPrefix would change the a/ b/ paths we rely on
+    args = ["-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "format-patch"]
+    data = _git([*args, "--stdout", "--no-color", source, "--"], source, limit)
     budget.spend(len(data), source)
     if not data.strip():
         raise InputError(f"{source}: the range holds no commits")

@@ -142,7 +142,9 @@ def repo(tmp_path, monkeypatch):
 
 
 def test_git_range(repo):
+    _git(repo, "config", "diff.noprefix", "true")  # a user setting must not change paths
     messages = read_messages(["HEAD~2..HEAD"])
+    assert "diff --git a/foo.c b/foo.c" in messages[0].body
     assert [(m.subject.index, m.subject.total) for m in messages] == [(1, 2), (2, 2)]
     assert [m.kind for m in messages] == ["patch", "patch"]
     assert len(read_messages(["HEAD~2...HEAD"])) == 2
@@ -155,6 +157,8 @@ def test_git_range_errors(repo):
         read_messages(["HEAD..HEAD"])
     with pytest.raises(InputError):
         read_messages(["--output=/tmp/x..HEAD"])
+    with pytest.raises(InputError):
+        read_messages(["HEAD..-x"])
 
 
 def test_range_outside_a_repository(tmp_path, monkeypatch):
