@@ -231,9 +231,17 @@ def _lock_phrase(lock: str) -> str:
 
 
 def comment_text(
-    finding: Finding, report: Report | None, options: DraftOptions, patch: Patch | None = None
+    finding: Finding,
+    report: Report | None,
+    options: DraftOptions,
+    patch: Patch | None = None,
+    *,
+    under_quote: bool = True,
 ) -> str:
+    """The comment on one finding; `under_quote` False when no quoted line stands above it
+    (the cover letter reply), so the prose does not say "here"."""
     variables = comment_variables(finding, report, options, patch)
+    variables["under_quote"] = under_quote
     rendered = _template_for(finding.code).render(**variables)
     return wrap(rendered)
 
@@ -436,7 +444,7 @@ def _cover_item(finding: Finding, report: Report, options: DraftOptions) -> str:
     """A paragraph per finding, prefixed with where it is when that is a patch."""
     loc = finding.location
     patches = {p.index: p for p in report.series.patches} if report.series else {}
-    text = comment_text(finding, report, options, patches.get(loc.patch))
+    text = comment_text(finding, report, options, patches.get(loc.patch), under_quote=False)
     if loc.patch <= 0 or report.series is None:
         return text
     where = f"In {loc.patch}/{report.series.total}"
