@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 MAX_FILES_PER_PATCH = 5000
 MAX_LINES_PER_FILE = 200_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
-MAX_SEARCH_STEPS = 2_000_000  # positions tried while searching hunks with an offset, per patch
+MAX_SEARCH_STEPS = 2_000_000  # offset positions tried, for the whole series (exact ones free)
 MAX_DIFF_LINES = 1_000_000  # a larger diff is not parsed at all
 GIT_TIMEOUT = 60
 
@@ -436,7 +436,7 @@ class _Applier:
     context line must match, first at the stated position, then at the nearest offset."""
 
     image: _Image
-    budget: list[int]  # shared per patch: search steps left
+    budget: list[int]  # shared by the whole series: offset search steps left
     patched: bytearray = field(default_factory=bytearray)  # lines written by this diff
 
     def __post_init__(self) -> None:
@@ -475,15 +475,19 @@ class _Applier:
             start = len(lines)  # git compares unsigned: a negative start also lands here
         if start > MAX_LINES_PER_FILE:
             return None
-        first = pre[0] if pre and not self.image.partial else None
+        partial, first = self.image.partial, pre[0] if pre else None
+        cost = 4 if partial else 1  # a step over wildcards costs about four exact ones
         for pos in _search_order(start, len(lines)):
-            self.budget[0] -= 1
-            if self.budget[0] < 0:
-                return None
-            if first is not None and (pos >= len(lines) or lines[pos] != first):
-                continue
+            if pos != start:
+                self.budget[0] -= cost
+                if self.budget[0] < 0:
+                    return None
+            if first is not None:  # cheap test of the first line before the whole window
+                have = lines[pos] if pos < len(lines) else None
+                if have != first and (have is not None or not partial):
+                    continue
             if self.matches(pre, pos, hunk) and (
-                pos == start or not self.image.partial or self.anchored(pre, pos)
+                pos == start or not partial or self.anchored(pre, pos)
             ):
                 return pos
         return None
@@ -509,7 +513,13 @@ class _Applier:
         return pos
 
     def mismatch(self, hunk: _Hunk) -> str:
-        """Why the hunk does not apply at its stated position, for the finding."""
+        """Why the hunk does not apply, for the finding."""
+        reason = self._mismatch_at_stated_line(hunk)
+        if self.budget[0] < 0:
+            reason += "; the search for its context elsewhere was cut short (too much work)"
+        return reason
+
+    def _mismatch_at_stated_line(self, hunk: _Hunk) -> str:
         lines = self.image.lines
         start = 0 if _starts_file(hunk) else max(hunk.new_start - 1, 0)
         for offset, want in enumerate(hunk.pre):
@@ -521,8 +531,6 @@ class _Applier:
             have = lines[index]
             if have is not None and have != want:
                 return f"line {index + 1} is {_show(have)} where the patch expects {_show(want)}"
-        if self.budget[0] < 0:
-            return "the search for its context was cut short (too much work in one patch)"
         if _starts_file(hunk) or hunk.trailing == 0:
             return "its context does not sit at the start or end of the file as the hunk requires"
         return "its context only matches lines an earlier hunk of this patch already changed"
@@ -556,6 +564,7 @@ class _Builder:
     findings: list[Finding] = field(default_factory=list)
     step: int = 0
     failed: bool = False
+    budget: list[int] = field(default_factory=lambda: [MAX_SEARCH_STEPS])
 
     @property
     def hunks_only(self) -> bool:
@@ -681,7 +690,6 @@ class _Builder:
                 severity=Severity.WARNING,
             )
             files = files[:MAX_FILES_PER_PATCH]
-        budget = [MAX_SEARCH_STEPS]
         for fdiff in files:
             if fdiff.problem is not None:
                 self._unsafe(fdiff.bad_path, fdiff.problem)
@@ -691,7 +699,7 @@ class _Builder:
                 self._unsafe(escaping, "resolves through a symlink out of the tree")
                 continue
             touched.update(p for p in (fdiff.old_path, fdiff.new_path) if p is not None)
-            self._apply_file(fdiff, budget, renamed)
+            self._apply_file(fdiff, self.budget, renamed)
         states = dict(previous.files)
         for path in touched:
             if path in self.images:

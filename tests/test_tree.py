@@ -554,3 +554,14 @@ def test_oversized_diff_is_not_parsed(monkeypatch):
     assert [(f.code, f.severity) for f in findings] == [("BS001", Severity.WARNING)]
     assert "not followed" in findings[0].message
     assert snapshots[1].files == snapshots[0].files
+
+
+def test_offset_search_is_bounded_but_exact_positions_always_apply(monkeypatch):
+    monkeypatch.setattr(tree, "MAX_SEARCH_STEPS", 2)
+    shifted = "top 1\ntop 2\ntop 3\n" + BASE_C
+    at_offset = modify("a.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
+    exact = modify("b.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
+    snapshots, findings = build([at_offset, exact], {"a.c": shifted, "b.c": BASE_C})
+    assert [(f.code, f.patch) for f in findings] == [("BS001", 1)]
+    assert "cut short" in findings[0].message
+    assert "LINE 11" in snapshots[2].files["b.c"].text
