@@ -18,6 +18,7 @@ from reviewtool.model import Finding, Message, Patch, Series, Trailer
 
 MAX_DEPTH = 1000  # thread depth walked (References loops in hostile mail)
 MAX_TOTAL = 1000  # a claimed n/m beyond this is not a series we reconstruct slot by slot
+MAX_GAP_FINDINGS = 50
 
 
 # ---------------------------------------------------------------- threads
@@ -152,8 +153,7 @@ def _choose_cluster(candidates: list[Message], threads: Threads) -> list[Message
     clusters: dict[tuple[str, ...], list[Message]] = defaultdict(list)
     for message in candidates:
         clusters[_cluster_key(message, threads)].append(message)
-    # several loose clusters (format-patch files without threading) with one sender and
-    # total are one posting; otherwise the biggest, then the newest, cluster wins
+    # unrelated postings in one input: the biggest, then the newest, is reviewed (IN004)
     return max(clusters.values(), key=lambda group: (len(group), max(_date(m) for m in group)))
 
 
@@ -196,6 +196,7 @@ def _fill_slots(build: _Build, numbered: list[Message]) -> None:
                 )
             )
         build.slots[index] = message  # sorted by date: the newest wins
+    build.total = max(build.total, max(build.slots, default=0))  # "3/2": treat as 3 slots
 
 
 def _partial_reroll(build: _Build, older: list[Message], messages: Sequence[Message]) -> None:
@@ -281,14 +282,23 @@ def _lone_series(build: _Build, unnumbered: list[Message]) -> None:
 
 
 def _report_shape(build: _Build, all_patches: list[Message], chosen: set[str]) -> None:
-    for index in range(1, min(build.total, MAX_TOTAL) + 1):
-        if index not in build.slots:
-            build.findings.append(
-                checks.MISSING_PATCH.finding(
-                    f"patch {index}/{build.total} of v{build.version} is missing from the input",
-                    subject=str(index),
-                )
+    missing = [n for n in range(1, min(build.total, MAX_TOTAL) + 1) if n not in build.slots]
+    if len(missing) > MAX_GAP_FINDINGS:  # "1/900" alone: one finding, not 899
+        build.findings.append(
+            checks.MISSING_PATCH.finding(
+                f"{len(missing)} of {build.total} patches of v{build.version} are missing "
+                f"from the input",
+                subject="many",
             )
+        )
+        missing = []
+    for index in missing:
+        build.findings.append(
+            checks.MISSING_PATCH.finding(
+                f"patch {index}/{build.total} of v{build.version} is missing from the input",
+                subject=str(index),
+            )
+        )
     versions = sorted({m.subject.version for m in all_patches})
     if len(versions) > 1:
         listed = ", ".join(f"v{v}" for v in versions)

@@ -209,3 +209,18 @@ def test_in_checks_yield_their_own_findings():
         seen[check.code] = len(found)
     assert seen["IN005"] == 1 and seen["IN008"] == 1 and seen["IN001"] == 0
     assert [c.code for c in in_checks.CHECKS] == [f"IN00{i}" for i in range(1, 9)]
+
+
+def test_patch_beyond_total_and_absurd_totals():
+    messages = [
+        mail("p1", "[PATCH 1/2] one"),
+        mail("p2", "[PATCH 2/2] two", parent="p1"),
+        mail("p3", "[PATCH 3/2] three", parent="p1"),
+    ]
+    series = assemble(messages)
+    assert [p.index for p in series.patches] == [1, 2, 3]
+    assert series.total == 3
+    assert codes(series) == ["IN003"]
+    lonely = assemble([mail("q", "[PATCH 1/900] one of many")])
+    assert [f.code for f in lonely.findings] == ["IN001"]
+    assert "899 of 900" in lonely.findings[0].message
