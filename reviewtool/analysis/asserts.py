@@ -323,7 +323,8 @@ def inventory(
         added.remove(post)
     changes.extend(_change("removed", site, path) for site in removed)
     changes.extend(_change("added", site, path) for site in added)
-    changes.sort(key=lambda change: (change.line, change.change))
+    order = {"removed": 0, "changed": 1, "added": 2}
+    changes.sort(key=lambda change: (change.line, order[change.change]))
     return changes
 
 
