@@ -295,7 +295,7 @@ def test_hunks_only_huge_line_number_does_not_hang():
 
 @pytest.mark.parametrize(
     "name",
-    ["/etc/passwd", "../../.bashrc", "a/../../b", ".git/hooks/pre-commit", "a//b"],
+    ["/etc/passwd", "../../.bashrc", "a/../../b", ".git/hooks/pre-commit", "a//b", "", "a\0b"],
 )
 def test_hostile_paths_are_in010_and_skipped(name, tmp_path):
     hostile = f"--- a/{name}\n+++ b/{name}\n@@ -1 +1 @@\n-x\n+y\n"
@@ -565,3 +565,13 @@ def test_offset_search_is_bounded_but_exact_positions_always_apply(monkeypatch):
     assert [(f.code, f.patch) for f in findings] == [("BS001", 1)]
     assert "cut short" in findings[0].message
     assert "LINE 11" in snapshots[2].files["b.c"].text
+
+
+def test_rename_onto_a_hostile_path_is_in010_and_the_file_stays():
+    rename = (
+        "diff --git a/ok.c b/ok.c\nsimilarity index 100%\nrename from ok.c\nrename to ../evil.c\n"
+    )
+    snapshots, findings = build([rename], {"ok.c": BASE_C})
+    assert [f.code for f in findings] == ["IN010"] and "'../evil.c'" in findings[0].message
+    assert snapshots[1].files == snapshots[0].files and snapshots[1].renamed == ()
+    assert snapshots[1].touched == frozenset() and not snapshots[1].applied
