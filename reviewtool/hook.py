@@ -185,6 +185,12 @@ def _private_dir(path: Path, fresh: bool) -> Path:
     return path
 
 
+def _carries_diff(path: Path) -> bool:
+    from reviewtool.mail import has_diff, parse_message
+
+    return has_diff(parse_message(path.read_bytes()).body)
+
+
 def run(
     files: Sequence[Path],
     env: Mapping[str, str],
@@ -203,18 +209,25 @@ def run(
         raise InputError(f"{patch}: larger than {MAX_PATCH_BYTES} bytes")
     texts: list[str] = []
     rejected = False
-    report = check([str(patch)])
-    if any(f.severity >= level for f in findings_of(report)):
-        rejected = True
-        texts.append(render(report))
     position = _counter(env)
-    if position is not None:
+    alone = position is not None and position[1] == 1  # a one-file send is the whole series
+    if _carries_diff(patch):  # a cover letter has nothing to check on its own
+        report = check([str(patch)])
+        # checked alone, a patch of a series lacks its siblings: series-shape findings
+        # (patch 0, "patch 2/3 is missing") wait for the whole-series run
+        if any(
+            f.severity >= level and (alone or f.location.patch != 0) for f in findings_of(report)
+        ):
+            rejected = True
+            texts.append(render(report))
+    if position is not None and position[1] > 1:
         counter, total = position
         git_dir = Path(_git(repo, "rev-parse", "--absolute-git-dir"))
         directory = _private_dir(send_dir(git_dir, env, total), fresh=counter == 1)
         try:
             shutil.copyfile(patch, directory / f"{counter:05d}.patch")
-            if counter == total and total > 1 and not rejected:
+            copies = sorted(directory.glob("*.patch"))
+            if counter == total and not rejected and any(_carries_diff(c) for c in copies):
                 series_report = check([str(directory)])
                 if any(f.severity >= level for f in findings_of(series_report)):
                     rejected = True
