@@ -1,7 +1,204 @@
-"""LK checks."""
+"""LK checks: lock not released, double acquire, release of a lock not held, mismatched release.
+All four read one lock analysis per file state (reviewtool.analysis.locks)."""
 
 from __future__ import annotations
 
-from reviewtool.checks.base import Check
+from collections.abc import Iterator
+from typing import ClassVar
 
-CHECKS: list[Check] = []
+from reviewtool.analysis.locks import Event, FileLocks, analyse_file
+from reviewtool.checks.base import Check, FileContext
+from reviewtool.model import Finding, Location, Severity
+
+
+def file_locks(ctx: FileContext) -> FileLocks:
+    """The lock analysis of this file state, computed once and shared by LK001..LK004."""
+    return ctx.derived(
+        "locks", lambda: analyse_file(ctx.facts, ctx.rules, known=ctx.state.is_known)
+    )
+
+
+def _display(event: Event) -> str:
+    """`&x->lock`, or `anon_vma (mm: anon_vma rwsem)` when the class is not obvious."""
+    cls = event.ident[: len(event.ident) - len(event.expr) - 1]
+    if cls in ("spinlock", "mutex", "rwsem", "raw spinlock", "semaphore", "rwlock", "annotated"):
+        return event.expr or cls
+    return f"{event.expr} ({cls})" if event.expr else cls
+
+
+class _LockCheck(Check):
+    scope: ClassVar[str] = "file"
+    severity: ClassVar[Severity] = Severity.ERROR
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        results = file_locks(ctx)
+        for fn in ctx.facts.functions:
+            result = results.result(fn)
+            if result is None or result.budget_exceeded:
+                continue
+            if not ctx.state.is_known(fn.start_line, fn.end_line):
+                continue
+            for event in sorted(result.events, key=lambda e: (e.line, e.ident)):
+                if event.code == self.code:
+                    yield self.make(ctx, fn.name, event)
+
+    def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
+        raise NotImplementedError
+
+    def _finding(self, ctx: FileContext, function: str, event: Event, message: str) -> Finding:
+        evidence = (Location(0, ctx.path, event.other_line, function),)
+        return self.finding(
+            message,
+            path=ctx.path,
+            line=event.line,
+            function=function,
+            subject=event.ident,
+            evidence=evidence,
+        )
+
+
+class LockNotReleased(_LockCheck):
+    """What it checks:
+        A lock taken in a function is still held at one of its exits (a `return` or the
+        closing brace), while the function is not a wrapper that returns with it held by
+        design (annotated `__acquires`, or holding it on every path without ever releasing it,
+        or holding it exactly when it returns success).
+
+    Why it matters:
+        The next taker deadlocks, or the lock protects nothing for the rest of the caller's
+        path. Error paths added later (`return -EINVAL;` inside the locked region) are the
+        usual source.
+
+    Example:
+        spin_lock(&dev->lock);
+        if (!dev->ready)
+            return -EAGAIN;         /* dev->lock still held */
+        spin_unlock(&dev->lock);
+
+    Better:
+        spin_lock(&dev->lock);
+        if (!dev->ready) {
+            ret = -EAGAIN;
+            goto out_unlock;
+        }
+        ...
+    out_unlock:
+        spin_unlock(&dev->lock);
+
+    Rule data:
+        rules/locks.toml: acquire/release pairs, trylock conventions (`acquired_when`),
+        cleanup.h guards; rules/cfg.toml: for-each macros and calls that never return.
+    """
+
+    code = "LK001"
+    name = "lock-not-released"
+
+    def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
+        how = f" {event.detail}" if event.detail else ""
+        message = (
+            f"{_display(event)} taken at line {event.other_line} is still held at the exit "
+            f"at line {event.line}{how}"
+        )
+        return self._finding(ctx, function, event, message)
+
+
+class DoubleAcquire(_LockCheck):
+    """What it checks:
+        A lock is taken again on a path where this function already holds it (read sides,
+        RCU, preemption and IRQ disabling nest and are not reported).
+
+    Why it matters:
+        Kernel spinlocks, mutexes and write-side rwsems are not recursive: the second
+        acquire deadlocks against itself.
+
+    Example:
+        mutex_lock(&m);
+        if (retry)
+            mutex_lock(&m);
+
+    Better:
+        Take it once; restructure the retry so the lock is dropped before looping.
+
+    Rule data:
+        rules/locks.toml (`handover` marks hand-over-hand helpers that may be re-taken,
+        `nesting_classes` the classes that nest).
+    """
+
+    code = "LK002"
+    name = "double-acquire"
+
+    def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
+        message = (
+            f"{_display(event)} is taken at line {event.line} while already held since line "
+            f"{event.other_line}"
+        )
+        return self._finding(ctx, function, event, message)
+
+
+class ReleaseNotHeld(_LockCheck):
+    """What it checks:
+        A lock is released on a path where it was already released earlier in the same
+        function (a caller's lock released once is allowed: the function may be `__releases`).
+
+    Why it matters:
+        Releasing a lock that is not held corrupts its state (a mutex owned by nobody, a
+        negative rwsem count) or releases someone else's critical section.
+
+    Example:
+        spin_unlock(&q->lock);
+        ...
+        spin_unlock(&q->lock);
+
+    Better:
+        Release it once on every path; a `goto out_unlock` ladder keeps that obvious.
+
+    Rule data:
+        rules/locks.toml: release functions and their lock argument.
+    """
+
+    code = "LK003"
+    name = "release-not-held"
+
+    def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
+        message = (
+            f"{_display(event)} is released at line {event.line} but was already released "
+            f"at line {event.other_line}"
+        )
+        return self._finding(ctx, function, event, message)
+
+
+class MismatchedRelease(_LockCheck):
+    """What it checks:
+        A release that does not match what was taken: another lock of the same API while
+        this function holds one (`spin_unlock(&b)` with `&a` held and `&b` never taken
+        here), or another variant (`spin_lock_irqsave` released by `spin_unlock`, `down_read`
+        by `up_write`).
+
+    Why it matters:
+        The held lock leaks and the other one is released without being held; a wrong
+        variant leaves interrupts disabled or corrupts an rwsem's count.
+
+    Example:
+        spin_lock_irqsave(&port->lock, flags);
+        ...
+        spin_unlock(&port->lock);
+
+    Better:
+        spin_unlock_irqrestore(&port->lock, flags);
+
+    Rule data:
+        rules/locks.toml: `releases` lists what may release each acquire.
+    """
+
+    code = "LK004"
+    name = "mismatched-release"
+
+    def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
+        message = (
+            f"{_display(event)} taken at line {event.other_line} is released at line "
+            f"{event.line} by {event.detail}, which does not match the acquire"
+        )
+        return self._finding(ctx, function, event, message)
+
+
+CHECKS: list[Check] = [LockNotReleased(), DoubleAcquire(), ReleaseNotHeld(), MismatchedRelease()]

@@ -1,0 +1,130 @@
+"""Accuracy of reviewtool's check families on the shared dev corpus: one function per family
+(locks here; kdoc and bisect sections may be added the same way). Prints recall and precision.
+
+    python benchmarks/accuracy.py [--corpus DIR] [--family locks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KIND_TO_CODE = {
+    "leak": "LK001",
+    "double-acquire": "LK002",
+    "release-unheld": "LK003",
+    "wrong-lock": "LK004",
+}
+
+
+@dataclass
+class LockScore:
+    """Recall per expected kind; precision per reported code. A finding is correct when its
+    code matches the case's kind in the case's function; it is a false positive on a benign
+    case or in another function (another code in the right function is neither)."""
+
+    cases: Counter = field(default_factory=Counter)
+    hits: Counter = field(default_factory=Counter)
+    correct: Counter = field(default_factory=Counter)
+    false_positives: Counter = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+    noise: list[str] = field(default_factory=list)
+
+    def recall(self, kind: str) -> float:
+        return self.hits[kind] / self.cases[kind] if self.cases[kind] else 1.0
+
+    def precision(self, code: str | None = None) -> float:
+        codes = [code] if code else sorted(set(self.correct) | set(self.false_positives))
+        good = sum(self.correct[c] for c in codes)
+        bad = sum(self.false_positives[c] for c in codes)
+        return good / (good + bad) if good + bad else 1.0
+
+    @property
+    def buggy(self) -> int:
+        return sum(n for kind, n in self.cases.items() if kind != "none")
+
+    def overall_recall(self) -> float:
+        hits = sum(n for kind, n in self.hits.items() if kind != "none")
+        return hits / self.buggy if self.buggy else 1.0
+
+
+def _lock_case(case: Path, tree: Path, score: LockScore) -> None:
+    from reviewtool.pipeline import check
+
+    expected = json.loads((case / "expected.json").read_text())
+    kind = expected["kind"]
+    score.cases[kind] += 1
+    patches = sorted(str(p) for p in case.glob("*.patch"))
+    report = check(patches, tree=tree, select=("LK",))
+    introduced = [f for f in report.findings if f.introduced_in is not None]
+    want = KIND_TO_CODE.get(kind)
+    hit = False
+    for finding in introduced:
+        same_function = finding.location.function == expected["function"]
+        if want and same_function and finding.code == want:
+            score.correct[finding.code] += 1
+            hit = True
+        elif kind == "none" or not same_function:
+            score.false_positives[finding.code] += 1
+            score.noise.append(f"{case.name} {finding.code} {finding.location.function}:"
+                               f"{finding.location.line} {finding.message}")
+    if want and hit:
+        score.hits[kind] += 1
+    elif want:
+        score.misses.append(f"{case.name} {kind} {expected['function']} ({expected['mutation']})")
+
+
+def lock_accuracy(corpus: Path) -> LockScore:
+    """Run the LK checks on every lockbugs-dev case against the linux-6.12 subset."""
+    score = LockScore()
+    tree = corpus / "linux-6.12-subset"
+    for case in sorted((corpus / "lockbugs-dev").iterdir()):
+        if (case / "expected.json").is_file():
+            _lock_case(case, tree, score)
+    return score
+
+
+def print_locks(score: LockScore, verbose: bool) -> None:
+    print("locks (lockbugs-dev)")
+    for kind, code in KIND_TO_CODE.items():
+        print(
+            f"  {kind:15} {code}  recall {score.hits[kind]:3}/{score.cases[kind]:<3} "
+            f"= {score.recall(kind):6.1%}   precision {score.precision(code):6.1%} "
+            f"({score.correct[code]} correct, {score.false_positives[code]} false)"
+        )
+    print(f"  benign cases: {score.cases['none']}")
+    print(f"  overall recall {score.overall_recall():.1%}  precision {score.precision():.1%}")
+    if verbose:
+        for line in score.misses:
+            print("  miss  ", line)
+        for line in score.noise:
+            print("  noise ", line)
+
+
+FAMILIES = {"locks": (lock_accuracy, print_locks)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.environ.get("REVIEWTOOL_CORPUS", str(Path(__file__).resolve().parents[2]
+                                                        / "shared" / "corpus"))
+    parser.add_argument("--corpus", type=Path, default=Path(default))
+    parser.add_argument("--family", choices=sorted(FAMILIES), action="append")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.corpus.is_dir():
+        print(f"corpus not found: {args.corpus}", file=sys.stderr)
+        return 2
+    for family in args.family or sorted(FAMILIES):
+        measure, show = FAMILIES[family]
+        show(measure(args.corpus), args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

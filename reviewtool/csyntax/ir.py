@@ -1,0 +1,361 @@
+"""Lowering of one tree-sitter function body to a small statement/expression IR (no tree-sitter
+outside csyntax): kernel idioms repaired here (for-each macros become loops, scoped_guard a
+scope), everything else kept as plain C control flow for analysis/cfg.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from tree_sitter import Node
+
+from reviewtool.resources import Rules, default_rules
+
+MAX_DEPTH = 200  # nesting bound: deeper statements become opaque
+
+
+@dataclass(frozen=True, slots=True)
+class Expr:
+    """kind: call, name, const, unary, binary, assign, cond, comma, other.
+    `name` is the callee of a call, the identifier of a name, the operator of unary/binary/assign.
+    `value` is the integer of a const (true/false/NULL are 1/0/0), None when not an integer."""
+
+    kind: str
+    text: str  # whitespace-normalised source text
+    line: int
+    name: str = ""
+    children: tuple[Expr, ...] = ()
+    value: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stmt:
+    """kind: expr, if, while, dowhile, for, foreach, switch, case, goto, label, break, continue,
+    return, block, scoped, noop. `expr` is the expression, condition, switch value or case value
+    (None for default); `body`/`orelse` the nested statements; `name` the label or goto target;
+    for `scoped`, `guard` the guard call `scoped_guard(type, args)` and `orelse` the fail
+    statement of scoped_cond_guard."""
+
+    kind: str
+    line: int
+    expr: Expr | None = None
+    body: tuple[Stmt, ...] = ()
+    orelse: tuple[Stmt, ...] = ()
+    name: str = ""
+    init: tuple[Expr, ...] = ()
+    update: Expr | None = None
+    end_line: int = 0
+    guard: Expr | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lowered:
+    name: str
+    body: tuple[Stmt, ...]
+    end_line: int  # the closing brace
+    params: tuple[str, ...]
+
+
+@cache
+def _iterator_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
+
+
+class _Vocabulary:
+    def __init__(self, rules: Rules) -> None:
+        table = rules.table("cfg")
+        self.iterators = _iterator_regex(tuple(table.get("iterators", {}).get("patterns", ())))
+        scopes = table.get("scopes", {})
+        self.scoped = frozenset(scopes.get("scoped_guard", ()))
+        self.scoped_cond = frozenset(scopes.get("scoped_cond_guard", ()))
+
+
+_SPACE = re.compile(r"\s+")
+_CONSTS = {"true": 1, "false": 0, "NULL": 0}
+
+
+def normalise(text: str) -> str:
+    """Source text with every run of whitespace removed (identity of lock expressions)."""
+    return _SPACE.sub("", text)
+
+
+def _int_literal(text: str) -> int | None:
+    text = text.rstrip("uUlL")
+    try:
+        return int(text, 0)
+    except ValueError:
+        return None
+
+
+class Lowerer:
+    def __init__(self, source: bytes, rules: Rules | None = None) -> None:
+        self.source = source
+        self.vocab = _Vocabulary(rules or default_rules())
+
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def expr(self, node: Node | None, depth: int = 0) -> Expr | None:
+        if node is None:
+            return None
+        line = node.start_point[0] + 1
+        text = normalise(self.text(node))
+        kind = node.type
+        if depth > MAX_DEPTH:
+            return Expr("other", text, line)
+        if kind == "parenthesized_expression":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return self.expr(inner[0], depth + 1) if len(inner) == 1 else Expr("other", text, line)
+        if kind == "identifier":
+            if text in _CONSTS:
+                return Expr("const", text, line, value=_CONSTS[text])
+            return Expr("name", text, line, name=text)
+        if kind in ("true", "false", "null"):
+            return Expr("const", text, line, value=_CONSTS.get(text, 0))
+        if kind == "number_literal":
+            return Expr("const", text, line, value=_int_literal(text))
+        if kind == "call_expression":
+            callee = node.child_by_field_name("function")
+            args = node.child_by_field_name("arguments")
+            children = tuple(
+                e
+                for c in (args.named_children if args is not None else ())
+                if c.type != "comment" and (e := self.expr(c, depth + 1)) is not None
+            )
+            name = normalise(self.text(callee)) if callee is not None else ""
+            if callee is not None and callee.type == "call_expression":
+                # guard(mutex)(&m), CLASS(fd, f)(fd): keep the inner call as `name(...)`
+                inner = self.expr(callee, depth + 1)
+                assert inner is not None
+                return Expr("call", text, line, name=inner.name, children=(inner, *children))
+            return Expr("call", text, line, name=name, children=children)
+        if kind == "unary_expression" or kind == "pointer_expression":
+            op = node.child_by_field_name("operator")
+            arg = self.expr(node.child_by_field_name("argument"), depth + 1)
+            opname = self.text(op) if op is not None else ""
+            if opname == "-" and arg is not None and arg.kind == "const" and arg.value is not None:
+                return Expr("const", text, line, value=-arg.value)
+            return Expr("unary", text, line, name=opname, children=(arg,) if arg else ())
+        if kind == "binary_expression":
+            op = node.child_by_field_name("operator")
+            left = self.expr(node.child_by_field_name("left"), depth + 1)
+            right = self.expr(node.child_by_field_name("right"), depth + 1)
+            kids = tuple(e for e in (left, right) if e is not None)
+            return Expr("binary", text, line, name=self.text(op) if op else "", children=kids)
+        if kind == "assignment_expression":
+            op = node.child_by_field_name("operator")
+            left = self.expr(node.child_by_field_name("left"), depth + 1)
+            right = self.expr(node.child_by_field_name("right"), depth + 1)
+            kids = tuple(e for e in (left, right) if e is not None)
+            return Expr("assign", text, line, name=self.text(op) if op else "=", children=kids)
+        if kind == "update_expression":
+            arg = self.expr(node.child_by_field_name("argument"), depth + 1)
+            return Expr("assign", text, line, name="++", children=(arg,) if arg else ())
+        if kind == "conditional_expression":
+            parts = [
+                self.expr(node.child_by_field_name(f), depth + 1)
+                for f in ("condition", "consequence", "alternative")
+            ]
+            kids = tuple(e for e in parts if e is not None)
+            return Expr("cond", text, line, children=kids)
+        if kind == "comma_expression":
+            kids = tuple(
+                e for c in node.named_children if (e := self.expr(c, depth + 1)) is not None
+            )
+            return Expr("comma", text, line, children=kids)
+        if kind == "cast_expression":
+            value = self.expr(node.child_by_field_name("value"), depth + 1)
+            if value is not None:
+                return value
+        # Anything else: keep nested calls and assignments visible for their effects.
+        kids = tuple(
+            e
+            for c in node.named_children
+            if c.type in _EFFECT_TYPES and (e := self.expr(c, depth + 1)) is not None
+        )
+        return Expr("other", text, line, children=kids)
+
+    # -- statements ----------------------------------------------------------------------
+
+    def function(self, node: Node, name: str, params: tuple[str, ...]) -> Lowered:
+        body = node.child_by_field_name("body")
+        stmts = self.block_items(body, 0) if body is not None else ()
+        return Lowered(name, stmts, node.end_point[0] + 1, params)
+
+    def block_items(self, node: Node, depth: int) -> tuple[Stmt, ...]:
+        children = [c for c in node.named_children if c.type != "comment"]
+        return tuple(self.sequence(children, depth))
+
+    def sequence(self, nodes: list[Node], depth: int) -> list[Stmt]:
+        out: list[Stmt] = []
+        index = 0
+        while index < len(nodes):
+            node = nodes[index]
+            header = self._macro_header(node)
+            if header is not None and index + 1 < len(nodes):
+                # `for_each_x(...)` / `scoped_guard(...)` + MISSING `;` + the body that follows.
+                out.append(self._macro_statement(header, nodes[index + 1], depth))
+                index += 2
+                continue
+            out.append(self.statement(node, depth))
+            index += 1
+        return out
+
+    def _macro_header(self, node: Node) -> Node | None:
+        """The call of a for-each / scoped_guard macro used as a statement header."""
+        if node.type != "expression_statement" or node.named_child_count != 1:
+            return None
+        call = node.named_children[0]
+        if call.type != "call_expression":
+            return None
+        missing = node.child_count > 0 and node.children[-1].is_missing
+        name = self.text(call.child_by_field_name("function") or call)
+        if self._is_iterator(name) or name in self.vocab.scoped or name in self.vocab.scoped_cond:
+            return call if missing else None
+        return None
+
+    def _is_iterator(self, name: str) -> bool:
+        return bool(self.vocab.iterators.search(name))
+
+    def _macro_statement(self, call: Node, body_node: Node, depth: int) -> Stmt:
+        line = call.start_point[0] + 1
+        expr = self.expr(call, depth)
+        body = self.body(body_node, depth + 1)
+        end = body_node.end_point[0] + 1
+        name = expr.name if expr is not None else ""
+        if name in self.vocab.scoped or name in self.vocab.scoped_cond:
+            fail: tuple[Stmt, ...] = ()
+            if name in self.vocab.scoped_cond and expr is not None and len(expr.children) >= 2:
+                fail = (Stmt("expr", line, expr=expr.children[1]),)
+            return Stmt("scoped", line, guard=expr, body=body, orelse=fail, end_line=end)
+        return Stmt("foreach", line, expr=expr, body=body, end_line=end)
+
+    def body(self, node: Node | None, depth: int) -> tuple[Stmt, ...]:
+        if node is None:
+            return ()
+        if node.type == "compound_statement":
+            return (self.statement(node, depth),)
+        return (self.statement(node, depth),)
+
+    def statement(self, node: Node, depth: int) -> Stmt:  # noqa: C901 - one case per C statement
+        line = node.start_point[0] + 1
+        end = node.end_point[0] + 1
+        kind = node.type
+        if depth > MAX_DEPTH:
+            return Stmt("noop", line)
+        if kind == "compound_statement":
+            return Stmt("block", line, body=self.block_items(node, depth + 1), end_line=end)
+        if kind == "expression_statement":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            if not inner:
+                return Stmt("noop", line)
+            return Stmt("expr", line, expr=self.expr(inner[0], depth))
+        if kind == "declaration":
+            return self._declaration(node, line, depth)
+        if kind == "if_statement":
+            cond = self.expr(node.child_by_field_name("condition"), depth)
+            then = self.body(node.child_by_field_name("consequence"), depth + 1)
+            alt = node.child_by_field_name("alternative")
+            if alt is not None and alt.type == "else_clause":
+                alt = next((c for c in alt.named_children if c.type != "comment"), None)
+            orelse = self.body(alt, depth + 1) if alt is not None else ()
+            return Stmt("if", line, expr=cond, body=then, orelse=orelse, end_line=end)
+        if kind == "while_statement":
+            cond = self.expr(node.child_by_field_name("condition"), depth)
+            body = self.body(node.child_by_field_name("body"), depth + 1)
+            return Stmt("while", line, expr=cond, body=body, end_line=end)
+        if kind == "do_statement":
+            cond = self.expr(node.child_by_field_name("condition"), depth)
+            body = self.body(node.child_by_field_name("body"), depth + 1)
+            return Stmt("dowhile", line, expr=cond, body=body, end_line=end)
+        if kind == "for_statement":
+            return self._for(node, line, end, depth)
+        if kind == "switch_statement":
+            value = self.expr(node.child_by_field_name("condition"), depth)
+            body = self.body(node.child_by_field_name("body"), depth + 1)
+            return Stmt("switch", line, expr=value, body=body, end_line=end)
+        if kind == "case_statement":
+            value_node = node.child_by_field_name("value")
+            items = [
+                c for c in node.named_children if c.type != "comment" and c != value_node
+            ]
+            body = tuple(self.sequence(items, depth + 1))
+            return Stmt("case", line, expr=self.expr(value_node, depth), body=body)
+        if kind == "labeled_statement":
+            label = node.child_by_field_name("label")
+            inner = [c for c in node.named_children if c.type not in ("statement_identifier",
+                                                                       "comment")]
+            body = tuple(self.sequence(inner, depth + 1))
+            return Stmt("label", line, name=self.text(label) if label else "", body=body)
+        if kind == "goto_statement":
+            label = node.child_by_field_name("label")
+            return Stmt("goto", line, name=self.text(label) if label else "")
+        if kind == "break_statement":
+            return Stmt("break", line)
+        if kind == "continue_statement":
+            return Stmt("continue", line)
+        if kind == "return_statement":
+            inner = [c for c in node.named_children if c.type != "comment"]
+            return Stmt("return", line, expr=self.expr(inner[0], depth) if inner else None)
+        if kind in ("preproc_if", "preproc_ifdef", "preproc_else", "preproc_elif"):
+            # Both arms of an #if are taken as alternatives would be guessing: keep the first.
+            skip = {node.child_by_field_name(f) for f in ("condition", "name", "alternative")}
+            items = [c for c in node.named_children if c not in skip and c.type != "comment"]
+            return Stmt("block", line, body=tuple(self.sequence(items, depth + 1)), end_line=end)
+        return Stmt("noop", line)
+
+    def _declaration(self, node: Node, line: int, depth: int) -> Stmt:
+        inits: list[Expr] = []
+        for declarator in node.children_by_field_name("declarator"):
+            if declarator.type != "init_declarator":
+                continue
+            target = declarator.child_by_field_name("declarator")
+            value = self.expr(declarator.child_by_field_name("value"), depth)
+            name_node = target
+            while name_node is not None and name_node.type != "identifier":
+                name_node = name_node.child_by_field_name("declarator")
+            if name_node is None or value is None:
+                continue
+            name = self.text(name_node)
+            left = Expr("name", name, line, name=name)
+            inits.append(Expr("assign", f"{name}={value.text}", line, "=", (left, value)))
+        if not inits:
+            return Stmt("noop", line)
+        if len(inits) == 1:
+            return Stmt("expr", line, expr=inits[0])
+        return Stmt("expr", line, expr=Expr("comma", "", line, children=tuple(inits)))
+
+    def _for(self, node: Node, line: int, end: int, depth: int) -> Stmt:
+        init_node = node.child_by_field_name("initializer")
+        init: tuple[Expr, ...] = ()
+        if init_node is not None:
+            if init_node.type == "declaration":
+                decl = self._declaration(init_node, line, depth)
+                init = (decl.expr,) if decl.expr is not None else ()
+            else:
+                expr = self.expr(init_node, depth)
+                init = (expr,) if expr is not None else ()
+        cond = self.expr(node.child_by_field_name("condition"), depth)
+        update = self.expr(node.child_by_field_name("update"), depth)
+        body = self.body(node.child_by_field_name("body"), depth + 1)
+        return Stmt("for", line, expr=cond, body=body, init=init, update=update, end_line=end)
+
+
+_EFFECT_TYPES = frozenset(
+    {
+        "call_expression", "assignment_expression", "update_expression", "comma_expression",
+        "conditional_expression", "parenthesized_expression", "binary_expression",
+        "unary_expression", "cast_expression", "pointer_expression", "field_expression",
+        "subscript_expression", "initializer_list", "argument_list",
+    }
+)
+
+
+def lower_function(source: bytes, function: object, rules: Rules | None = None) -> Lowered:
+    """The IR of one csyntax Function (its `node` is the function_definition)."""
+    lowerer = Lowerer(source, rules)
+    params = tuple(p.name for p in getattr(function, "params", ()) if p.name)
+    return lowerer.function(function.node, function.name, params)  # type: ignore[attr-defined]
