@@ -312,6 +312,16 @@ def _extended_headers(pfile: PatchedFile) -> dict[str, str]:
     return headers
 
 
+def _is_git_diff(pfile: PatchedFile) -> bool:
+    return any(line.startswith("diff --git ") for line in pfile.patch_info or ())
+
+
+def _traditional_name(old: str, new: str) -> str:
+    """A plain `diff -u` never renames: git apply edits the `+++` name, or the `---` name
+    when that is a prefix of it (`foo.c` / `foo.c.new`)."""
+    return old if len(old) < len(new) and new.startswith(old) else new
+
+
 def _file_diff(pfile: PatchedFile) -> _FileDiff:
     headers = _extended_headers(pfile)
     old = _strip_prefix(pfile.source_file)
@@ -319,6 +329,8 @@ def _file_diff(pfile: PatchedFile) -> _FileDiff:
     copy = "copy from" in headers
     old = headers.get("rename from", headers.get("rename old", headers.get("copy from", old)))
     new = headers.get("rename to", headers.get("rename new", headers.get("copy to", new)))
+    if old is not None and new is not None and not _is_git_diff(pfile):
+        old = new = _traditional_name(old, new)
     result = _FileDiff(old, new, copy=copy)
     result.opaque = bool(pfile.is_binary_file or pfile.is_submodule)
     if old is None and new is None:

@@ -575,3 +575,12 @@ def test_rename_onto_a_hostile_path_is_in010_and_the_file_stays():
     assert [f.code for f in findings] == ["IN010"] and "'../evil.c'" in findings[0].message
     assert snapshots[1].files == snapshots[0].files and snapshots[1].renamed == ()
     assert snapshots[1].touched == frozenset() and not snapshots[1].applied
+
+
+def test_plain_diff_u_edits_the_file_named_on_the_plus_line():
+    """quilt / diff -u output: `--- a/foo.c.orig` `+++ b/foo.c` edits foo.c, no rename."""
+    diff = "--- a/foo.c.orig\t2024-01-01 10:00:00\n+++ b/foo.c\t2024-01-01 10:01:00\n"
+    diff += "@@ -1,2 +1,2 @@\n-line 1\n+LINE 1\n line 2\n"
+    snapshots, findings = build([diff], {"foo.c": BASE_C})
+    assert findings == () and snapshots[1].renamed == ()
+    assert snapshots[1].files["foo.c"].text.startswith("LINE 1\nline 2\n")
