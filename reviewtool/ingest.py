@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+import stat
 import subprocess
 import zlib
 from collections.abc import Iterator, Sequence
@@ -85,12 +86,15 @@ def _gunzip(data: bytes, budget: _Budget, what: str) -> bytes:
 
 def _read_file(path: Path, budget: _Budget) -> bytes:
     what = str(path)
+    limit = MAX_INPUT_BYTES - budget.bytes
     try:
-        size = path.stat().st_size
-        if budget.bytes + size > MAX_INPUT_BYTES:
+        info = path.stat()
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            raise InputError(f"cannot read {what}: not a regular file")
+        if info.st_size > limit:
             raise InputError(f"{what}: input larger than {MAX_INPUT_BYTES >> 20} MiB")
         with path.open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
+            data = handle.read(limit + 1)  # a pipe has no size: the read itself is capped
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror or exc}") from None
     if data[:2] == b"\x1f\x8b":
@@ -219,6 +223,8 @@ def _git_range(source: str, budget: _Budget) -> bytes:
 
 def _source_blobs(source: str, stdin: BinaryIO | None, budget: _Budget) -> Iterator[bytes]:
     """The raw files (or git output) a source names, in order."""
+    if not source.strip():
+        raise InputError("an empty name is not an input")
     if source == "-":
         if stdin is None:
             raise InputError("-: no standard input")
@@ -227,7 +233,11 @@ def _source_blobs(source: str, stdin: BinaryIO | None, budget: _Budget) -> Itera
         return
     path = Path(source)
     if path.is_dir():
-        for file in _dir_files(path):
+        try:
+            files = _dir_files(path)
+        except OSError as exc:
+            raise InputError(f"cannot read {source}: {exc.strerror or exc}") from None
+        for file in files:
             yield _read_file(file, budget)
         return
     if path.exists():

@@ -166,3 +166,13 @@ def test_range_outside_a_repository(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     with pytest.raises(InputError):
         read_messages(["main..HEAD"])
+
+
+def test_odd_sources_are_input_errors(tmp_path):
+    with pytest.raises(InputError, match="empty name"):
+        read_messages([""])
+    with pytest.raises(InputError, match="not a regular file"):
+        read_messages(["/dev/null"])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert read_messages([str(empty)]) == []
