@@ -51,6 +51,7 @@ _PROTO_FORMS = (
     re.compile(rf"^((?:{_TYPE2})+)\s*({_PROTO_NAME})\s*{_PROTO_END}", re.S),
 )
 _MAX_PROTOTYPE = 20000  # characters: a runaway prototype (no `{` or `;`) stops here
+_MAX_PURPOSE = 2000  # characters of a short description kept
 _MAX_LINE_JOIN = 400  # backslash-continued lines joined into one
 
 
@@ -352,7 +353,8 @@ class _Reader:
                 self.body_state = "blank" if block.section != _DEFAULT else "body"
                 block.contents += "\n"
         elif self.body_state == "maybe":
-            block.purpose = " ".join(f"{block.purpose} {text}".split())
+            if len(block.purpose) < _MAX_PURPOSE:  # bounded: a purpose is one sentence
+                block.purpose = " ".join(f"{block.purpose} {text}".split())
         else:
             block.contents += text + "\n"
 
