@@ -105,9 +105,15 @@ def test_seed_series_every_step_equals_git_am(corpus: Path, repo: Path):
     reset(repo)
 
 
-def test_every_lockbugs_patch_equals_git_am(corpus: Path, repo: Path):
-    mails = sorted((corpus / "lockbugs-dev").glob("*/0001-*.patch"))
-    assert len(mails) >= 100
+def single_patches(corpus: Path) -> list[Path]:
+    lock = sorted((corpus / "lockbugs-dev").glob("*/0001-*.patch"))
+    kdoc = sorted((corpus / "kdoc-dev").glob("*/0001-*.patch"))
+    assert len(lock) >= 100 and len(kdoc) >= 13
+    return lock + kdoc
+
+
+def test_every_lockbugs_and_kdoc_patch_equals_git_am(corpus: Path, repo: Path):
+    mails = single_patches(corpus)
     base = DirTree(corpus / "linux-6.12-subset")
     mismatched: list[str] = []
     for mail in mails:
@@ -185,7 +191,7 @@ def assert_partial_agrees(partial: Snapshot, complete: Snapshot, label: str) -> 
 def test_hunks_only_rebuild_agrees_with_the_real_tree_at_every_step(corpus: Path):
     base = DirTree(corpus / "linux-6.12-subset")
     sources = [[corpus / "seed-anon-vma" / "series.mbox"]]
-    sources += [[mail] for mail in sorted((corpus / "lockbugs-dev").glob("*/0001-*.patch"))]
+    sources += [[mail] for mail in single_patches(corpus)]
     known = 0
     for source in sources:
         series = load_series(source)
