@@ -260,9 +260,13 @@ class TreeView:
         state = self.snapshot.files.get(path)
         if state is not None or path in self.series_paths:
             return state  # a series path missing here does not exist at this step
+        return self.base_state(path)
+
+    def base_state(self, path: str) -> FileState | None:
+        """The file as the base tree holds it (None without a base tree or when absent)."""
         try:
             return self._base_file(path)
-        except Exception:  # an unreadable base header is one we cannot see, not a crash
+        except Exception:  # an unreadable base file is one we cannot see, not a crash
             return None
 
     def symbols(self, path: str) -> FileSymbols | None:

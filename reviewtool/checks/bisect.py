@@ -65,16 +65,28 @@ def _previous(views: Sequence[TreeView], step: int, path: str) -> FileSymbols | 
     return views[step - 1].symbols(old)
 
 
-def _complete(view: TreeView, path: str) -> bool:
+def _whole(view: TreeView, base: TreeView, path: str) -> bool:
+    """True when every line of the file is known: complete, and either read from a real base
+    tree or created by the series (hunks alone never show where a file ends)."""
     state = view.snapshot.files.get(path)
-    return state is not None and state.complete
+    if state is None or not state.complete:
+        return False
+    return path not in base.snapshot.files or base.base_state(path) is not None
 
 
 # --------------------------------------------------------------------------- BS002
 
 
-_STATEMENT_MACRO = re.compile(r"(?m)^([ \t]*)([A-Za-z_]\w+)[ \t]*\(")
-_TYPE_ARGUMENT = re.compile(r"(?<=[(,])(\s*)(struct|union|enum)(?=\s+\w+\s*[,)])")
+_STATEMENT_MACRO = re.compile(r"(?m)^([ \t]+)([A-Za-z_]\w+)[ \t]*\(")
+_TYPE_WORDS = (
+    "const|volatile|unsigned|signed|struct|union|enum|long|short|int|char|float|double|_Bool"
+)
+# A type as a macro argument: `min_t(unsigned long, a, b)`, `container_of(p, struct foo, m)`.
+_TYPE_ARGUMENT = re.compile(
+    rf"(?<=[(,])(\s*)((?:(?:{_TYPE_WORDS})[ \t]+)*(?:{_TYPE_WORDS})(?:[ \t]+\w+)?)(?=\s*[,)])"
+)
+# A macro glued to a string literal: `pr_err(PFX "failed\n")`, `printk(KERN_ERR "x")`.
+_STRING_PREFIX_MACRO = re.compile(r"\b([A-Z][A-Z0-9_]*)(?=[ \t]+\")")
 
 
 def _close_paren(code: str, open_index: int, limit: int = 8000) -> int:
@@ -92,8 +104,9 @@ def _close_paren(code: str, open_index: int, limit: int = 8000) -> int:
 def neutralize_kernel_idioms(text: str) -> str:
     """`text` with the kernel idioms tree-sitter-c cannot parse rewritten into plain C of the
     same length, so the error nodes left are real ones: a for-each macro followed by its
-    body becomes `if (...)`, a type passed to a macro (`container_of(p, struct foo, m)`)
-    loses its `struct` keyword."""
+    body becomes `if (...)`, a type passed to a macro (`container_of(p, struct foo, m)`,
+    `min_t(unsigned long, a, b)`) becomes one identifier, a macro glued to a string literal
+    (`pr_err(PFX "x")`) is blanked."""
     code = strip_comments_and_literals(text)
     chars = list(text)
     for match in _STATEMENT_MACRO.finditer(code):
@@ -108,9 +121,21 @@ def neutralize_kernel_idioms(text: str) -> str:
             start = match.start(2)
             chars[start : start + len(name)] = list("if".ljust(len(name)))
     for match in _TYPE_ARGUMENT.finditer(code):
-        start = match.start(2)
-        chars[start : match.end(2)] = [" "] * len(match.group(2))
+        if code[match.start() - 1] == "(" and not _after_word(code, match.start() - 1):
+            continue  # `(int)x` is a cast, not an argument
+        start, words = match.start(2), match.group(2)
+        # One identifier of the same length: `unsigned long` → `Unsigned_long`.
+        chars[start : match.end(2)] = list(words[0].upper() + re.sub(r"\s", "_", words[1:]))
+    for match in _STRING_PREFIX_MACRO.finditer(text):
+        if code[match.start() : match.end()] == match.group(1):  # not in a comment
+            chars[match.start() : match.end()] = [" "] * len(match.group(1))
     return "".join(chars)
+
+
+def _after_word(code: str, index: int) -> bool:
+    """True when the `(` at index follows an identifier: a call's or macro's parenthesis."""
+    before = code[max(0, index - 64) : index].rstrip()
+    return bool(before) and (before[-1].isalnum() or before[-1] == "_")
 
 
 def _real_errors(ctx: PatchContext, state: FileState) -> dict[str, tuple[int, int, int]]:
@@ -275,10 +300,10 @@ class UsedBeforeDefined(Check):
 # --------------------------------------------------------------------------- BS004
 
 
-def _unused_statics(view: TreeView, path: str) -> dict[str, Provision]:
+def _unused_statics(view: TreeView, base: TreeView, path: str) -> dict[str, Provision]:
     """Static, non-inline functions defined in a .c file and referenced nowhere in it."""
     symbols = view.symbols(path)
-    if symbols is None or not path.endswith(".c") or not _complete(view, path):
+    if symbols is None or not path.endswith(".c") or not _whole(view, base, path):
         return {}
     return {
         p.name: p
@@ -328,11 +353,11 @@ class UnusedStatic(Check):
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
         for path in sorted(view.snapshot.touched):
-            unused = _unused_statics(view, path)
+            unused = _unused_statics(view, views[0], path)
             if not unused:
                 continue
             old_path = _renamed_from(view).get(path, path)
-            already = _unused_statics(views[step - 1], old_path)
+            already = _unused_statics(views[step - 1], views[0], old_path)
             for name, provision in sorted(unused.items()):
                 if name in already:
                     continue
