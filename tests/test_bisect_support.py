@@ -1,4 +1,4 @@
-"""Builds a series from file versions per step (diffs made with difflib), for bisect tests."""
+"""Support for the bisect tests: a series built from file versions per step (difflib diffs)."""
 
 from __future__ import annotations
 
