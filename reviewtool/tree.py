@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -186,7 +187,9 @@ class GitTree:
         self.close()
 
     def __del__(self) -> None:
-        self.close()
+        # At interpreter shutdown closing may fail; the process dies with us anyway.
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def _read_exactly(proc: subprocess.Popen[bytes], size: int) -> bytes:
