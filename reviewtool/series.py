@@ -299,7 +299,15 @@ def _report_shape(build: _Build, all_patches: list[Message], chosen: set[str]) -
                 subject=str(index),
             )
         )
-    versions = sorted({m.subject.version for m in all_patches})
+    # another version: numbered like the reviewed series ("[PATCH] x" → "[PATCH v2] x" for a
+    # lone patch); an unnumbered mail next to a numbered series is a drive-by patch (IN004)
+    numbered = any(m.subject.index for m in build.slots.values())
+    rerolls = [
+        m
+        for m in all_patches
+        if m.subject.version != build.version and bool(m.subject.index) == numbered
+    ]
+    versions = sorted({m.subject.version for m in rerolls} | {build.version})
     if len(versions) > 1:
         listed = ", ".join(f"v{v}" for v in versions)
         build.findings.append(
@@ -308,11 +316,8 @@ def _report_shape(build: _Build, all_patches: list[Message], chosen: set[str]) -
                 subject="versions",
             )
         )
-    others = [
-        m
-        for m in all_patches
-        if m.message_id not in chosen | build.superseded and m.subject.version == build.version
-    ]
+    skipped = chosen | build.superseded | {m.message_id for m in rerolls}
+    others = [m for m in all_patches if m.message_id not in skipped]
     if others:
         titles = "; ".join(m.subject.title[:60] for m in others[:3])
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""

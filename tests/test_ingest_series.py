@@ -224,3 +224,17 @@ def test_patch_beyond_total_and_absurd_totals():
     lonely = assemble([mail("q", "[PATCH 1/900] one of many")])
     assert [f.code for f in lonely.findings] == ["IN001"]
     assert "899 of 900" in lonely.findings[0].message
+
+
+def test_lone_patch_reroll_and_drive_by_patches():
+    v1 = mail("a1", "[PATCH] foo: fix", date="Mon, 5 Jan 2026 10:00:00 +0000")
+    v2 = mail("a2", "[PATCH v2] foo: fix", date="Tue, 6 Jan 2026 10:00:00 +0000")
+    series = assemble([v1, v2])
+    assert [p.message_id for p in series.patches] == ["a2"]
+    assert codes(series) == ["IN005"]
+    numbered = [
+        mail("c", "[PATCH v3 0/1] s"),
+        mail("p", "[PATCH v3 1/1] one", parent="c"),
+        mail("d", "[PATCH] drive-by", parent="p"),
+    ]
+    assert codes(assemble(numbered)) == ["IN004"]
