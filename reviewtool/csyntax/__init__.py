@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import tree_sitter_c
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from reviewtool.csyntax.prepare import Annotation, blank_attributes
+from reviewtool.errors import RuleDataError
 from reviewtool.model import FileState
 from reviewtool.resources import Rules, default_rules
 
@@ -138,7 +142,7 @@ def parse_file(path: str, text: str, rules: Rules | None = None) -> FileFacts:
     prepared, annotations = blank_attributes(text, rules)
     source = prepared.encode("utf-8", "surrogateescape")
     tree = _parser().parse(source)
-    collector = _Collector(source, annotations)
+    collector = _Collector(source, annotations, rules)
     collector.visit(tree.root_node)
     return FileFacts(
         path=path,
@@ -199,68 +203,85 @@ def _count_errors(node: Node) -> int:
     return count
 
 
-class _Collector:
-    """One walk over the tree, gathering every fact FileFacts holds."""
+@cache
+def _facts_query(text: str) -> Query:
+    try:
+        return Query(C_LANGUAGE, text)
+    except Exception as exc:  # tree-sitter raises QueryError subclasses by version
+        raise RuleDataError(f"rules/queries/c/facts.scm: {exc}") from None
 
-    def __init__(self, source: bytes, annotations: tuple[Annotation, ...]) -> None:
+
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Collector:
+    """Gathers every fact FileFacts holds from one query run (in C) plus a few node reads."""
+
+    def __init__(self, source: bytes, annotations: tuple[Annotation, ...], rules: Rules) -> None:
         self.source = source
         self.annotations = annotations
+        self.query = _facts_query(rules.query("facts"))
         self.functions: list[Function] = []
         self.comments: list[Comment] = []
         self.calls: list[Call] = []
         self.declarations: list[Declaration] = []
         self.types: set[str] = set()
         self.identifiers: set[str] = set()
-        self.errors = _count_errors_root = 0
-        del _count_errors_root
+        self.errors = 0
 
     def text(self, node: Node) -> str:
         return node_text(self.source, node)
 
     def visit(self, root: Node) -> None:
         self.errors = _count_errors(root)
-        stack: list[tuple[Node, str | None]] = [(root, None)]
-        while stack:
-            node, function = stack.pop()
-            kind = node.type
-            if kind == "comment":
-                self.comments.append(
-                    Comment(self.text(node), node.start_point[0] + 1, node.end_point[0] + 1)
-                )
-                continue
-            if kind == "function_definition":
-                fn = self._function(node)
-                if fn is not None:
-                    self.functions.append(fn)
-                    function = fn.name
-            elif kind == "declaration" and function is None:
-                self._prototype(node)
-            elif kind in ("preproc_def", "preproc_function_def"):
-                self._macro(node)
-            elif kind == "call_expression":
-                self._call(node, function)
-            elif kind in ("identifier", "type_identifier", "field_identifier"):
-                self.identifiers.add(self.text(node))
-            elif kind in ("struct_specifier", "union_specifier", "enum_specifier"):
-                if node.child_by_field_name("body") is not None:
-                    name = node.child_by_field_name("name")
-                    if name is not None:
-                        self.types.add(self.text(name))
-            elif kind == "type_definition":
-                for declarator in node.children_by_field_name("declarator"):
-                    name = _declarator_name(declarator)
-                    if name is not None:
-                        self.types.add(self.text(name))
-            elif kind == "enumerator":
-                name = node.child_by_field_name("name")
-                if name is not None:
-                    self.declarations.append(
-                        Declaration(self.text(name), node.start_point[0] + 1, "enumerator")
-                    )
-            stack.extend((child, function) for child in reversed(node.children))
+        captures = QueryCursor(self.query).captures(root)
+        for node in captures.get("function", ()):
+            fn = self._function(node)
+            if fn is not None:
+                self.functions.append(fn)
         self.functions.sort(key=lambda fn: fn.start_line)
+        spans = [(fn.node.start_byte, fn.node.end_byte, fn.name) for fn in self.functions]
+        for node in captures.get("comment", ()):
+            self.comments.append(
+                Comment(self.text(node), node.start_point[0] + 1, node.end_point[0] + 1)
+            )
+        for node in captures.get("declaration", ()):
+            if _enclosing(spans, node.start_byte) is None:
+                self._prototype(node)
+        for node in (*captures.get("macro", ()), *captures.get("function_macro", ())):
+            self._macro(node)
+        for node in captures.get("call", ()):
+            self._call(node, _enclosing(spans, node.start_byte))
+        for node in captures.get("record", ()):
+            self.types.add(self.text(node.child_by_field_name("name")))
+        for node in captures.get("typedef", ()):
+            for declarator in node.children_by_field_name("declarator"):
+                name = _declarator_name(declarator)
+                if name is not None:
+                    self.types.add(self.text(name))
+        for node in captures.get("enumerator", ()):
+            name = node.child_by_field_name("name")
+            self.declarations.append(
+                Declaration(self.text(name), node.start_point[0] + 1, "enumerator")
+            )
+        self.identifiers = self._identifiers(
+            [*captures.get("comment", ()), *captures.get("string", ())]
+        )
         self.comments.sort(key=lambda comment: comment.start_line)
         self.calls.sort(key=lambda call: call.line)
+        self.declarations.sort(key=lambda decl: decl.line)
+
+    def _identifiers(self, excluded: list[Node]) -> set[str]:
+        """Every word outside comments and string literals: cheap, and what "is it used" needs."""
+        chunks = []
+        position = 0
+        for node in sorted(excluded, key=lambda n: n.start_byte):
+            if node.start_byte >= position:
+                chunks.append(self.source[position : node.start_byte])
+                position = node.end_byte
+        chunks.append(self.source[position:])
+        words = _IDENTIFIER.findall(b" ".join(chunks))
+        return {word.decode("ascii") for word in set(words)}
 
     def _params(self, declarator: Node) -> tuple[tuple[Param, ...], bool]:
         params: list[Param] = []
@@ -368,6 +389,14 @@ class _Collector:
         if args is not None:
             count = sum(1 for child in args.named_children if child.type != "comment")
         self.calls.append(Call(self.text(callee), node.start_point[0] + 1, function, count))
+
+
+def _enclosing(spans: list[tuple[int, int, str]], offset: int) -> str | None:
+    """The function whose byte span holds `offset` (spans sorted, non-overlapping)."""
+    index = bisect_right(spans, (offset, float("inf"), "")) - 1
+    if index >= 0 and spans[index][0] <= offset < spans[index][1]:
+        return spans[index][2]
+    return None
 
 
 def walk(node: Node) -> Any:
