@@ -8,6 +8,7 @@ from reviewtool.model import Subject
 
 MAX_SUBJECT_CHARS = 4096  # longer subjects are cut: no regex ever sees unbounded text
 MAX_GROUPS = 16  # bracket groups peeled off the front
+MAX_WORD_CHARS = 64  # a longer bracket word is kept as a prefix without further reading
 
 # Reply/forward markers in the languages kernel lists see most (Re, Aw, Antw, Sv, Vs, Odp, Fwd).
 _REPLY = re.compile(
@@ -36,6 +37,10 @@ class _Tags:
 
     def take(self, word: str, *, bare: bool = False) -> bool:
         """Record one word; False when it means nothing to us (only matters for bare words)."""
+        if len(word) > MAX_WORD_CHARS:  # no tag is this long; also bounds the recursion
+            if not bare:
+                self.prefixes.append(word[:MAX_WORD_CHARS])
+            return not bare
         upper = word.upper()
         if upper == "PATCH" or upper == "PATCHES":
             self.is_patch = True
@@ -56,7 +61,8 @@ class _Tags:
             return False
         elif "/" in word:
             # "PATCH/for-next": split and keep the pieces
-            return all(self.take(piece) for piece in word.split("/") if piece) or True
+            for piece in word.split("/")[:MAX_GROUPS]:
+                self.take(piece)
         elif word:
             self.prefixes.append(word)
         return True

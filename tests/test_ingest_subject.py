@@ -88,3 +88,10 @@ def test_broken_brackets_degrade_to_title():
     assert parse_subject("[PATCH").title == "[PATCH"
     assert parse_subject("").title == ""
     assert parse_subject("[PATCH v2 1/2").version == 1
+
+
+def test_pathological_words_are_bounded():
+    subject = parse_subject("[" + "PATCH" * 700 + "] title")
+    assert subject.title == "title"
+    subject = parse_subject("[" + "/".join(["PATCH"] * 500) + " 1/2] t")
+    assert (subject.index, subject.total, subject.title) == (1, 2, "t")
