@@ -368,61 +368,84 @@ def split_lines(text: str) -> list[str]:
 
 @dataclass
 class _Image:
-    """A file being patched. Complete (from a base) or partial (hunks only): then None marks a
-    line no hunk showed, and the lines past the end of `lines` are unknown too unless
-    `end_known` (a hunk without trailing context, or a missing final newline, showed the end)."""
+    """A file being patched. Complete (from a base: every line a str) or partial (hunks only):
+    then a line no hunk showed is an int, the number of that line in the base file (every
+    unknown line is a base line: patches only add known ones). Lines past the end of `lines`
+    are unknown too, numbered from `tail_base`, unless `end_known` (a hunk without trailing
+    context, or a missing final newline, showed the end). `origin` is the base path whose
+    unknown lines these are (None when there is no such base to learn about)."""
 
-    lines: list[str | None]
+    lines: list[str | int]
     partial: bool = False
     end_known: bool = True
+    origin: str | None = None
+    tail_base: int = 1
 
     def copy(self) -> _Image:
-        return _Image(list(self.lines), self.partial, self.end_known)
+        return _Image(list(self.lines), self.partial, self.end_known, self.origin, self.tail_base)
+
+    def grow(self, count: int) -> None:
+        """Extend into the unknown tail by `count` lines."""
+        self.lines.extend(range(self.tail_base, self.tail_base + count))
+        self.tail_base += count
 
 
-def _image_from_preimage(fdiff: _FileDiff) -> _Image:
+def _known(line: str | int) -> bool:
+    return isinstance(line, str)
+
+
+def _image_from_preimage(
+    fdiff: _FileDiff, origin: str | None = None, learned: dict[int, str] | None = None
+) -> _Image:
     """A partial image of the file before `fdiff`: each hunk's context and removed lines at
-    their source line numbers, everything else unknown."""
-    image = _Image([], partial=True, end_known=False)
+    their source line numbers, plus the base lines later patches revealed (`learned`),
+    everything else unknown."""
+    image = _Image([], partial=True, end_known=False, origin=origin)
     lines = image.lines
     for hunk in fdiff.hunks:
         if not hunk.pre_numbers or hunk.pre_numbers[-1] > MAX_LINES_PER_FILE:
             continue
         last = hunk.pre_numbers[-1]
         if len(lines) < last:
-            lines.extend([None] * (last - len(lines)))
+            image.grow(last - len(lines))
         slots = [number - 1 for number in hunk.pre_numbers]
-        if any(
-            lines[s] is not None and lines[s] != v for s, v in zip(slots, hunk.pre, strict=True)
-        ):
+        pairs = list(zip(slots, hunk.pre, strict=True))
+        if any(_known(lines[slot]) and lines[slot] != value for slot, value in pairs):
             continue  # overlapping hunks that disagree: git rejects them, keep the first
-        for slot, value in zip(slots, hunk.pre, strict=True):
+        for slot, value in pairs:
             lines[slot] = value
         if hunk.trailing == 0 or not hunk.pre[-1].endswith("\n"):
             image.end_known = True
             del lines[last:]
+    for number, value in sorted((learned or {}).items()):
+        if number > len(lines):
+            if image.end_known or number > MAX_LINES_PER_FILE:
+                break
+            image.grow(number - len(lines))
+        if not _known(lines[number - 1]):
+            lines[number - 1] = value
     return image
 
 
 def image_state(path: str, image: _Image) -> FileState:
     """The FileState of an image. A partial image ends after its last known line: the length
     of the real file past that line is not known, so no trailing unknown region is invented."""
-    if not image.partial:
-        return FileState(path, "".join(image.lines))  # type: ignore[arg-type]
     lines = image.lines
+    if not image.partial:
+        return FileState(path, "".join(lines))  # type: ignore[arg-type]
     end = len(lines)
-    while end and lines[end - 1] is None:
+    while end and not _known(lines[end - 1]):
         end -= 1
     unknown: list[tuple[int, int]] = []
     start = None
     for index in range(end):
-        if lines[index] is None:
+        if not _known(lines[index]):
             if start is None:
                 start = index + 1
         elif start is not None:
             unknown.append((start, index))
             start = None
-    text = "".join(line if line is not None else "\n" for line in lines[:end])
+    text = "".join(line if isinstance(line, str) else "\n" for line in lines[:end])
     return FileState(path, text, tuple(unknown))
 
 
@@ -452,6 +475,7 @@ class _Applier:
 
     image: _Image
     budget: list[int]  # shared by the whole series: offset search steps left
+    learned: dict[int, str] | None = None  # base lines of image.origin revealed by hunks
     patched: bytearray = field(default_factory=bytearray)  # lines written by this diff
 
     def __post_init__(self) -> None:
@@ -465,19 +489,21 @@ class _Applier:
         if image.end_known:
             if pos + size > len(lines) or (hunk.trailing == 0 and pos + size != len(lines)):
                 return False
-        elif hunk.trailing == 0 and any(x is not None for x in lines[pos + size :]):
+        elif hunk.trailing == 0 and any(_known(x) for x in lines[pos + size :]):
             return False
         if self.patched.find(1, pos, pos + size) != -1:
             return False
         if not image.partial:
             return lines[pos : pos + size] == pre
         window = lines[pos : pos + size]
-        return all(have is None or have == want for have, want in zip(window, pre, strict=False))
+        return all(
+            have == want or not _known(have) for have, want in zip(window, pre, strict=False)
+        )
 
     def anchored(self, pre: list[str], pos: int) -> bool:
         """In a partial image an offset is only believed where a known line confirms it."""
         window = self.image.lines[pos : pos + len(pre)]
-        return any(have is not None for have in window) or not pre
+        return any(_known(have) for have in window) or not pre
 
     def find(self, hunk: _Hunk) -> int | None:
         lines, pre = self.image.lines, hunk.pre
@@ -498,8 +524,8 @@ class _Applier:
                 if self.budget[0] < 0:
                     return None
             if first is not None:  # cheap test of the first line before the whole window
-                have = lines[pos] if pos < len(lines) else None
-                if have != first and (have is not None or not partial):
+                have = lines[pos] if pos < len(lines) else 0
+                if have != first and (_known(have) or not partial):
                     continue
             if self.matches(pre, pos, hunk) and (
                 pos == start or not partial or self.anchored(pre, pos)
@@ -515,8 +541,12 @@ class _Applier:
         lines, size = self.image.lines, len(hunk.pre)
         if pos + size > len(lines):  # partial image: the hunk reaches into the unknown tail
             grow = pos + size - len(lines)
-            lines.extend([None] * grow)
+            self.image.grow(grow)
             self.patched.extend(bytes(grow))
+        if self.learned is not None:
+            for have, want in zip(lines[pos : pos + size], hunk.pre, strict=True):
+                if not _known(have):
+                    self.learned[have] = want  # type: ignore[index]
         lines[pos : pos + size] = hunk.post
         self.patched[pos : pos + size] = b"\x01" * len(hunk.post)
         if self.image.partial and (
@@ -544,7 +574,7 @@ class _Applier:
                     return f"the file ends at line {len(lines)}, before {_show(want)}"
                 break
             have = lines[index]
-            if have is not None and have != want:
+            if _known(have) and have != want:
                 return f"line {index + 1} is {_show(have)} where the patch expects {_show(want)}"
         if _starts_file(hunk) or hunk.trailing == 0:
             return "its context does not sit at the start or end of the file as the hunk requires"
@@ -580,6 +610,11 @@ class _Builder:
     step: int = 0
     failed: bool = False
     budget: list[int] = field(default_factory=lambda: [MAX_SEARCH_STEPS])
+    snapshots: list[Snapshot] = field(default_factory=list)
+    # Hunks-only: base lines (by base path and line number) that hunks revealed, and the
+    # ones a previous walk revealed, known from step 0 on.
+    learned: dict[str, dict[int, str]] = field(default_factory=dict)
+    seed: dict[str, dict[int, str]] = field(default_factory=dict)
 
     @property
     def hunks_only(self) -> bool:
@@ -673,7 +708,7 @@ class _Builder:
         for fdiff in diffs:
             old, new = fdiff.old_path, fdiff.new_path
             if old is not None and old not in seen and not fdiff.opaque:
-                image = _image_from_preimage(fdiff)
+                image = _image_from_preimage(fdiff, old, self.seed.get(old))
                 self.images[old] = image
                 files[old] = image_state(old, image)
             seen.update(p for p in (old, new) if p is not None)
@@ -803,7 +838,8 @@ class _Builder:
         self._apply_hunks(new, image, fdiff, budget)
 
     def _apply_hunks(self, path: str, image: _Image, fdiff: _FileDiff, budget: list[int]) -> bool:
-        applier = _Applier(image, budget)
+        learned = self.learned.setdefault(image.origin, {}) if image.origin else None
+        applier = _Applier(image, budget, learned)
         ok = True
         for hunk in fdiff.hunks:
             if applier.apply(hunk) is None:
@@ -847,10 +883,20 @@ def build_snapshots(
         except (UnidiffParseError, ValueError, IndexError) as error:
             parsed.append(None)
             errors.append(str(error).splitlines()[0][:200] if str(error) else "malformed")
-    builder = _Builder(series, base)
-    snapshots = [Snapshot(0, builder.load_base(parsed))]
+    builder = _walk(_Builder(series, base), parsed, errors)
+    if builder.hunks_only and any(builder.learned.values()):
+        # Later hunks showed base lines earlier steps did not know: walk again with them
+        # known from step 0, so a function is known at every step where it really exists.
+        builder = _walk(_Builder(series, base, seed=builder.learned), parsed, errors)
+    return tuple(builder.snapshots), tuple(builder.findings)
+
+
+def _walk(builder: _Builder, parsed: list[list[_FileDiff] | None], errors: list[str]) -> _Builder:
+    builder.snapshots.append(Snapshot(0, builder.load_base(parsed)))
     for step, (patch, files, error) in enumerate(
-        zip(series.patches, parsed, errors, strict=True), start=1
+        zip(builder.series.patches, parsed, errors, strict=True), start=1
     ):
-        snapshots.append(builder.apply_patch(step, patch, files, error, snapshots[-1]))
-    return tuple(snapshots), tuple(builder.findings)
+        builder.snapshots.append(
+            builder.apply_patch(step, patch, files, error, builder.snapshots[-1])
+        )
+    return builder

@@ -584,3 +584,18 @@ def test_plain_diff_u_edits_the_file_named_on_the_plus_line():
     snapshots, findings = build([diff], {"foo.c": BASE_C})
     assert findings == () and snapshots[1].renamed == ()
     assert snapshots[1].files["foo.c"].text.startswith("LINE 1\nline 2\n")
+
+
+def test_hunks_only_lines_revealed_later_are_known_at_earlier_steps():
+    """Patch 2 shows base lines 20..22 that patch 1 did not: they are known at steps 0 and 1
+    too (moved by patch 1's added line), so a function is known wherever it really exists."""
+    first = modify("k.c", "@@ -5,3 +5,4 @@\n line 5\n line 6\n+added\n line 7\n")
+    second = modify("k.c", "@@ -21,3 +21,3 @@\n line 20\n-line 21\n+LINE 21\n line 22\n")
+    snapshots, findings = build([first, second], None)
+    assert findings == ()
+    base, after_one, after_two = (s.files["k.c"] for s in snapshots)
+    assert base.text.splitlines()[19:22] == ["line 20", "line 21", "line 22"]
+    assert base.unknown == ((1, 4), (8, 19))
+    assert after_one.text.splitlines()[20:23] == ["line 20", "line 21", "line 22"]
+    assert after_one.unknown == ((1, 4), (9, 20))
+    assert after_two.text.splitlines()[20:23] == ["line 20", "LINE 21", "line 22"]
