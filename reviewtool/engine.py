@@ -6,10 +6,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-import unidiff
-
 from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, SeriesContext
 from reviewtool.csyntax import FactsCache, FileFacts
+from reviewtool.mail import parse_diff
 from reviewtool.model import FileState, Finding, Location, Series, Snapshot
 from reviewtool.resources import Rules
 
@@ -61,9 +60,8 @@ class _Runner:
 
 def added_lines(diff: str) -> dict[str, set[int]]:
     """Post-image line numbers each file of a diff adds or changes."""
-    try:
-        patch_set = unidiff.PatchSet(diff.splitlines(keepends=True))
-    except (unidiff.UnidiffParseError, ValueError):
+    patch_set = parse_diff(diff)
+    if patch_set is None:
         return {}
     lines: dict[str, set[int]] = {}
     for patched in patch_set:

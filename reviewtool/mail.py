@@ -11,6 +11,9 @@ import hashlib
 import quopri
 import re
 from email.message import Message as EmailMessage
+from functools import lru_cache
+
+import unidiff
 
 from reviewtool.model import Address, Message, Patch, Trailer
 from reviewtool.subject import parse_subject
@@ -595,3 +598,16 @@ def to_patch(message: Message, index: int, total: int) -> Patch | None:
         trailers=parse_trailers(commit_message, source="commit", message_id=message.message_id),
         base_commit=base_commit_of(message.body),
     )
+
+
+@lru_cache(maxsize=256)
+def parse_diff(diff: str) -> unidiff.PatchSet | None:
+    """The unidiff parse of a Patch.diff, shared by every stage that reads hunks (parsed once).
+
+    The text goes to unidiff whole: only `\\n` ends a line in a mail body, while
+    str.splitlines() would also split on form feeds, common in kernel sources. Callers must
+    not mutate the result. None when the diff does not parse."""
+    try:
+        return unidiff.PatchSet(diff)
+    except (unidiff.UnidiffParseError, ValueError):
+        return None
