@@ -7,7 +7,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 
 from reviewtool.csyntax import FileFacts
 from reviewtool.model import FileState, Snapshot
@@ -133,37 +132,45 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
+_CALL_OPEN = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+
+
 def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
     """Every call csyntax found, with arguments recounted from the stripped text."""
     starts = _line_starts(code)
+    opened: dict[int, dict[str, list[int]]] = {}  # line → name → `(` offsets, in order
     seen: Counter[tuple[str, int]] = Counter()
     uses = []
     for call in facts.calls:
-        nth = seen[(call.name, call.line)]
-        seen[(call.name, call.line)] += 1
         args: tuple[int | None, int | None] = (None, None)
         if 0 < call.line <= len(starts):
-            begin = starts[call.line - 1]
-            pattern = re.compile(rf"\b{re.escape(call.name)}\s*\(")
-            matches = list(pattern.finditer(code, begin, begin + MAX_ARG_SCAN))
-            on_line = [m for m in matches if code.count("\n", begin, m.start()) == 0]
-            if nth < len(on_line):
-                args = _split_args(code, on_line[nth].end() - 1)
+            if call.line not in opened:
+                begin = starts[call.line - 1]
+                end = starts[call.line] if call.line < len(starts) else len(code)
+                per_name: dict[str, list[int]] = {}
+                for match in _CALL_OPEN.finditer(code, begin, end):
+                    per_name.setdefault(match.group(1), []).append(match.end() - 1)
+                opened[call.line] = per_name
+            nth = seen[(call.name, call.line)]
+            seen[(call.name, call.line)] += 1
+            offsets = opened[call.line].get(call.name, [])
+            if nth < len(offsets):
+                args = _split_args(code, offsets[nth])
         uses.append(Use(call.name, facts.path, call.line, call.function, *args))
     return tuple(uses)
 
 
-def _header_text(text: str, first: int, last: int) -> str:
-    lines = text.splitlines()
+def _header_text(lines: list[str], first: int, last: int) -> str:
     return "\n".join(lines[max(0, first - 1) : max(first, last)])
 
 
 def _provisions(facts: FileFacts, text: str) -> tuple[dict[str, tuple[Provision, ...]], set[str]]:
     found: dict[str, list[Provision]] = {}
     unused_marked: set[str] = set()
+    lines = text.splitlines()
     for fn in facts.functions:
         # Attribute macros are blanked before parsing: read them from the original text.
-        header = _header_text(text, fn.start_line, fn.body_line)
+        header = _header_text(lines, fn.start_line, fn.body_line)
         if _UNUSED_ATTRIBUTE.search(header):
             unused_marked.add(fn.name)
         arity = None if fn.variadic else len(fn.params)
@@ -224,11 +231,6 @@ def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
     )
 
 
-@cache
-def _word_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(name)}\b")
-
-
 class TreeView:
     """The tree at one step as a compiler would see it from the touched files: the snapshot's
     files, and base-tree headers they include (lazily read, bounded). Headers the series
@@ -287,6 +289,13 @@ class TreeView:
         )
         return found  # type: ignore[return-value]
 
+    def _words(self, path: str) -> frozenset[str]:
+        state = self.state(path)
+        if state is None:
+            return frozenset()
+        found = self._memo_get(state.sha1, "words", lambda: frozenset(_WORD.findall(state.text)))
+        return found  # type: ignore[return-value]
+
     def closure(self, path: str) -> tuple[str, ...]:
         """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
         if path in self._closures:
@@ -315,8 +324,7 @@ class TreeView:
         if own is not None:
             found.extend(own.provides.get(name, ()))
         for header in self.closure(path):
-            state = self.state(header)
-            if state is None or not _word_pattern(name).search(state.text):
+            if name not in self._words(header):
                 continue  # cheap: parse a header only when it mentions the name
             symbols = self.symbols(header)
             if symbols is not None:
