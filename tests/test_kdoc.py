@@ -84,10 +84,15 @@ def test_void_and_macros_need_no_return(prototype: str) -> None:
     assert problems(block("foo - x", " * @a: a\n", prototype)) == []
 
 
-def test_name_mismatch_stops_the_other_checks() -> None:
+def test_name_mismatch_skips_excess_and_return_checks() -> None:
+    """As in kernel-doc, undescribed parameters are reported while the prototype is read,
+    before the name is compared; excess and return checks are skipped."""
     text = block("foo - x", " * @zzz: a\n", "int foo_locked(int a)\n{\n}\n")
-    assert problems(text) == [("name-mismatch", 6, "foo_locked", "foo")]
-    message = analyse(text).problems[0].message
+    assert problems(text) == [
+        ("param-not-described", 6, "foo_locked", "a"),
+        ("name-mismatch", 6, "foo_locked", "foo"),
+    ]
+    message = analyse(text).problems[1].message
     assert message == "expecting prototype for foo(). Prototype was for foo_locked() instead"
 
 
@@ -95,7 +100,8 @@ def test_not_kernel_doc_names_the_next_function() -> None:
     text = "/**\n * Free the chain and its entries.\n */\nstatic void chain_free(int a)\n{\n}\n"
     result = analyse(text)
     assert [(p.kind, p.line, p.function) for p in result.problems] == [
-        ("not-kernel-doc", 2, "chain_free")
+        ("not-kernel-doc", 2, "chain_free"),
+        ("missing-short-description", 2, "chain_free"),  # kernel-doc says both
     ]
     assert result.problems[0].message.startswith(
         "This comment starts with '/**', but isn't a kernel-doc comment."
@@ -131,6 +137,12 @@ def test_variadic_void_and_function_pointer_parameters() -> None:
     names, _ = parameter_list("int (*cb)(void *, int), unsigned long flags[4]")
     assert names == ("cb", "flags")
     assert parameter_list("struct page **pages, int nr")[0] == ("pages", "nr")
+
+
+def test_bad_line_without_asterisk() -> None:
+    text = block("foo - x", "   lost text\n * @a: a\n * Return: 0\n")
+    assert problems(text) == [("bad-line", 3, "foo", "lost text")]
+    assert analyse(text).problems[0].message == "bad line:    lost text"
 
 
 def test_multi_line_macro_prototype() -> None:

@@ -108,9 +108,6 @@ class Prototype:
     text: str
     line: int  # the line where kernel-doc finished reading it (where it reports)
     understood: bool = True
-    # Struct/union: every identifier of the body, nested members included. The member list
-    # is simplified (top level only), so an `@name` found anywhere here is not "excess".
-    body_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +148,7 @@ KINDS = (
     "not-kernel-doc",
     "missing-short-description",
     "bad-prototype",
+    "bad-line",
     "member-not-described",
     "excess-member",
 )
@@ -236,8 +234,11 @@ class _Reader:
             prototype = re.sub(r"/\*.*?\*/", "", text, flags=re.S).strip()
             parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
             if parsed.understood and parsed.name:
-                problem = self.problems[index]
-                self.problems[index] = dataclasses.replace(problem, function=parsed.name)
+                for at in range(index, len(self.problems)):
+                    if self.problems[at].function is None:
+                        self.problems[at] = dataclasses.replace(
+                            self.problems[at], function=parsed.name
+                        )
             self.pending = None
         else:
             self.pending = (index, closed, text)
@@ -272,6 +273,7 @@ class _Reader:
         block.purpose = " ".join(purpose.group(1).split()) if purpose else ""
         self.body_state = "maybe" if purpose else "body"
         self.state = "body"
+        first_problem = len(self.problems)
         if not decl_type:
             self._finish_block(None)
             self.warn(
@@ -281,17 +283,19 @@ class _Reader:
                 "This comment starts with '/**', but isn't a kernel-doc comment. Refer "
                 "Documentation/doc-guide/kernel-doc.rst",
             )
-            self.pending = (len(self.problems) - 1, bool(_DOC_END.search(line)), "")
-            self.reset()
-            return
-        block.decl_type = decl_type
+        else:
+            block.decl_type = decl_type
         if not block.purpose:
+            # kernel-doc says this of a comment that is not kernel-doc too.
             self.warn(
                 "missing-short-description",
-                identifier,
-                identifier,
+                identifier if decl_type else None,
+                identifier if decl_type else normalise_line(line),
                 f"missing initial short description on line: {line.strip()}",
             )
+        if not decl_type:
+            self.pending = (first_problem, bool(_DOC_END.search(line)), "")
+            self.reset()
 
     def _on_docblock(self, line: str) -> None:
         if _DOC_END.search(line):
@@ -319,7 +323,13 @@ class _Reader:
             self.state = "proto"
         elif content := _DOC_CONTENT.search(line):
             self._content(content.group(1))
-        # else: kernel-doc's "bad line", ignored
+        else:
+            self.warn(
+                "bad-line",
+                block.identifier,
+                normalise_line(line),
+                f"bad line: {line.rstrip()}".rstrip(),
+            )
 
     def _start_section(self, name: str, text: str) -> None:
         block = self.block
@@ -407,6 +417,12 @@ class _Reader:
             self.inline_state = ""
         elif _DOC_CONTENT.search(line) and self.inline_state == "name":
             self.inline_state = "error"
+            self.warn(
+                "bad-line",
+                block.identifier,
+                normalise_line(line),
+                f"Incorrect use of kernel-doc format: {line.rstrip()}",
+            )
 
     def _proto_function(self, line: str) -> None:
         block = self.block
@@ -452,6 +468,8 @@ class _Reader:
 
     # -- verdicts --
     def _dump_function(self, prototype: str) -> None:
+        """kernel-doc's dump_function: parameters are checked while the prototype is parsed,
+        so they are reported even when the name then turns out not to match."""
         block = self.block
         assert block is not None
         parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
@@ -465,6 +483,7 @@ class _Reader:
             )
             return
         name = parsed.name
+        self._undescribed(block, parsed)
         if block.identifier != name:
             self.warn(
                 "name-mismatch",
@@ -473,7 +492,7 @@ class _Reader:
                 f"expecting prototype for {block.identifier}(). Prototype was for {name}() instead",
             )
             return
-        self._check_params(block, parsed, "function")
+        self._excess(block, parsed)
         needs_return = parsed.kind == "function" and not _is_void(parsed.return_type)
         if needs_return and _RETURN not in block.sections:
             self.warn(
@@ -484,49 +503,58 @@ class _Reader:
             )
 
     def _dump_type(self, prototype: str) -> None:
+        """kernel-doc's dump_struct / dump_enum / dump_typedef: name first, then members."""
         block = self.block
         assert block is not None
         parsed = parse_type_prototype(prototype, block.decl_type, self.line_no)
         self._finish_block(parsed)
-        if parsed is None or not parsed.understood:
+        if parsed is None:
             return
         if block.identifier != parsed.name:
+            shown = "typedef" if parsed.kind.startswith("typedef") else parsed.kind
             self.warn(
                 "name-mismatch",
                 parsed.name,
                 block.identifier,
-                f"expecting prototype for {block.decl_type} {block.identifier}. Prototype "
-                f"was for {block.decl_type} {parsed.name} instead",
+                f"expecting prototype for {shown} {block.identifier}. Prototype "
+                f"was for {shown} {parsed.name} instead",
             )
             return
-        self._check_params(block, parsed, parsed.kind)
+        self._undescribed(block, parsed)
+        if parsed.kind in ("struct", "union", "enum"):
+            self._excess(block, parsed)
 
-    def _check_params(self, block: _Open, parsed: Prototype, kind: str) -> None:
-        """kernel-doc's push_parameter and check_sections warnings."""
+    def _undescribed(self, block: _Open, parsed: Prototype) -> None:
+        """kernel-doc's push_parameter warnings."""
         name = parsed.name
-        member = kind in ("struct", "union", "enum")
+        member = parsed.kind in ("struct", "union", "enum")
         for param in parsed.params:
             skip = param in parsed.undescribed_ok or "." in param or param.startswith("#")
             if skip or param in block.params:
                 continue
-            if kind == "enum":
+            if parsed.kind == "enum":
                 message = f"Enum value '{param}' not described in enum '{name}'"
             else:
                 message = f"Function parameter or struct member '{param}' not described in '{name}'"
             kind_name = "member-not-described" if member else "param-not-described"
             self.warn(kind_name, name, param, message)
+
+    def _excess(self, block: _Open, parsed: Prototype) -> None:
+        """kernel-doc's check_sections (and dump_enum's excess check)."""
+        name = parsed.name
+        kind = parsed.kind
         for described in block.params:
-            if described in parsed.params or described in parsed.body_words or "." in described:
+            if described in parsed.params or described in parsed.undescribed_ok:
                 continue
             if kind == "enum":
                 message = f"Excess enum value '{described}' description in '{name}'"
-            elif member:
+                self.warn("excess-member", name, described, message)
+            elif kind in ("struct", "union"):
                 message = f"Excess {kind} member '{described}' description in '{name}'"
-            elif kind in ("function", "macro", "object-macro", "typedef"):
-                message = f"Excess function parameter '{described}' description in '{name}'"
+                self.warn("excess-member", name, described, message)
             else:
-                continue
-            self.warn("excess-member" if member else "excess-param", name, described, message)
+                message = f"Excess function parameter '{described}' description in '{name}'"
+                self.warn("excess-param", name, described, message)
 
     def _finish_block(self, prototype: Prototype | None) -> None:
         block = self.block
@@ -602,14 +630,14 @@ def parse_function_prototype(prototype: str, vocabulary: KdocVocabulary, line: i
     return Prototype("", "function", "", (), frozenset(), prototype, line, understood=False)
 
 
-def parameter_list(args: str) -> tuple[tuple[str, ...], frozenset[str]]:
+def parameter_list(args: str, splitter: str = ",") -> tuple[tuple[str, ...], frozenset[str]]:
     """kernel-doc's create_parameterlist + push_parameter: the names it checks, and those it
-    describes by itself (variadic `...`, `void`)."""
-    while re.search(r"(\([^),]+),", args):
-        args = re.sub(r"(\([^),]+),", r"\1#", args, count=1)
+    describes by itself (variadic `...`, `void`, anonymous struct/union members)."""
+    while re.search(r"\([^),]+,", args):
+        args = re.sub(r"(\([^),]+),", r"\1#", args)
     names: list[str] = []
     auto: set[str] = set()
-    for arg in args.split(","):
+    for arg in args.split(splitter):
         arg = re.sub(r"/\*.*\*/", "", arg)
         arg = re.sub(r"\sPOS0?\s", " ", arg).strip()
         arg = re.sub(r"\s+", " ", arg, count=1)
@@ -677,88 +705,201 @@ def _push_name(param: str, typ: str, auto: set[str]) -> str | None:
     return param
 
 
+_ATTRIBUTE = r"__attribute__\s*\(\([a-z0-9,_\*\s\(\)]*\)\)"
+_QUALIFIERS = (
+    rf"(?:{_ATTRIBUTE}|__packed|__aligned|____cacheline_aligned_in_smp|____cacheline_aligned)"
+)
+_DEFINITION_BODY = rf"\{{(.*)\}}\s*{_QUALIFIERS}*"
+_NESTED = re.compile(r"(struct|union)([^{};]+)\{([^{}]*)\}([^{};]*);")
+_MEMBER_MACROS = (
+    (
+        r"__ETHTOOL_DECLARE_LINK_MODE_MASK\s*\(([^\)]+)\)",
+        r"DECLARE_BITMAP(\1, __ETHTOOL_LINK_MODE_MASK_NBITS)",
+    ),
+    (r"DECLARE_PHY_INTERFACE_MASK\s*\(([^\)]+)\)", r"DECLARE_BITMAP(\1, PHY_INTERFACE_MODE_MAX)"),
+    (r"DECLARE_BITMAP\s*\(([^,)]+),\s*([^,)]+)\)", r"unsigned long \1[BITS_TO_LONGS(\2)]"),
+    (r"DECLARE_HASHTABLE\s*\(([^,)]+),\s*([^,)]+)\)", r"unsigned long \1[1 << ((\2) - 1)]"),
+    (r"DECLARE_KFIFO\s*\(([^,)]+),\s*([^,)]+),\s*([^,)]+)\)", r"\2 *\1"),
+    (r"DECLARE_KFIFO_PTR\s*\(([^,)]+),\s*([^,)]+)\)", r"\2 *\1"),
+    (r"(?:__)?DECLARE_FLEX_ARRAY\s*\(([^,)]+),\s*([^,)]+)\)", r"\1 \2[]"),
+    (r"DEFINE_DMA_UNMAP_ADDR\s*\(([^,)]+)\)", r"dma_addr_t \1"),
+    (r"DEFINE_DMA_UNMAP_LEN\s*\(([^,)]+)\)", r"__u32 \1"),
+)
+_MAX_NESTING_ROUNDS = 500
+
+
 def parse_type_prototype(prototype: str, decl_type: str, line: int) -> Prototype | None:
-    """The name and members of a struct/union/enum/typedef, as kernel-doc's dump_* read them
-    (simplified: top-level members of a struct, enumerators of an enum)."""
-    text = prototype
+    """A struct, union, enum or typedef as kernel-doc's dump_* read it; None when it cannot
+    be parsed (kernel-doc then prints an error, not a warning)."""
     if decl_type in ("struct", "union"):
-        head = re.match(r"\s*(struct|union)\s+(\w+)\s*\{(.*)\}", text, re.S)
-        if head is None:
-            return None
-        body = _public_members(head.group(3))
-        members = _struct_members(body)
-        words = frozenset(re.findall(r"\w+", body))
-        return Prototype(
-            head.group(2), head.group(1), "", members, frozenset(), prototype, line, True, words
-        )
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+        return _parse_struct(prototype, line)
     if decl_type == "enum":
-        head = re.match(r"\s*enum\s+(\w+)\s*\{(.*)\}", text, re.S) or re.match(
-            r"\s*typedef\s+enum\s*\{(.*)\}\s*(\w+)", text, re.S
-        )
-        if head is None:
-            return None
-        if text.lstrip().startswith("typedef"):
-            name, body = head.group(2), head.group(1)
-        else:
-            name, body = head.group(1), head.group(2)
-        values = []
-        for item in body.split(","):
-            item = re.sub(r"^\s*#.*$", "", item, flags=re.M).strip()
-            word = re.match(r"(\w+)", item)
-            if word:
-                values.append(word.group(1))
-        return Prototype(name, "enum", "", tuple(values), frozenset(), prototype, line)
+        return _parse_enum(prototype, line)
     if decl_type == "typedef":
-        fnptr = re.match(r"\s*typedef\s+[\w\s*]+\(\s*\*\s*(\w+)\s*\)\s*\((.*)\)\s*;", text, re.S)
-        if fnptr:
-            params, auto = parameter_list(fnptr.group(2))
-            return Prototype(fnptr.group(1), "typedef", "", params, auto, prototype, line)
-        plain = re.match(r"\s*typedef\s+.*?(\w+)\s*;\s*$", text, re.S)
-        if plain:
-            return Prototype(plain.group(1), "typedef-plain", "", (), frozenset(), prototype, line)
+        return _parse_typedef(prototype, line)
     return None
 
 
-def _public_members(body: str) -> str:
-    """The body without comments and without members after `/* private: */` (up to a
-    `/* public: */`): those are not documented by design."""
-    body = re.sub(r"/\*\s*private:.*?/\*\s*public:.*?\*/", "", body, flags=re.S | re.I)
-    body = re.sub(r"/\*\s*private:.*", "", body, flags=re.S | re.I)
-    return re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+def _parse_struct(text: str, line: int) -> Prototype | None:
+    found = re.search(rf"(struct|union)\s+(\w+)\s*{_DEFINITION_BODY}", text, re.S | re.I)
+    if found:
+        kind, name, members = found.group(1), found.group(2), found.group(3)
+    else:
+        found = re.search(
+            rf"typedef\s+(struct|union)\s*{_DEFINITION_BODY}\s*(\w+)\s*;", text, re.S | re.I
+        )
+        if not found:
+            return None
+        kind, members, name = found.group(1), found.group(2), found.group(3)
+    if not members:
+        return None
+    members = _munge_members(members)
+    members = _flatten_nested(members)
+    members = re.sub(r"\{[^{}]*\}", "", members)  # other nested bodies, like enums
+    params, auto = parameter_list(members, ";")
+    return Prototype(name, kind, "", params, auto, text, line)
 
 
-def _struct_members(body: str) -> tuple[str, ...]:
-    """Top-level member names; nested struct/union bodies are skipped (their members are
-    documented as `@outer.inner`, which kernel-doc does not require)."""
-    flat: list[str] = []
-    depth = 0
-    current = ""
-    for char in body:
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif depth == 0:
-            current += char
-            if char == ";":
-                flat.append(current)
-                current = ""
-    names: list[str] = []
-    for declaration in flat:
-        declaration = declaration.strip().rstrip(";").strip()
-        if not declaration or declaration.startswith("#"):
-            continue
-        declaration = re.sub(r"__attribute__\s*\(\(.*?\)\)", "", declaration)
-        declaration = re.sub(r"\b(struct|union)\s*$", "", declaration).strip()
-        if re.search(r"\(\s*\*\s*(\w+)\s*\)", declaration):
-            names.append(re.search(r"\(\s*\*\s*(\w+)\s*\)", declaration).group(1))
-            continue
-        for part in declaration.split(","):
-            word = re.findall(r"(\w+)\s*(?:\[[^\]]*\])*\s*(?::\s*\d+)?\s*$", part.strip())
-            if word and word[-1] not in ("struct", "union"):
-                names.append(word[-1])
-    return tuple(names)
+def _munge_members(members: str) -> str:
+    """Private members, comments, attributes and member macros, as dump_struct removes them."""
+    members = re.sub(r"/\*\s*private:.*?/\*\s*public:.*?\*/", "", members, flags=re.S | re.I)
+    members = re.sub(r"/\*\s*private:.*", "", members, flags=re.S | re.I)
+    members = re.sub(r"/\*.*?\*/", "", members, flags=re.S)
+    members = re.sub(rf"\s*{_ATTRIBUTE}", " ", members, flags=re.I)
+    for pattern in (
+        r"\s*__aligned\s*\([^;]*\)",
+        r"\s*__counted_by\s*\([^;]*\)",
+        r"\s*__counted_by_(le|be)\s*\([^;]*\)",
+        r"\s*__packed\s*",
+        r"\s*CRYPTO_MINALIGN_ATTR",
+        r"\s*____cacheline_aligned_in_smp",
+        r"\s*____cacheline_aligned",
+    ):
+        members = re.sub(pattern, " ", members)
+    members = re.sub(r"\bstruct_group\s*\(([^,]*,)", "STRUCT_GROUP(", members)
+    members = re.sub(r"\bstruct_group_attr\s*\(([^,]*,){2}", "STRUCT_GROUP(", members)
+    members = re.sub(
+        r"\bstruct_group_tagged\s*\(([^,]*),([^,]*),", r"struct \1 \2; STRUCT_GROUP(", members
+    )
+    members = re.sub(r"\b__struct_group\s*\(([^,]*,){3}", "STRUCT_GROUP(", members)
+    members = _unwrap_struct_groups(members)
+    for pattern, replacement in _MEMBER_MACROS:
+        members = re.sub(pattern, replacement, members)
+    return members
+
+
+def _unwrap_struct_groups(members: str) -> str:
+    """`STRUCT_GROUP(a; b;) ;` -> `a; b;` (kernel-doc uses a recursive regex for this)."""
+    for _ in range(_MAX_NESTING_ROUNDS):
+        start = members.find("STRUCT_GROUP(")
+        if start < 0:
+            break
+        open_at = start + len("STRUCT_GROUP")
+        depth, close = 0, -1
+        for index in range(open_at, len(members)):
+            depth += {"(": 1, ")": -1}.get(members[index], 0)
+            if depth == 0:
+                close = index
+                break
+        semicolon = members.find(";", close) if close >= 0 else -1
+        if semicolon < 0:
+            break
+        members = members[:start] + members[open_at + 1 : close] + members[semicolon + 1 :]
+    return members
+
+
+def _flatten_nested(members: str) -> str:
+    """Innermost nested struct/union bodies become members: anonymous ones by their own
+    names, named ones as `name.member` (which kernel-doc does not require)."""
+    for _ in range(_MAX_NESTING_ROUNDS):
+        nested = _NESTED.search(members)
+        if nested is None:
+            break
+        members = members[: nested.start()] + _nested_members(nested) + members[nested.end() :]
+    return members
+
+
+def _nested_members(nested: re.Match[str]) -> str:
+    maintype, content, ids = nested.group(1), nested.group(3), nested.group(4)
+    out = ""
+    for raw_id in ids.split(","):
+        out += f"{maintype} {raw_id}; "
+        ident = re.sub(r"[:\[].*", "", raw_id)
+        ident = re.sub(r"^\s*\**(\S+)\s*", r"\1", ident)
+        prefix = "" if not ident.strip() else f"{ident}."
+        for arg in content.split(";"):
+            if not arg.strip():
+                continue
+            pointer = re.match(r"^([^(]+\(\*?\s*)([\w.]*)(\s*\).*)", arg)
+            if pointer:
+                if pointer.group(2):
+                    out += f"{pointer.group(1)}{prefix}{pointer.group(2)}{pointer.group(3)}; "
+                continue
+            arg = re.sub(r":\s*\d+\s*", "", arg.strip())
+            arg = re.sub(r"\[.*\]", "", arg)
+            arg = re.sub(r"\s*,\s*", ",", arg)
+            typed = re.match(r"(.*)\s+([\S+,]+)", arg)
+            if typed is None:
+                out += f"{arg}; "
+                continue
+            for name in typed.group(2).split(","):
+                name = re.sub(r"^\s*\**(\S+)\s*", r"\1", name)
+                if name.strip():
+                    out += f"{typed.group(1)} {prefix}{name}; "
+    return out
+
+
+def _parse_enum(text: str, line: int) -> Prototype | None:
+    text = re.sub(r"/\*\s*private:.*?/\*\s*public:.*?\*/", "", text, flags=re.S | re.I)
+    text = re.sub(r"/\*\s*private:.*}", "}", text, flags=re.S | re.I)
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"#\s*((define|ifdef|if)\s+|endif)[^;]*;", "", text, flags=re.S)
+    found = re.search(r"typedef\s+enum\s*\{(.*)\}\s*(\w*)\s*;", text, re.S)
+    if found:
+        members, name = found.group(1), found.group(2)
+    else:
+        found = re.search(r"enum\s+(\w*)\s*\{(.*)\}", text, re.S)
+        if not found:
+            return None
+        name, members = found.group(1), found.group(2)
+    if not members:
+        return None
+    members = re.sub(r"\([^;]*?[)]", "", members.rstrip())
+    values = members.split(",")
+    while values and values[-1] == "":
+        values.pop()  # Perl's split drops trailing empty fields
+    names = tuple(re.sub(r"^\s*(\w+).*", r"\1", value, flags=re.S) for value in values)
+    return Prototype(name, "enum", "", names, frozenset(), text, line)
+
+
+_TYPEDEF_TYPE = r"((?:\s+[\w*]+\b){1,8})\s*"
+_TYPEDEF_IDENT = r"\*?\s*(\w\S+)\s*"
+_TYPEDEF_ARGS = r"\s*\((.*)\);"
+_TYPEDEF_FORMS = (
+    re.compile(rf"typedef{_TYPEDEF_TYPE}\({_TYPEDEF_IDENT}\){_TYPEDEF_ARGS}", re.S),
+    re.compile(rf"typedef{_TYPEDEF_TYPE}{_TYPEDEF_IDENT}{_TYPEDEF_ARGS}", re.S),
+)
+
+
+def _parse_typedef(text: str, line: int) -> Prototype | None:
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    for form in _TYPEDEF_FORMS:
+        found = form.search(text)
+        if found:
+            params, auto = parameter_list(found.group(3))
+            return Prototype(
+                found.group(2), "typedef", found.group(1).strip(), params, auto, text, line
+            )
+    for _ in range(_MAX_NESTING_ROUNDS):
+        trimmed = re.sub(r"\(*.\)\s*;$", ";", text)
+        trimmed = re.sub(r"\[*.\]\s*;$", ";", trimmed)
+        if trimmed == text:
+            break
+        text = trimmed
+    found = re.search(r"typedef.*\s+(\w+)\s*;", text, re.S)
+    if found:
+        return Prototype(found.group(1), "typedef-plain", "", (), frozenset(), text, line)
+    return None
 
 
 # ---- entry point --------------------------------------------------------------------------
@@ -774,6 +915,8 @@ def logical_lines(text: str) -> Iterator[tuple[str, int]]:
     """(line, last physical line number): backslash continuations joined as kernel-doc does
     (a line not starting with ` *` and ending in `\\` swallows the next)."""
     lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline ending the last line does not start another
     index = 0
     while index < len(lines):
         line = lines[index]

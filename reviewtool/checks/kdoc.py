@@ -196,8 +196,8 @@ class MissingShortDescription(_KdocCheck):
 
     Why it matters:
         The short description is the one-line summary shown in the generated index; without
-        it the entry is empty. (Not reported for a comment that is not kernel-doc at all:
-        KD005 covers that.)
+        it the entry is empty. kernel-doc also says it of a `/**` comment that is not
+        kernel-doc at all (next to KD005), and so does this check.
 
     Example:
         /**
@@ -245,6 +245,34 @@ class PrototypeNotUnderstood(_KdocCheck):
     kinds = ("bad-prototype",)
 
 
+class MalformedLine(_KdocCheck):
+    """What it checks:
+        A line inside a kernel-doc comment that kernel-doc cannot read: a body line without
+        the leading ` *` ("bad line: ..."), or a second `/**` block between a comment and its
+        declaration, read as an inline member comment ("Incorrect use of kernel-doc format").
+
+    Why it matters:
+        kernel-doc drops the line (the text is lost from the documentation) or attaches the
+        second comment to the wrong declaration.
+
+    Example:
+        /**
+         * foo() - do foo
+           continued without the asterisk
+         */
+
+    Better:
+        Start every line of the comment with ` * `; keep one `/**` block per declaration.
+
+    Rule data:
+        None.
+    """
+
+    code = "KD008"
+    name = "malformed-kernel-doc-line"
+    kinds = ("bad-line",)
+
+
 CHECKS: list[Check] = [
     ParamNotDescribed(),
     ExcessParam(),
@@ -253,4 +281,5 @@ CHECKS: list[Check] = [
     NotKernelDoc(),
     MissingShortDescription(),
     PrototypeNotUnderstood(),
+    MalformedLine(),
 ]
