@@ -17,7 +17,7 @@ from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import Expr, lower_function
 from reviewtool.resources import Rules, default_rules
 
-MAX_STATES_PER_NODE = 48
+MAX_STATES_PER_NODE = 64
 MAX_STEPS = 40_000  # (node, state) transfers per function
 MAX_HELD = 8  # distinct held locks tracked in one state
 RETURNED = "\x00r\x00"  # in a summary template: the variable the call's result is assigned to
@@ -52,6 +52,7 @@ class LockTable:
     guards: dict[str, str]
     cond_guards: dict[str, str]
     nesting: frozenset[str]  # classes whose acquire may nest (rcu, preempt, irq, read sides)
+    protocol_classes: frozenset[str] = frozenset()  # may return held under a return code
 
 
 def _lock_spec(value: object) -> tuple[int, ...] | None:
@@ -91,6 +92,7 @@ def _table_for(rules: Rules) -> LockTable:
         dict(table.get("guards", {})),
         dict(table.get("cond_guards", {})),
         frozenset(table.get("nesting_classes", ())),
+        frozenset(table.get("returned_by_protocol", ())),
     )
 
 
@@ -163,6 +165,7 @@ class Exit:
     state: State
     truth: bool | None  # of the returned value, None when unknown or void
     returned: str | None  # the variable or field returned, if that is what is returned
+    computed: bool = False  # returns a computed value (not a constant, not void)
 
 
 @dataclass
@@ -276,6 +279,7 @@ class _Analysis:
         self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
         self.released_anywhere: set[str] = set()
         self.testing = False  # evaluating a call whose result decides a branch
+        self.live = live_facts(cfg, flags)
         self.acquired_anywhere: set[str] = set()
 
     # -- driver ---------------------------------------------------------------------------
@@ -310,7 +314,11 @@ class _Analysis:
         return True
 
     def _enter(self, state: State, node: Node) -> State:
-        """Crossing into `node`: cleanup.h guards of scopes no longer open are released."""
+        """Crossing into `node`: facts nothing reads any more are forgotten (so paths that
+        differ only in them merge), cleanup.h guards of scopes no longer open are released."""
+        live = self.live[node.id]
+        if any(key not in live for key, _ in state.facts):
+            state = replace(state, facts=tuple(f for f in state.facts if f[0] in live))
         if not any(h.scope and h.scope not in node.scopes for h in state.held):
             return state
         held = tuple(h for h in state.held if not h.scope or h.scope in node.scopes)
@@ -348,9 +356,10 @@ class _Analysis:
         else:
             results = [(state, None)]
         returned = lvalue_key(node.expr) if node.kind == "return" else None
+        computed = node.kind == "return" and node.expr is not None and not _constant(node.expr)
         for out, truth in results:
             out = replace(out, held=tuple(h for h in out.held if not h.scope))
-            self.exits.append(Exit(node.line, out, truth, returned))
+            self.exits.append(Exit(node.line, out, truth, returned, computed))
 
     # -- conditions -------------------------------------------------------------------------
 
@@ -488,6 +497,10 @@ class _Analysis:
 
     def assign(self, state: State, target: Expr, value: Expr) -> list[State]:
         name = lvalue_key(target)
+        if name is not None and value.kind != "call" and self._conditional_value(value):
+            # `ret = !folio_trylock(folio)`: the result records whether it was taken
+            return [self.clobber(s, name).with_fact(name, t) if t is not None
+                    else self.clobber(s, name) for s, t in self.condition(state, value)]
         if value.kind == "cond" and len(value.children) == 3 and name is not None:
             cond, yes, no = value.children
             return [o for s, t in self.condition(state, cond)
@@ -529,6 +542,26 @@ class _Analysis:
         if name is None:
             return outs
         return [self._bind(self.clobber(s, name), name, value) for s in outs]
+
+    def _conditional_value(self, value: Expr) -> bool:
+        """Whether `value` is a conditional acquire seen through `!`, `likely()` or a
+        comparison with 0."""
+        for _ in range(8):
+            if value.kind == "unary" and value.name == "!" and value.children:
+                value = value.children[0]
+            elif value.kind == "call" and value.name in _TRANSPARENT and value.children:
+                value = value.children[0]
+            elif value.kind == "binary" and len(value.children) == 2:
+                zero = self._zero_test(value)
+                if zero is None:
+                    return False
+                value = zero[0]
+            else:
+                break
+        if value.kind != "call":
+            return False
+        rule = self.table.acquires.get(value.name)
+        return bool(rule and rule.acquired_when) or self._conditional_summary(value) is not None
 
     def _effects_of_args(self, state: State, call: Expr) -> list[State]:
         outs = [state]
@@ -617,9 +650,10 @@ class _Analysis:
             return self.apply_summary(state, expr, summary, assigned)
         if assigned is not None or self.testing:
             return [self._escape(state, expr, assigned or "*")]
-        return [state]
+        return [self._escape(state, expr, "*", lock_pointer_only=True)]
 
-    def _escape(self, state: State, call: Expr, how: str) -> State:
+    def _escape(self, state: State, call: Expr, how: str,
+                lock_pointer_only: bool = False) -> State:
         """A held lock passed to an unknown call whose result is tested or kept: the callee
         may have dropped it and say so in its result (expand_stack, ->read_folio)."""
         if _ASSERTISH.search(call.name) or not state.held:
@@ -628,8 +662,11 @@ class _Analysis:
         changed = False
         held = []
         for h in state.held:
+            if lock_pointer_only and _lock_class(h) not in _LOCK_POINTER_CLASSES:
+                held.append(h)
+                continue  # passing a folio or an mm around is what holding its lock is for
             names = {h.expr, f"&{h.expr}", h.expr[1:] if h.expr.startswith("&") else h.expr}
-            if not h.escaped and names & args:
+            if (not h.escaped or how == "*") and h.escaped != how and names & args:
                 h = replace(h, escaped=how)
                 changed = True
             held.append(h)
@@ -717,7 +754,7 @@ class _Analysis:
                     return candidate
         return None
 
-    def release(self, state: State, cls: str, text: str, fn: str) -> State:
+    def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
         ident = f"{cls}:{text}"
         line = self.node.line
         self.released_anywhere.add(ident)
@@ -732,6 +769,10 @@ class _Analysis:
                 self._event("LK004", current, line, current.line, fn)
             return self._drop(state, current, line)
         previous = next((r for r in state.released if r[0] == ident), None)
+        if not certain:  # a summarised callee's release: no mismatch is claimed from it
+            if previous is not None:
+                return state
+            return replace(state, released=tuple(sorted((*state.released, (ident, True, line)))))
         others = [h for h in state.held if h.ident.startswith(f"{cls}:") and not h.entry
                   and not h.scope and not h.stale and h.ident != ident]
         if previous is not None:
@@ -745,7 +786,7 @@ class _Analysis:
         stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
         if stale:
             return self._drop(state, stale[0], line)
-        if len(others) == 1 and ident not in self.acquired_anywhere:
+        if len(others) == 1:
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line))))
@@ -833,9 +874,19 @@ class _Analysis:
                 rule = self.table.acquires.get(effect.fn)
                 state = self.take(state, effect.cls, text, effect.fn,
                                   replace(rule, acquired_when="") if rule else None)
-            else:
-                state = self.release(state, effect.cls, text, effect.fn)
+            elif not self._known_null(state, effect.template, expr.children):
+                state = self.release(state, effect.cls, text, effect.fn, certain=False)
         return [state]
+
+    @staticmethod
+    def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
+        """The argument the effect hangs off is known NULL here (`unlock_cluster(ci)` with
+        ci NULL releases nothing)."""
+        match = re.search("\x00(\\d+)\x00", template)
+        if match is None or int(match.group(1)) >= len(args):
+            return False
+        key = lvalue_key(args[int(match.group(1))])
+        return key is not None and state.fact(key) is False
 
     # -- events -----------------------------------------------------------------------------
 
@@ -845,7 +896,20 @@ class _Analysis:
             self.events[key] = Event(code, held.ident, held.expr, line, other, detail)
 
 
+# Classes whose lock expression is the lock itself: passing it to a function hands it over.
+_LOCK_POINTER_CLASSES = frozenset(
+    {"spinlock", "raw spinlock", "mutex", "rwsem", "rwlock", "semaphore", "annotated"}
+)
 _ASSERTISH = re.compile(r"assert|held|locked|lockdep|WARN|BUG|might_|unlikely|likely")
+
+
+def _constant(expr: Expr) -> bool:
+    """`0`, `NULL`, `-EINVAL`, `VM_FAULT_RETRY`: a value fixed at the return statement."""
+    if expr.kind == "const":
+        return True
+    if expr.kind == "unary" and expr.name == "-" and expr.children:
+        return _constant(expr.children[0]) or expr.children[0].kind == "name"
+    return expr.kind == "name" and expr.name.isupper()
 
 
 def _is_read_side(fn: str) -> bool:
@@ -868,6 +932,76 @@ def _tested_names(expr: Expr | None, out: set[str]) -> None:
             _tested_names(child, out)
     elif expr.kind == "assign" and expr.children:
         _tested_names(expr.children[0], out)
+    elif expr.kind == "call" and expr.name in _TRANSPARENT and expr.children:
+        _tested_names(expr.children[0], out)
+
+
+def _uses(node: Node, flags: frozenset[str]) -> set[str]:
+    found: set[str] = set()
+    if node.expr is None:
+        return found
+    if node.kind == "branch":
+        _tested_names(node.expr, found)
+        atoms: list[str] = []
+        _atoms_in(node.expr, atoms)
+        found.update(atoms)
+    elif node.kind == "return":
+        key = lvalue_key(node.expr)
+        if key is not None:
+            found.add(key)
+        _tested_names(node.expr, found)
+    for cond in _ternary_conditions(node.expr):
+        _tested_names(cond, found)
+    # a copy `a = b` carries b's fact to a
+    stack = [node.expr]
+    while stack:
+        current = stack.pop()
+        if current.kind == "assign" and len(current.children) == 2:
+            key = lvalue_key(current.children[1])
+            if key is not None:
+                found.add(key)
+        stack.extend(current.children)
+    return found & flags if flags else found
+
+
+def _defs(node: Node) -> set[str]:
+    found: set[str] = set()
+    stack = [node.expr] if node.expr is not None else []
+    while stack:
+        current = stack.pop()
+        if current.kind == "assign" and current.children:
+            key = lvalue_key(current.children[0])
+            if key is not None:
+                found.add(key)
+        stack.extend(current.children)
+    return found
+
+
+def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
+    """Per node, the fact keys some later test or return may read (backward liveness)."""
+    count = len(cfg.nodes)
+    uses = [_uses(n, flags) for n in cfg.nodes]
+    for node in cfg.exits():  # facts on parameters shape the summary callers get
+        uses[node.id] |= flags & set(cfg.params)
+    defs = [_defs(n) for n in cfg.nodes]
+    preds: list[list[int]] = [[] for _ in range(count)]
+    for node in cfg.nodes:
+        for target, _ in node.succ:
+            preds[target].append(node.id)
+    live_in: list[set[str]] = [set(u) for u in uses]
+    work = list(range(count))
+    rounds = 0
+    while work and rounds < 50 * count + 1000:
+        rounds += 1
+        node_id = work.pop()
+        out: set[str] = set()
+        for target, _ in cfg.nodes[node_id].succ:
+            out |= live_in[target]
+        new = uses[node_id] | (out - defs[node_id])
+        if new != live_in[node_id]:
+            live_in[node_id] = new
+            work.extend(preds[node_id])
+    return [frozenset(x) for x in live_in]
 
 
 def _atom(expr: Expr) -> tuple[str, bool] | None:
@@ -1018,12 +1152,16 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         held_truths = {e.truth for _, e in holding}
         free_truths = {e.truth for e in free}
         if not free:
-            designed = _annotated(annotations, sample.expr) or RETURNED in template or (
-                ident not in analysis.released_anywhere and _wrapper_name(cfg.name))
+            released = ident in analysis.released_anywhere
+            named = _wrapper_name(cfg.name)
+            designed = (_annotated(annotations, sample.expr)
+                        or RETURNED in template and (named or not released)
+                        or named and not released)
             if not designed:
                 continue  # holding it on every path is a leak unless named or annotated so
             effects.append(Effect("acquire", _lock_class(sample), template, sample.fn))
-        elif held_truths in ({True}, {False}) and free_truths == {not next(iter(held_truths))}:
+        elif (held_truths in ({True}, {False}) and free_truths == {not next(iter(held_truths))}
+              and (RETURNED in template or _wrapper_name(cfg.name))):
             when = "nonzero" if held_truths == {True} else "zero"
             effects.append(Effect("acquire", _lock_class(sample), template, sample.fn, when))
     released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
@@ -1073,8 +1211,8 @@ def _annotated(annotations: tuple, expr: str) -> bool:
 
 
 _WRAPPER_WORDS = frozenset(
-    {"lock", "locks", "trylock", "acquire", "begin", "start", "prepare", "enter", "get", "grab",
-     "take", "hold", "pin", "freeze", "down"}
+    {"lock", "locks", "locked", "trylock", "acquire", "begin", "start", "prepare", "enter", "get",
+     "grab", "take", "hold", "pin", "freeze", "down"}
 )
 
 
@@ -1092,12 +1230,15 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         return True
     if held.line in analysis.batch_lines:
         return True
+    if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
+        return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
     template = _held_template(held, exit, cfg.params)
-    if RETURNED in template if template else False:
-        return True  # the locked object is what the function returns
-    if template is None or held.ident in analysis.released_anywhere:
+    if template is None:
         return False
-    return _wrapper_name(cfg.name)
+    named = _wrapper_name(cfg.name)
+    if RETURNED in template and (named or held.ident not in analysis.released_anywhere):
+        return True  # the locked object is what the function returns
+    return named and held.ident not in analysis.released_anywhere
 
 
 def _leaks(cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...],
