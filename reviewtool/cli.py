@@ -187,6 +187,25 @@ def main() -> None:
     help="NIPA test contract: exit 0 pass, 250 warning, 1 fail; a one-line description "
     "to the file descriptor in $DESC_FD.",
 )
+@click.option(
+    "--build-cmd",
+    help="Also build every patch with this command (split like a shell would, run without "
+    "one) in temporary git worktrees; needs a git base. Reports BS008.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Parallel builds for --build-cmd (one worktree each).",
+)
+@click.option(
+    "--build-timeout",
+    type=click.FloatRange(min=1),
+    default=1200,
+    show_default=True,
+    help="Seconds before one --build-cmd build is killed.",
+)
 @common_select
 @common_ignore
 @common_fail_on
@@ -211,6 +230,9 @@ def check_command(
     force,
     color,
     nipa=False,
+    build_cmd=None,
+    jobs=1,
+    build_timeout=1200,
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
@@ -229,6 +251,9 @@ def check_command(
         select=config.select,
         ignore=config.ignore,
         stdin=stdin,
+        build_cmd=build_cmd,
+        jobs=jobs,
+        build_timeout=build_timeout,
     )
     _emit(report, config.format, output, force, color, show_asserts)
     if nipa:

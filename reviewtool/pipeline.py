@@ -60,8 +60,12 @@ def check(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     stdin: BinaryIO | None = None,
+    build_cmd: str | None = None,
+    jobs: int = 1,
+    build_timeout: float | None = None,
 ) -> Report:
-    """Read a series and run every selected check at every patch."""
+    """Read a series and run every selected check at every patch; with `build_cmd`, also
+    build every patch in temporary git worktrees (BS008, needs a git base)."""
     from reviewtool import ingest
     from reviewtool import series as series_mod
     from reviewtool import tree as tree_mod
@@ -71,12 +75,19 @@ def check(
     messages = ingest.read_messages(sources, stdin)
     series = series_mod.assemble(messages, version)
     base_tree = _base_tree(tree, base, repo, series.base_commit)
+    building = bool(build_cmd) and any(c.code == "BS008" for c in chosen)
+    if building and not isinstance(base_tree, tree_mod.GitTree):
+        raise InputError(
+            "--build-cmd needs a git base: --base REV, or a base-commit: the repository has"
+        )
     try:
         snapshots, early = tree_mod.build_snapshots(series, base_tree)
         base_file = _base_file_reader(base_tree)
         findings, cache = run_series(
             series, snapshots, chosen, rules, early_findings=early, base_file=base_file
         )
+        if building:
+            findings = _with_builds(findings, series, base_tree, build_cmd, jobs, build_timeout)
         patch_info = _patch_info(series, snapshots, cache, rules)
     finally:
         close = getattr(base_tree, "close", None)
@@ -91,6 +102,21 @@ def check(
         patch_info=patch_info,
         base_description=describe() if describe else None,
     )
+
+
+def _with_builds(findings, series, base_tree, command, jobs, timeout):
+    from reviewtool import build
+    from reviewtool.engine import sort_findings
+
+    results, stats = build.build_series(
+        base_tree.repo,
+        base_tree.commit,
+        series,
+        command,
+        jobs=jobs,
+        timeout=timeout or build.DEFAULT_TIMEOUT,
+    )
+    return sort_findings([*findings, *build.build_findings(results, stats, series, command)])
 
 
 def _base_file_reader(base_tree):
