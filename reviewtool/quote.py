@@ -20,6 +20,7 @@ DEFAULT_CONTEXT = 6  # hunk lines quoted above the offending line
 COMMIT_HEAD_LINES = 8  # commit-message lines quoted before a trim
 COMMIT_TAIL_LINES = 4  # ... and after it (the trailers)
 MAX_QUOTED_RUN = 60  # a single quote never runs longer than this (hostile hunks)
+NEAR_LINES = 60  # a change this close to a finding the diff does not show can carry it
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,10 @@ Part = Quoted | Trim | Comment
 class ReplyPlan:
     patch: Patch
     parts: tuple[Part, ...]
-    # findings no quoted line could anchor (a line the diff does not show): said at the end
+    # findings no quoted line could anchor (no change near them): said at the end
     unplaced: tuple[Finding, ...] = field(default=())
+    # findings quoted at the nearest change because the diff does not show their own line
+    near: tuple[Finding, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ class _Anchor:
     header: int | None  # body line of the `diff --git` (or `---`) line of its file
     hunk: int | None  # body line of its `@@` hunk header
     finding: Finding
+    exact: bool = True  # False: quoted at the nearest change, the finding's line is not shown
 
 
 _FUNC_DEF = r"^[A-Za-z_][^;]*\b{name}\s*\("
@@ -123,39 +127,103 @@ def _target_position(hunk_lines: list, line: int) -> int | None:
     return None
 
 
+def _window(
+    hunk: unidiff.Hunk,
+    position: int,
+    finding: Finding,
+    diff_lines: list[str],
+    offset: int,
+    context: int,
+    exact: bool,
+) -> _Anchor:
+    """Quote the hunk from `context` lines above `position` (or above the evidence this hunk
+    shows), never above the function's own start, down to `position`."""
+    hunk_lines = list(hunk)
+    header_diff_no = hunk_lines[0].diff_line_no - 1  # the @@ line, 1-based in the diff
+    hunk_body = header_diff_no  # 0-based index of the first hunk line in diff_lines
+    first = max(0, position - context)
+    # the evidence (where the lock was taken) belongs in the quote when this hunk shows it
+    for evidence_line in _evidence_lines(finding):
+        shown = _target_position(hunk_lines, evidence_line)
+        if shown is not None and shown <= position:
+            first = min(first, max(0, shown - context))
+    func = _function_start(
+        # the post-image definition: a removed old prototype is not where it starts now
+        ["" if ln.is_removed else ln.value.rstrip("\n") for ln in hunk_lines],
+        finding.location.function,
+    )
+    if func is not None and func <= position:
+        first = max(first, func)
+    hunk_index = header_diff_no - 1
+    header = _file_header(diff_lines, hunk_index)
+    return _Anchor(
+        start=offset + hunk_body + first,
+        end=offset + hunk_body + position,
+        header=None if header is None else offset + header,
+        hunk=offset + hunk_index,
+        finding=finding,
+        exact=exact,
+    )
+
+
 def _anchor_in_file(
     patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
 ) -> _Anchor | None:
     for hunk in patched:
         position = _locate(hunk, finding)
-        if position is None:
-            continue
-        hunk_lines = list(hunk)
-        header_diff_no = hunk_lines[0].diff_line_no - 1  # the @@ line, 1-based in the diff
-        hunk_body = header_diff_no  # 0-based index of the first hunk line in diff_lines
-        first = max(0, position - context)
-        # the evidence (where the lock was taken) belongs in the quote when this hunk shows it
-        for evidence_line in _evidence_lines(finding):
-            shown = _target_position(hunk_lines, evidence_line)
-            if shown is not None:
-                first = min(first, max(0, shown - context))
-        func = _function_start(
-            # the post-image definition: a removed old prototype is not where it starts now
-            ["" if ln.is_removed else ln.value.rstrip("\n") for ln in hunk_lines],
-            finding.location.function,
-        )
-        if func is not None and func <= position:
-            first = max(first, func)
-        hunk_index = header_diff_no - 1
-        header = _file_header(diff_lines, hunk_index)
-        return _Anchor(
-            start=offset + hunk_body + first,
-            end=offset + hunk_body + position,
-            header=None if header is None else offset + header,
-            hunk=offset + hunk_index,
-            finding=finding,
-        )
+        if position is not None:
+            return _window(hunk, position, finding, diff_lines, offset, context, exact=True)
     return None
+
+
+def _hunk_distance(hunk: unidiff.Hunk, line: int) -> int:
+    last = hunk.target_start + max(hunk.target_length, 1) - 1
+    if hunk.target_start <= line <= last:
+        return 0
+    return min(abs(line - hunk.target_start), abs(line - last))
+
+
+def _mentions(hunk: unidiff.Hunk, function: str | None) -> bool:
+    if not function:
+        return False
+    pattern = re.compile(rf"\b{re.escape(function)}\s*\(")
+    return bool(pattern.search(hunk.section_header or "")) or any(
+        pattern.search(line.value) for line in hunk
+    )
+
+
+def _nearest_change(hunk: unidiff.Hunk, line: int) -> int:
+    """Position of the changed line (added or removed) nearest to post-image `line`."""
+    best, best_distance = 0, None
+    last_target = hunk.target_start
+    for position, hunk_line in enumerate(hunk):
+        if hunk_line.target_line_no is not None:
+            last_target = hunk_line.target_line_no
+        if not (hunk_line.is_added or hunk_line.is_removed):
+            continue
+        distance = abs(line - last_target)
+        if best_distance is None or distance < best_distance:
+            best, best_distance = position, distance
+    return best
+
+
+def _near_anchor(
+    patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
+) -> _Anchor | None:
+    """A finding on a line the diff does not show (the exit the patch's change leads to, a
+    prototype below an edited kernel-doc): quote the change nearest to it in the same function,
+    or within NEAR_LINES of it, and comment under that."""
+    line = finding.location.line
+    if line is None:
+        return None
+    hunks = list(patched)
+    same_function = [h for h in hunks if _mentions(h, finding.location.function)]
+    candidates = same_function or [h for h in hunks if _hunk_distance(h, line) <= NEAR_LINES]
+    if not candidates:
+        return None
+    hunk = min(candidates, key=lambda h: _hunk_distance(h, line))
+    position = _nearest_change(hunk, line)
+    return _window(hunk, position, finding, diff_lines, offset, context, exact=False)
 
 
 def _parse(diff: str) -> unidiff.PatchSet | None:
@@ -191,9 +259,8 @@ def _anchors(
         elif patch_set is not None:
             for patched in patch_set:
                 if _same_path(patched, loc.path):
-                    anchor = _anchor_in_file(
-                        patched, finding, diff_lines, patch.diff_start, context
-                    )
+                    args = (patched, finding, diff_lines, patch.diff_start, context)
+                    anchor = _anchor_in_file(*args) or _near_anchor(*args)
                     if anchor is not None:
                         break
         if anchor is None:
@@ -271,4 +338,5 @@ def plan_reply(patch: Patch, findings: list[Finding], context: int = DEFAULT_CON
             builder.quote(anchor.hunk, anchor.hunk)
             builder.quote(anchor.start, anchor.end)
         builder.comment([anchor.finding])
-    return ReplyPlan(patch=patch, parts=builder.finish(), unplaced=tuple(unplaced))
+    near = tuple(a.finding for a in anchors if not a.exact)
+    return ReplyPlan(patch=patch, parts=builder.finish(), unplaced=tuple(unplaced), near=near)

@@ -205,6 +205,9 @@ def comment_variables(
         "acquire": acquire,
         # the finding points at the acquiring line itself (or we cannot tell otherwise)
         "acquired_here": bool(acquire) and (not here or f"{acquire}(" in here.replace(" (", "(")),
+        "call_here": _first_call(here),
+        "here_code": here.rstrip(";")[:100] if re.search(r"\w", here) else "",
+        "exit_phrase": _exit_phrase(here, loc.function),
         "release": releases[0] if releases else None,
         "release_article": _article(releases[0]) if releases else "a",
         "why": why,
@@ -215,6 +218,18 @@ def comment_variables(
         "last_carrier": finding.fixed_in - 1 if finding.fixed_in else None,
         "total": total if total is not None else "?",
     }
+
+
+def _exit_phrase(text: str, function: str | None) -> str:
+    """How to name an exit the quote does not show: `return x;` or the closing brace."""
+    name = f"{function}()" if function else "the function"
+    if re.match(r"return\b", text):
+        return f"when it returns at `{text.rstrip(';')[:80]}`"
+    if re.match(r"goto\s+\w+", text):
+        return f"at `{text.rstrip(';')[:80]}`"
+    if text.startswith("}"):
+        return f"at the end of {name}"
+    return f"on the way out of {name}"
 
 
 def _article(word: str) -> str:
@@ -237,11 +252,14 @@ def comment_text(
     patch: Patch | None = None,
     *,
     under_quote: bool = True,
+    at_line: bool = True,
 ) -> str:
-    """The comment on one finding; `under_quote` False when no quoted line stands above it
-    (the cover letter reply), so the prose does not say "here"."""
+    """The comment on one finding. `under_quote` is False when no quoted line stands above it
+    (the cover letter reply) and `at_line` when the quote ends at a nearby change rather than
+    the finding's own line: then the prose does not say "here"."""
     variables = comment_variables(finding, report, options, patch)
     variables["under_quote"] = under_quote
+    variables["at_line"] = at_line
     rendered = _template_for(finding.code).render(**variables)
     return wrap(rendered)
 
@@ -295,10 +313,11 @@ def _blocks(plan: ReplyPlan, report: Report | None, options: DraftOptions) -> li
                 blocks.append({"kind": "quote", "text": "> [...]"})
         elif isinstance(part, Comment):
             for finding in part.findings:
-                text = comment_text(finding, report, options, plan.patch)
+                exact = finding not in plan.near
+                text = comment_text(finding, report, options, plan.patch, at_line=exact)
                 blocks.append({"kind": "comment", "text": text})
     for finding in plan.unplaced:
-        text = comment_text(finding, report, options, plan.patch)
+        text = comment_text(finding, report, options, plan.patch, under_quote=False)
         blocks.append({"kind": "comment", "text": text})
     return blocks
 

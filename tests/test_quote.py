@@ -136,11 +136,23 @@ def test_commit_message_quoted_only_for_commit_findings() -> None:
 
 
 def test_unplaced_findings_are_kept_for_the_end() -> None:
-    outside = _finding(300)  # a line no hunk shows
+    outside = _finding(300, function="elsewhere")  # no change near it, another function
     series_level = _finding(None, path=None, function=None, patch=0)
     plan = plan_reply(_patch(), [outside, series_level, _finding(19)])
     assert plan.unplaced == (outside, series_level)
     assert _render(plan.parts)[-1] == "# LK001@19"
+
+
+def test_a_line_the_diff_does_not_show_is_quoted_at_the_nearest_change() -> None:
+    # foo_update() continues past the hunk: an exit at line 30 is not shown, the change
+    # nearest to it in that function is `+\treturn old;` (line 23)
+    hidden_exit = _finding(30)
+    plan = plan_reply(_patch(), [hidden_exit])
+    assert plan.near == (hidden_exit,) and plan.unplaced == ()
+    assert _render(plan.parts)[-2:] == ["> +\treturn old;", "# LK001@30"]
+    # a finding in another function near the second hunk lands there
+    nearby = _finding(60, function="foo_other")
+    assert _render(plan_reply(_patch(), [nearby]).parts)[-2:] == ["> +\td();", "# LK001@60"]
 
 
 def test_long_hunks_are_bounded() -> None:
