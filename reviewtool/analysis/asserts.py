@@ -65,9 +65,13 @@ class AssertRules:
     pure_patterns: tuple[str, ...] = ()
     impure_patterns: tuple[str, ...] = ()
 
+    def is_impure(self, name: str) -> bool:
+        """True when `name` matches an impure pattern (test-and-set, inc/dec, lock ...)."""
+        return any(fnmatchcase(name, pattern) for pattern in self.impure_patterns)
+
     def is_pure(self, name: str) -> bool:
         """True when a call to `name` is known to have no side effect."""
-        if any(fnmatchcase(name, pattern) for pattern in self.impure_patterns):
+        if self.is_impure(name):
             return False
         return name in self.pure_names or any(
             fnmatchcase(name, pattern) for pattern in self.pure_patterns
@@ -245,20 +249,60 @@ def condition_nodes(site: AssertSite) -> list[Node]:
     return call_arguments(site.node) if site.macro.debug else []
 
 
-def side_effects(node: Node, facts: FileFacts, rules: AssertRules) -> Iterator[tuple[str, Node]]:
-    """(description, node) for each assignment, ++/-- or call not known to be pure."""
+@dataclass(frozen=True, slots=True)
+class SideEffect:
+    what: str  # "an assignment", "'++'", "a call to foo()"
+    token: str  # what identifies it in a finding key: "=", "++", "foo"
+    certainty: str  # "certain" (assignment, ++/--), "likely" (impure name), "unknown"
+    node: Node = field(repr=False, compare=False)
+
+
+def side_effects(node: Node, facts: FileFacts, rules: AssertRules) -> Iterator[SideEffect]:
+    """Each assignment, ++/-- or call not known to be pure under `node`."""
     for child in walk(node):
         if child.type == "assignment_expression":
-            yield "an assignment", child
+            yield SideEffect("an assignment", "=", "certain", child)
         elif child.type == "update_expression":
             operator = "++" if "++" in facts.text(child) else "--"
-            yield f"'{operator}'", child
+            yield SideEffect(f"'{operator}'", operator, "certain", child)
         elif child.type == "call_expression":
             name = call_name(child, facts)
             if name is None:
-                yield "a call through a pointer", child
+                yield SideEffect("a call through a pointer", "(*)", "unknown", child)
+            elif rules.is_impure(name):
+                yield SideEffect(f"a call to {name}()", name, "likely", child)
             elif not rules.is_pure(name) and name not in rules.macros:
-                yield f"a call to {name}()", child
+                yield SideEffect(
+                    f"a call to {name}(), not known to be pure,", name, "unknown", child
+                )
+
+
+def in_debug_only_code(node: Node, option: str, facts: FileFacts) -> bool:
+    """True when `node` sits in `#ifdef OPTION...` / `#if IS_ENABLED(OPTION...)` (not its
+    #else): code that is only built with the debug option, where the assert always runs.
+    A guard naming a more specific option (CONFIG_DEBUG_VM_RB for CONFIG_DEBUG_VM) counts."""
+    child, parent = node, node.parent
+    depth = 0
+    while parent is not None and depth < 200:
+        depth += 1
+        if parent.type in ("preproc_ifdef", "preproc_if", "preproc_elif"):
+            in_alternative = child == parent.child_by_field_name("alternative")
+            if not in_alternative and _guard_enables(parent, option, facts):
+                return True
+        child, parent = parent, parent.parent
+    return False
+
+
+def _guard_enables(directive: Node, option: str, facts: FileFacts) -> bool:
+    if directive.type == "preproc_ifdef":
+        name = directive.child_by_field_name("name")
+        negated = facts.text(directive).lstrip().startswith("#ifndef")
+        return not negated and name is not None and facts.text(name).startswith(option)
+    condition = directive.child_by_field_name("condition")
+    if condition is None:
+        return False
+    text = facts.text(condition).replace(" ", "")
+    return bool(re.fullmatch(rf"(defined\(?|IS_ENABLED\()?{option}\w*\)?", text))
 
 
 # ---- inventory ---------------------------------------------------------------------------

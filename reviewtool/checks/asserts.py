@@ -8,11 +8,14 @@ from reviewtool.analysis.asserts import (
     AssertSite,
     condition_nodes,
     find_asserts,
+    in_debug_only_code,
     load_rules,
     side_effects,
 )
 from reviewtool.checks.base import Check, FileContext
 from reviewtool.model import Finding, Severity
+
+_SEVERITY_OF = {"certain": Severity.ERROR, "likely": Severity.WARNING, "unknown": Severity.NOTE}
 
 
 def _sites(ctx: FileContext) -> list[AssertSite]:
@@ -90,7 +93,10 @@ class AssertSideEffect(Check):
     Rule data:
         rules/asserts.toml: [macro.NAME] debug = "CONFIG_..." marks the macros compiled out;
         [pure] names / patterns list calls known to have no side effect; [pure] impure
-        patterns override them. Assignments and ++/-- are errors, unknown calls warnings.
+        patterns override them. Assignments and ++/-- are errors, calls matching an impure
+        pattern warnings, other calls not known to be pure notes. Code inside
+        `#ifdef CONFIG_DEBUG_...` (the macro's option or a narrower one) is skipped: it is
+        only built when the assert runs.
     """
 
     code = "AS002"
@@ -101,21 +107,23 @@ class AssertSideEffect(Check):
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         vocabulary = load_rules(ctx.rules)
         for site in _sites(ctx):
+            if site.macro.debug and in_debug_only_code(site.node, site.macro.debug, ctx.facts):
+                continue
             reported: set[str] = set()
             for argument in condition_nodes(site):
-                for what, node in side_effects(argument, ctx.facts, vocabulary):
-                    if what in reported:
+                for effect in side_effects(argument, ctx.facts, vocabulary):
+                    if effect.token in reported:
                         continue
-                    reported.add(what)
-                    severity = Severity.WARNING if what.startswith("a call") else Severity.ERROR
+                    reported.add(effect.token)
                     yield self.finding(
-                        f"{what} inside {site.macro.name}(), which is not evaluated without "
-                        f"{site.macro.debug}: the side effect exists in debug builds only",
+                        f"{effect.what} inside {site.macro.name}(), which is not evaluated "
+                        f"without {site.macro.debug}: a side effect there exists in debug "
+                        "builds only",
                         path=ctx.path,
-                        line=node.start_point[0] + 1,
+                        line=effect.node.start_point[0] + 1,
                         function=site.function,
-                        subject=f"{site.normalised}|{what}",
-                        severity=severity,
+                        subject=f"{site.normalised}|{effect.token}",
+                        severity=_SEVERITY_OF[effect.certainty],
                     )
 
 
@@ -151,6 +159,9 @@ class AssertValueUsed(Check):
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in _sites(ctx):
             if not site.value_used or site.macro.value == "always":
+                continue
+            debug = site.macro.debug
+            if site.macro.value == "debug" and in_debug_only_code(site.node, debug, ctx.facts):
                 continue
             if site.macro.value == "debug":
                 why = f"it is void without {site.macro.debug}"
