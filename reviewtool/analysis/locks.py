@@ -718,7 +718,7 @@ class _Analysis:
                 bumped = replace(current, count=min(current.count + 1, 3))
                 held = tuple(sorted(bumped if h is current else h for h in state.held))
                 return replace(state, held=held)
-            if not current.stale and not current.scope:
+            if not current.stale:
                 self._event("LK002", current, line, current.line)
             return state
         released = state.released

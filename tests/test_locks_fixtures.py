@@ -1,0 +1,76 @@
+"""Every C fixture under tests/fixtures/locks/ is checked: `// ruleid: LKnnn` on the line(s)
+above a line means exactly that finding there; `// ok: LKnnn` means none; anything else
+reported is a failure."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from reviewtool.checks.base import FileContext, Memo
+from reviewtool.checks.locks import CHECKS
+from reviewtool.csyntax import parse_file
+from reviewtool.model import FileState
+from reviewtool.resources import default_rules
+
+FIXTURES = Path(__file__).parent / "fixtures" / "locks"
+_ANNOTATION = re.compile(r"//\s*(ruleid|ok):\s*(LK\d{3})")
+
+
+def annotations(text: str) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """(expected, forbidden) as (code, line) pairs: annotations apply to the next line that
+    is not itself an annotation."""
+    expected: set[tuple[str, int]] = set()
+    forbidden: set[tuple[str, int]] = set()
+    pending: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _ANNOTATION.search(line)
+        if match and line.strip().startswith("//"):
+            pending.append((match.group(1), match.group(2)))
+            continue
+        for kind, code in pending:
+            (expected if kind == "ruleid" else forbidden).add((code, number))
+        pending = []
+    return expected, forbidden
+
+
+def lock_findings(path: Path) -> list:
+    text = path.read_text()
+    state = FileState(path.name, text)
+    ctx = FileContext(path.name, state, parse_file(path.name, text), default_rules(), Memo())
+    return [finding for check in CHECKS for finding in check.run(ctx)]
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.c")), ids=lambda p: p.name)
+def test_fixture_findings_match_annotations(fixture: Path) -> None:
+    expected, forbidden = annotations(fixture.read_text())
+    assert expected, "a fixture must expect at least one finding"
+    found = {(f.code, f.location.line) for f in lock_findings(fixture)}
+    assert found & forbidden == set()
+    assert found == expected
+
+
+def test_fixtures_cover_every_code() -> None:
+    codes = set()
+    for fixture in FIXTURES.glob("*.c"):
+        codes |= {code for code, _ in annotations(fixture.read_text())[0]}
+    assert codes == {"LK001", "LK002", "LK003", "LK004"}
+
+
+def test_leak_message_names_lock_acquire_and_exit() -> None:
+    findings = [f for f in lock_findings(FIXTURES / "paths.c") if f.code == "LK001"]
+    early = next(f for f in findings if f.location.function == "early_return_leak")
+    assert "&dev->lock" in early.message
+    assert "taken at line 13" in early.message
+    assert f"exit at line {early.location.line}" in early.message
+    assert "`!dev->ready` (line 14) is true" in early.message
+    assert early.evidence[0].line == 13
+    assert early.key == "LK001|paths.c|early_return_leak|spinlock:&dev->lock"
+
+
+def test_wrong_variant_names_the_release() -> None:
+    findings = [f for f in lock_findings(FIXTURES / "mismatch.c") if f.code == "LK004"]
+    variant = next(f for f in findings if f.location.function == "wrong_variant")
+    assert "spin_unlock" in variant.message and "&p->lock" in variant.message
