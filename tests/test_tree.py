@@ -385,6 +385,7 @@ def test_gittree_reads_blobs_through_one_cat_file_process(tmp_path):
         assert base.read("mm/a.c") == "int a;\r\nno newline \udcff"
         assert base.read("mm/missing.c") is None
         assert base.read("mm") is None  # a tree, not a file
+        assert base.read("../etc/passwd") is None and base.read("/etc/passwd") is None
         assert base.read("mm/a.c") == "int a;\r\nno newline \udcff"
         assert base._proc is process and "HEAD" in base.describe()
         diff = modify(
@@ -599,3 +600,16 @@ def test_hunks_only_lines_revealed_later_are_known_at_earlier_steps():
     assert after_one.text.splitlines()[20:23] == ["line 20", "line 21", "line 22"]
     assert after_one.unknown == ((1, 4), (9, 20))
     assert after_two.text.splitlines()[20:23] == ["line 20", "LINE 21", "line 22"]
+
+
+def test_hunks_only_learning_follows_renames():
+    rename = (
+        "diff --git a/old.c b/new.c\nsimilarity index 90%\nrename from old.c\nrename to new.c\n"
+        "--- a/old.c\n+++ b/new.c\n@@ -1,3 +1,3 @@\n-line 1\n+LINE 1\n line 2\n line 3\n"
+    )
+    later = modify("new.c", "@@ -19,3 +19,3 @@\n line 19\n-line 20\n+LINE 20\n line 21\n")
+    snapshots, findings = build([rename, later], None)
+    assert findings == ()
+    assert snapshots[0].files["old.c"].text.splitlines()[18:21] == ["line 19", "line 20", "line 21"]
+    assert snapshots[1].files["new.c"].text.splitlines()[19] == "line 20"
+    assert snapshots[2].files["new.c"].text.splitlines()[19] == "LINE 20"
