@@ -53,8 +53,8 @@ class BuildStats:
     not_applied: list[int] = field(default_factory=list)  # steps git could not apply
 
 
-class _Interrupted(BaseException):
-    """SIGTERM during a build: unwinds like ^C so the worktrees are removed."""
+class BuildInterrupted(KeyboardInterrupt):
+    """SIGTERM during a build: unwinds like ^C, so the worktrees are removed on the way out."""
 
 
 # --------------------------------------------------------------------------- git plumbing
@@ -197,7 +197,7 @@ def _sigterm_unwinds() -> Iterator[None]:
         return
 
     def handler(signum, frame):  # noqa: ARG001
-        raise _Interrupted()
+        raise BuildInterrupted()
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
