@@ -145,6 +145,7 @@ def test_assert_change_json_round_trips() -> None:
     )
     data = json.loads(json.dumps(change.to_json()))
     assert data["first_line"] == "VM_WARN_ON_ONCE(a &&"
+    assert data["one_line"] == "VM_WARN_ON_ONCE(a && b);"
     assert data["kinds"] == ["warn", "debug-only"]
     assert data["previous_line"] == 9 and "lock" not in data
 

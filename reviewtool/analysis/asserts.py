@@ -327,6 +327,11 @@ class AssertChange:
     def first_line(self) -> str:
         return self.text.strip().splitlines()[0] if self.text.strip() else ""
 
+    @property
+    def one_line(self) -> str:
+        """The statement with its line breaks and indentation collapsed (for text output)."""
+        return " ".join(self.text.split())
+
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "change": self.change,
@@ -337,6 +342,7 @@ class AssertChange:
             "kinds": list(self.kinds),
             "text": self.text,
             "first_line": self.first_line,
+            "one_line": self.one_line,
         }
         if self.lock is not None:
             data["lock"] = self.lock
