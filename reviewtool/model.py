@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 
 
 class Severity(IntEnum):
@@ -133,7 +134,14 @@ class FileState:
 
     @property
     def sha1(self) -> str:
-        return hashlib.sha1(self.text.encode("utf-8", "surrogateescape")).hexdigest()
+        return content_sha1(self.text)
+
+
+@lru_cache(maxsize=4096)
+def content_sha1(text: str) -> str:
+    """SHA-1 of a file's bytes. Cached: every stage keys its caches by it, and a str's own
+    hash is computed once, so the lookup is cheap."""
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,3 +78,19 @@ def test_each_distinct_content_is_parsed_once():
     assert moved.path == "b.c"
     cache.facts(FileState("a.c", KERNEL_C + "\n"))
     assert cache.parses == 2
+
+
+def test_a_comment_cut_by_an_unknown_region_is_sealed_without_moving_lines():
+    from reviewtool.csyntax.prepare import seal_unknown_regions
+
+    # Hunks showed the start and the end of a block comment, not its middle.
+    text = "/*\n * head\n\n\n * tail\n */\nint f(void)\n{\n\treturn 0;\n}\n"
+    sealed = seal_unknown_regions(text, ((3, 4),))
+    assert sealed.count("\n") == text.count("\n")
+    assert sealed.splitlines()[2:4] == ["*/", "/*"]
+    unsealed = parse_file("a.c", "int a;\n/* open\n\n\nint g(void)\n{\n\treturn 1;\n}\n")
+    assert unsealed.functions == ()
+    facts = FactsCache().facts(
+        FileState("a.c", "int a;\n/* open\n\n\nint g(void)\n{\n\treturn 1;\n}\n", ((3, 4),))
+    )
+    assert [(fn.name, fn.start_line) for fn in facts.functions] == [("g", 5)]

@@ -13,7 +13,7 @@ from typing import Any
 import tree_sitter_c
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from reviewtool.csyntax.prepare import Annotation, blank_attributes
+from reviewtool.csyntax.prepare import Annotation, blank_attributes, seal_unknown_regions
 from reviewtool.errors import RuleDataError
 from reviewtool.model import FileState
 from reviewtool.resources import Rules, default_rules
@@ -112,7 +112,7 @@ class FactsCache:
         self.parses = 0  # how many real parses happened (tests read it)
 
     def facts(self, state: FileState) -> FileFacts:
-        key = state.sha1
+        key = state.sha1 if not state.unknown else f"{state.sha1}:{hash(state.unknown)}"
         cached = self._entries.get(key)
         if cached is not None and cached.path == state.path:
             self._entries.move_to_end(key)
@@ -121,7 +121,7 @@ class FactsCache:
             # Same content under another path: reuse the parse, relabel the path.
             facts = _relabel(cached, state.path)
         else:
-            facts = parse_file(state.path, state.text, self.rules)
+            facts = parse_file(state.path, state.text, self.rules, state.unknown)
             self.parses += 1
         self._entries[key] = facts
         if len(self._entries) > self.capacity:
@@ -135,11 +135,17 @@ def _relabel(facts: FileFacts, path: str) -> FileFacts:
     return replace(facts, path=path)
 
 
-def parse_file(path: str, text: str, rules: Rules | None = None) -> FileFacts:
+def parse_file(
+    path: str,
+    text: str,
+    rules: Rules | None = None,
+    unknown: tuple[tuple[int, int], ...] = (),
+) -> FileFacts:
+    """Facts of one file. `unknown` are the line ranges a hunks-only state could not see."""
     import hashlib
 
     rules = rules or default_rules()
-    prepared, annotations = blank_attributes(text, rules)
+    prepared, annotations = blank_attributes(seal_unknown_regions(text, unknown), rules)
     source = prepared.encode("utf-8", "surrogateescape")
     tree = _parser().parse(source)
     collector = _Collector(source, annotations, rules)
