@@ -90,7 +90,7 @@ def test_name_mismatch_skips_excess_and_return_checks() -> None:
     text = block("foo - x", " * @zzz: a\n", "int foo_locked(int a)\n{\n}\n")
     assert problems(text) == [
         ("param-not-described", 6, "foo_locked", "a"),
-        ("name-mismatch", 6, "foo_locked", "foo"),
+        ("name-mismatch", 6, "foo", "foo_locked"),
     ]
     message = analyse(text).problems[1].message
     assert message == "expecting prototype for foo(). Prototype was for foo_locked() instead"

@@ -42,8 +42,8 @@ ORACLE_MESSAGES = (
         "excess-param",
     ),
     (
-        r"expecting prototype for .*\. Prototype was for (?:struct |union |enum )?(\w+)(?:\(\))? "
-        r"instead",
+        r"expecting prototype for (?:struct |union |enum |typedef )?(\w+)(?:\(\))?\. Prototype "
+        r"was for .* instead",
         "name-mismatch",
     ),
     (r"No description found for return value of '(\w+)'", "return-not-described"),

@@ -485,10 +485,12 @@ class _Reader:
         name = parsed.name
         self._undescribed(block, parsed)
         if block.identifier != name:
+            # Attributed to the documented name (the comment is what is wrong); the key's
+            # subject is the declaration actually found.
             self.warn(
                 "name-mismatch",
-                name,
                 block.identifier,
+                name,
                 f"expecting prototype for {block.identifier}(). Prototype was for {name}() instead",
             )
             return
@@ -514,8 +516,8 @@ class _Reader:
             shown = "typedef" if parsed.kind.startswith("typedef") else parsed.kind
             self.warn(
                 "name-mismatch",
-                parsed.name,
                 block.identifier,
+                parsed.name,
                 f"expecting prototype for {shown} {block.identifier}. Prototype "
                 f"was for {shown} {parsed.name} instead",
             )

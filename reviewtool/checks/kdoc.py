@@ -107,9 +107,10 @@ class NameMismatch(_KdocCheck):
         follows it: "expecting prototype for foo(). Prototype was for bar() instead".
 
     Why it matters:
-        The comment documents nothing (kernel-doc skips the parameter and return checks) and
-        the documentation index names a function that does not exist; typical after a rename
-        or when a helper is inserted between a comment and its function.
+        The comment documents nothing (kernel-doc skips the excess-parameter and return
+        checks) and the documentation index names a function that does not exist; typical
+        after a rename or when a helper is inserted between a comment and its function. The
+        finding is filed under the documented name; the declaration found is its subject.
 
     Example:
         /**
