@@ -216,8 +216,20 @@ def comment_variables(
         "introduced_in": finding.introduced_in,
         "fixed_in": finding.fixed_in,
         "last_carrier": finding.fixed_in - 1 if finding.fixed_in else None,
+        "carriers": _carriers(loc.patch, finding.fixed_in, total),
         "total": total if total is not None else "?",
     }
+
+
+def _carriers(first: int, fixed_in: int | None, total: int | None) -> str:
+    """The kernels that carry a transient finding: "the kernel at 1/2" or "every kernel from
+    1/8 to 6/8"."""
+    if not fixed_in:
+        return ""
+    of = total if total is not None else "?"
+    if fixed_in - 1 <= first:
+        return f"the kernel at {first}/{of}"
+    return f"every kernel from {first}/{of} to {fixed_in - 1}/{of}"
 
 
 def _exit_phrase(text: str, function: str | None) -> str:

@@ -185,9 +185,10 @@ def test_lock_leak_comment_reads_like_a_reviewer() -> None:
 def test_transient_comment_names_the_patch_that_removes_it() -> None:
     finding = _leak_finding(fixed_in=2)
     body = _parsed(draft_for_patch(_leak_patch(), [finding], FIXED)).get_content()
-    assert "Patch 2/2 removes this code again, but every kernel from 1/2 to 1/2" in " ".join(
-        body.split()
-    )
+    words = " ".join(body.split())
+    assert "Patch 2/2 removes this code again, but the kernel at 1/2 carries the leak" in words
+    longer = _parsed(draft_for_patch(_leak_patch(), [_leak_finding(fixed_in=7)], FIXED))
+    assert "every kernel from 1/2 to 6/2 carries the leak" in " ".join(longer.get_content().split())
 
 
 def test_wrap_fills_paragraphs_and_never_breaks_words() -> None:
