@@ -10,6 +10,7 @@ from reviewtool.engine import run_series
 from reviewtool.model import Finding, Severity
 from reviewtool.resources import default_rules
 from reviewtool.tree import build_snapshots
+from tests.builders import patch, series, snapshot
 from tests.test_bisect_support import make_series, run_checks, summary
 
 ALL_BS = bisect.CHECKS
@@ -90,6 +91,36 @@ def test_declared_in_a_base_header_is_visible():
         {"mm/internal.h": "\nvoid folio_check(struct vm_fault *vmf);\n"},
     ]
     assert codes(run_checks(base, steps, ALL_BS)) == []
+
+
+def test_a_hunk_revealing_an_old_definition_is_not_its_appearance():
+    # Hunks-only states: at 1/2 the helper's lines are unknown (blank); 2/2's hunk shows
+    # them as context. The helper was always there: 2/2 did not add it.
+    unknown = "\n" * 5
+    shown = with_helper(FAULT_C)
+    helper_lines = (4, 8)
+    step1 = with_call(
+        FAULT_C.replace("\n\nstatic vm_fault_t", "\n\n" + unknown + "static vm_fault_t")
+    )
+    step2 = with_call(shown)
+    context_diff = (
+        "diff --git a/mm/memory.c b/mm/memory.c\n--- a/mm/memory.c\n+++ b/mm/memory.c\n"
+        "@@ -4,3 +4,3 @@\n static void do_read_fault_check(struct vm_fault *vmf)\n {\n"
+        "-\tWARN_ON_ONCE(!vmf);\n+\tWARN_ON(!vmf);\n"
+    )
+    steps = [
+        snapshot(0, {"mm/memory.c": FAULT_C}, unknown={"mm/memory.c": [helper_lines]}),
+        snapshot(
+            1, {"mm/memory.c": step1}, ["mm/memory.c"], unknown={"mm/memory.c": [helper_lines]}
+        ),
+        snapshot(2, {"mm/memory.c": step2}, ["mm/memory.c"]),
+    ]
+    made = series(patch(1, 2, "", "add the call"), patch(2, 2, context_diff, "tweak the helper"))
+    findings, _ = run_series(made, steps, ALL_BS, default_rules())
+    assert codes(findings) == []
+    adding = patch(2, 2, context_diff.replace(" static void do_read", "+static void do_read"))
+    findings, _ = run_series(series(made.patches[0], adding), steps, ALL_BS, default_rules())
+    assert codes(findings) == [("BS003", 1, "do_read_fault", 2)]
 
 
 # --------------------------------------------------------------------------- BS004
@@ -292,6 +323,18 @@ def test_kernel_idioms_are_not_parse_regressions():
         "\tfor_each_online_cpu(cpu)\n\t\tret++;\n"
     )
     text = FAULT_C.replace("\tret = __do_fault(vmf);", idioms + "\tret = __do_fault(vmf);")
+    assert codes(run_checks(BASE, [{"mm/memory.c": text}], [bisect.ParseRegression()])) == []
+
+
+def test_attributes_and_preprocessor_branches_are_not_parse_regressions():
+    annotated = (
+        "static inline void take(struct vm_fault *vmf)\n\t__acquires(&vmf->lock)\n{\n"
+        "\tspin_lock(&vmf->lock);\n}\n\n"
+        "static inline void put(unsigned long flags)\n{\n#ifndef CONFIG_PREEMPT_RT\n"
+        "\tif (likely(!flags))\n\t\tlocal_unlock(&stock.lock);\n\telse\n#endif\n"
+        "\t\tlocal_unlock_irqrestore(&stock.lock, flags);\n}\n\n"
+    )
+    text = FAULT_C.replace("static vm_fault_t", annotated + "static vm_fault_t")
     assert codes(run_checks(BASE, [{"mm/memory.c": text}], [bisect.ParseRegression()])) == []
 
 

@@ -101,17 +101,18 @@ def _close_paren(code: str, open_index: int, limit: int = 8000) -> int:
     return -1
 
 
-def neutralize_kernel_idioms(text: str) -> str:
+def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> str:
     """`text` with the kernel idioms tree-sitter-c cannot parse rewritten into plain C of the
     same length, so the error nodes left are real ones: a for-each macro followed by its
     body becomes `if (...)`, a type passed to a macro (`container_of(p, struct foo, m)`,
     `min_t(unsigned long, a, b)`) becomes one identifier, a macro glued to a string literal
-    (`pr_err(PFX "x")`) is blanked."""
+    (`pr_err(PFX "x")`) is blanked. Names in `keep` (attribute macros such as
+    `__acquires(x)` before a body, which csyntax blanks itself) are left alone."""
     code = strip_comments_and_literals(text)
     chars = list(text)
     for match in _STATEMENT_MACRO.finditer(code):
         name = match.group(2)
-        if name in _C_KEYWORDS:
+        if name in _C_KEYWORDS or name in keep:
             continue
         close = _close_paren(code, match.end() - 1)
         if close < 0:
@@ -138,13 +139,26 @@ def _after_word(code: str, index: int) -> bool:
     return bool(before) and (before[-1].isalnum() or before[-1] == "_")
 
 
+_CONDITIONAL = re.compile(r"(?m)^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b")
+
+
 def _real_errors(ctx: PatchContext, state: FileState) -> dict[str, tuple[int, int, int]]:
-    """function → (real syntax errors, first line, last line) in one file state."""
+    """function → (real syntax errors, first line, last line) in one file state. Functions
+    with `#if` inside their body are left out: tree-sitter sees both branches at once
+    (`if (a) x(); else` + `#endif`), so its errors there say nothing about the code."""
     from reviewtool.csyntax import parse_file
+    from reviewtool.csyntax.prepare import attribute_words
 
     def compute() -> dict[str, tuple[int, int, int]]:
-        facts = parse_file(state.path, neutralize_kernel_idioms(state.text), ctx.rules)
-        return {fn.name: (fn.error_count, fn.start_line, fn.end_line) for fn in facts.functions}
+        plain, with_args = attribute_words(ctx.rules)
+        text = neutralize_kernel_idioms(state.text, frozenset(plain) | frozenset(with_args))
+        facts = parse_file(state.path, text, ctx.rules)
+        lines = state.text.splitlines()
+        return {
+            fn.name: (fn.error_count, fn.start_line, fn.end_line)
+            for fn in facts.functions
+            if not _CONDITIONAL.search("\n".join(lines[fn.body_line - 1 : fn.end_line]))
+        }
 
     return ctx.memo.get(state.sha1, f"bisect-errors:{state.path}", compute)
 
@@ -219,6 +233,16 @@ class ParseRegression(Check):
 # --------------------------------------------------------------------------- BS003
 
 
+def _adds_word(series: Series, step: int, name: str) -> bool:
+    """Whether patch `step` adds a line naming `name`. Without a base tree a hunk can reveal
+    a definition that was always there; only a patch that writes it makes it appear."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(
+        line.startswith("+") and not line.startswith("+++") and pattern.search(line)
+        for line in series.patches[step - 1].diff.splitlines()
+    )
+
+
 def _used_names(symbols: FileSymbols | None) -> Counter[str]:
     return Counter(use.name for use in symbols.calls) if symbols is not None else Counter()
 
@@ -275,7 +299,11 @@ class UsedBeforeDefined(Check):
                 if old_counts[name] and not views[step - 1].visible(path, name):
                     continue  # already unresolved before this patch: not this patch's doing
                 later = next(
-                    (j for j in range(step + 1, len(views)) if views[j].visible(path, name)),
+                    (
+                        j
+                        for j in range(step + 1, len(views))
+                        if views[j].visible(path, name) and _adds_word(series, j, name)
+                    ),
                     None,
                 )
                 if later is None:
