@@ -306,6 +306,7 @@ def _who(sender: Address | None) -> str:
 
 
 def _quote_lines(lines: Sequence[str]) -> str:
+    lines = [line.replace("\r", "") for line in lines]
     return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
@@ -349,7 +350,7 @@ def reply_body(plan: ReplyPlan, report: Report | None, options: DraftOptions) ->
 
 
 def _reply_subject(subject: str) -> str:
-    subject = " ".join(subject.split())
+    subject = " ".join(_CONTROL.sub(" ", subject).split())
     return subject if re.match(r"(?i)re\s*:", subject) else f"Re: {subject}"
 
 
@@ -375,17 +376,34 @@ def _domain(address: Address) -> str:
     return domain if re.fullmatch(r"[A-Za-z0-9.-]+", domain or "") else "localhost"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean_address(address: Address) -> Address | None:
+    """An address safe to put in a header: no control characters (an encoded CR/LF in a
+    display name must not become a header break), no whitespace in the address itself."""
+    name = " ".join(_CONTROL.sub(" ", address.name).split())
+    mail = address.email.strip()
+    if not mail or _CONTROL.search(mail) or any(c.isspace() for c in mail):
+        return None
+    return Address(name, mail)
+
+
 def _format_addresses(addresses: Sequence[Address]) -> str:
-    return ", ".join(a.formatted() for a in addresses)
+    cleaned = (_clean_address(a) for a in addresses)
+    return ", ".join(a.formatted() for a in cleaned if a is not None)
 
 
 def build_message(original: Message, body: str, options: DraftOptions) -> EmailMessage:
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = options.reviewer.formatted()
+    reviewer = _clean_address(options.reviewer)
+    if reviewer is None:
+        raise ConfigError(f"reviewer address {options.reviewer.email!r} is not usable")
+    msg["From"] = reviewer.formatted()
     to, cc = recipients(original, options.reviewer)
-    if to:
+    if _format_addresses(to):
         msg["To"] = _format_addresses(to)
-    if cc:
+    if _format_addresses(cc):
         msg["Cc"] = _format_addresses(cc)
     msg["Subject"] = _reply_subject(original.subject.raw)
     msg["Date"] = email.utils.format_datetime(options.clock())

@@ -231,3 +231,21 @@ def test_mbox_holds_every_draft_and_escapes_from_lines(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     box = mailbox.mbox(str(path))
     assert [m["In-Reply-To"] for m in box] == ["<leak1@example.org>"] * 2
+
+
+def test_hostile_names_and_subjects_cannot_break_headers() -> None:
+    patch = _leak_patch()
+    message = replace(
+        patch.message,
+        sender=Address("Evil\r\nBcc: victim@example.com", "jane@example.org"),
+        cc=(Address("x", "bad address@example.org"), Address("Ok\x00", "ok@example.org")),
+        subject=replace(patch.message.subject, raw="[PATCH 1/2] foo\r\nX-Injected: yes"),
+    )
+    text = draft_for_patch(replace(patch, message=message), [_leak_finding()], FIXED).as_text()
+    headers = text.split("\n\n", 1)[0]
+    assert "\nBcc:" not in headers and "\nX-Injected:" not in headers
+    assert "\r" not in headers
+    msg = email.message_from_string(text, policy=email.policy.default)
+    assert msg["To"] == '"Evil Bcc: victim@example.com" <jane@example.org>'
+    assert msg["Cc"] == "Maintainer <maint@example.org>, Ok <ok@example.org>"
+    assert msg["Subject"] == "Re: [PATCH 1/2] foo X-Injected: yes"
