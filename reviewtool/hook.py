@@ -17,6 +17,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +31,15 @@ MARKER = "# installed by reviewtool: sendemail-validate wrapper v1"
 SEND_DIR_PREFIX = "reviewtool-send-"
 MAX_PATCH_BYTES = 32 * 1024 * 1024
 GIT_TIMEOUT = 60
+MAX_ANCESTORS = 6  # processes walked up looking for git send-email
+STALE_SECONDS = 24 * 3600  # a send directory older than this belongs to a dead send
 
 _WRAPPER = """#!/bin/sh
 {marker}
 # reviewtool checks the patch first; a hook that was here before runs after it with the same
 # arguments and environment. Neither this wrapper nor reviewtool edits the patch file.
 # `reviewtool hook uninstall` puts the previous hook back.
-REVIEWTOOL_SEND_PID=$PPID {python} -m reviewtool hook run -- "$@" || exit $?
+{python} -m reviewtool hook run -- "$@" || exit $?
 chained="$(dirname "$0")/{chained}"
 if [ -x "$chained" ]; then
 	exec "$chained" "$@"
@@ -166,12 +169,59 @@ def _counter(env: Mapping[str, str]) -> tuple[int, int] | None:
     return counter, total
 
 
-def send_dir(git_dir: Path, env: Mapping[str, str], total: int) -> Path:
-    """The private directory of one send: git send-email's pid (the wrapper passes it), the
-    total and the git dir identify it; a new send with the same key starts afresh."""
-    key = f"{env.get('REVIEWTOOL_SEND_PID', os.getppid())}:{total}:{git_dir}"
-    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
+def _parent_pid(pid: int) -> int | None:
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # pid (comm) state ppid ...: comm may hold spaces and parentheses, so split after the last ')'
+    fields = stat_line.rpartition(")")[2].split()
+    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+
+
+def _send_email_pid() -> int | None:
+    """The git send-email process above us (Linux /proc): ours -> wrapper -> `git hook run`
+    -> send-email; the same for every file of one send."""
+    pid: int | None = os.getppid()
+    for _ in range(MAX_ANCESTORS):
+        if pid is None or pid <= 1:
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if b"send-email" in cmdline and b"hook" not in cmdline.split(b"\0")[1:3]:
+            return pid
+        pid = _parent_pid(pid)
+    return None
+
+
+def send_key(env: Mapping[str, str], patch: Path) -> str:
+    """What identifies one send across the hook's calls: REVIEWTOOL_SEND_KEY when set (tests),
+    else the git send-email process, else the directory the patches are in."""
+    if env.get("REVIEWTOOL_SEND_KEY"):
+        return f"key:{env['REVIEWTOOL_SEND_KEY']}"
+    pid = _send_email_pid()
+    if pid is not None:
+        return f"pid:{pid}"
+    return f"dir:{patch.resolve().parent}"
+
+
+def send_dir(git_dir: Path, key: str, total: int) -> Path:
+    """The private directory of one send; a new send with the same key starts afresh."""
+    digest = hashlib.sha1(f"{key}:{total}:{git_dir}".encode()).hexdigest()[:16]
     return git_dir / f"{SEND_DIR_PREFIX}{digest}"
+
+
+def _sweep_stale(git_dir: Path) -> None:
+    """Directories of sends that died half-way (git stops at the first rejected file)."""
+    cutoff = time.time() - STALE_SECONDS
+    for stale in git_dir.glob(f"{SEND_DIR_PREFIX}*"):
+        try:
+            if stale.is_dir() and not stale.is_symlink() and stale.stat().st_mtime < cutoff:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _private_dir(path: Path, fresh: bool) -> Path:
@@ -223,7 +273,9 @@ def run(
     if position is not None and position[1] > 1:
         counter, total = position
         git_dir = Path(_git(repo, "rev-parse", "--absolute-git-dir"))
-        directory = _private_dir(send_dir(git_dir, env, total), fresh=counter == 1)
+        if counter == 1:
+            _sweep_stale(git_dir)
+        directory = _private_dir(send_dir(git_dir, send_key(env, patch), total), fresh=counter == 1)
         try:
             shutil.copyfile(patch, directory / f"{counter:05d}.patch")
             copies = sorted(directory.glob("*.patch"))

@@ -199,8 +199,8 @@ def test_hook_stops_a_leaky_series_and_lets_a_clean_one_through(repo, env, tmp_p
 # ---------------------------------------------------------------- the series-level run
 
 
-def _hook_run(env, repo, patch: Path, counter: int | None, total: int | None, pid="4242"):
-    run_env = {**env, "REVIEWTOOL_SEND_PID": pid}
+def _hook_run(env, repo, patch: Path, counter: int | None, total: int | None, key="send-1"):
+    run_env = {**env, "REVIEWTOOL_SEND_KEY": key}
     if counter is not None:
         run_env["GIT_SENDEMAIL_FILE_COUNTER"] = str(counter)
         run_env["GIT_SENDEMAIL_FILE_TOTAL"] = str(total)
