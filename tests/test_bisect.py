@@ -321,6 +321,7 @@ def test_kernel_idioms_are_not_parse_regressions():
         "\tn = min_t(unsigned long, n, 4);\n"
         '\tpr_err(PFX "failed\\n");\n'
         "\tfor_each_online_cpu(cpu)\n\t\tret++;\n"
+        "\tstatic DECLARE_WORK(work, work_fn);\n"
     )
     text = FAULT_C.replace("\tret = __do_fault(vmf);", idioms + "\tret = __do_fault(vmf);")
     assert codes(run_checks(BASE, [{"mm/memory.c": text}], [bisect.ParseRegression()])) == []

@@ -85,6 +85,8 @@ _TYPE_WORDS = (
 _TYPE_ARGUMENT = re.compile(
     rf"(?<=[(,])(\s*)((?:(?:{_TYPE_WORDS})[ \t]+)*(?:{_TYPE_WORDS})(?:[ \t]+\w+)?)(?=\s*[,)])"
 )
+# A definition macro with a storage class: `static DECLARE_WORK(w, fn);`, `static DEFINE_MUTEX(m);`.
+_STORAGE_BEFORE_MACRO = re.compile(r"\b(?:static|extern)(?=\s+[A-Z][A-Z0-9_]*\s*\()")
 # A macro glued to a string literal: `pr_err(PFX "failed\n")`, `printk(KERN_ERR "x")`.
 _STRING_PREFIX_MACRO = re.compile(r"\b([A-Z][A-Z0-9_]*)(?=[ \t]+\")")
 
@@ -106,7 +108,8 @@ def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> s
     same length, so the error nodes left are real ones: a for-each macro followed by its
     body becomes `if (...)`, a type passed to a macro (`container_of(p, struct foo, m)`,
     `min_t(unsigned long, a, b)`) becomes one identifier, a macro glued to a string literal
-    (`pr_err(PFX "x")`) is blanked. Names in `keep` (attribute macros such as
+    (`pr_err(PFX "x")`) and `static` before a definition macro (`static DEFINE_MUTEX(m);`)
+    are blanked. Names in `keep` (attribute macros such as
     `__acquires(x)` before a body, which csyntax blanks itself) are left alone."""
     code = strip_comments_and_literals(text)
     chars = list(text)
@@ -127,6 +130,8 @@ def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> s
         start, words = match.start(2), match.group(2)
         # One identifier of the same length: `unsigned long` → `Unsigned_long`.
         chars[start : match.end(2)] = list(words[0].upper() + re.sub(r"\s", "_", words[1:]))
+    for match in _STORAGE_BEFORE_MACRO.finditer(code):
+        chars[match.start() : match.end()] = [" "] * (match.end() - match.start())
     for match in _STRING_PREFIX_MACRO.finditer(text):
         if code[match.start() : match.end()] == match.group(1):  # not in a comment
             chars[match.start() : match.end()] = [" "] * len(match.group(1))
@@ -439,12 +444,13 @@ def _callable_ok(view: TreeView, path: str, name: str, defined_before: bool) -> 
     return False
 
 
-def _removed_names(views: list[TreeView], step: int) -> set[str]:
-    """Functions (bodies or prototypes) a file touched at `step` had before and lost."""
+def _removed_names(views: list[TreeView], step: int) -> dict[str, bool]:
+    """Functions (bodies or prototypes) a file touched at `step` had before and lost:
+    name → whether a body was among what was lost."""
     view = views[step]
     renamed_from = _renamed_from(view)
     renamed_to = {old: new for new, old in renamed_from.items()}
-    removed: set[str] = set()
+    removed: dict[str, bool] = {}
     for path in view.snapshot.touched | set(renamed_to):
         old_path = renamed_from.get(path, path)
         before = views[step - 1].symbols(old_path)
@@ -456,7 +462,8 @@ def _removed_names(views: list[TreeView], step: int) -> set[str]:
                 continue
             still = after.provides.get(name, ()) if after is not None else ()
             if not any(p.kind in ("function", "prototype") for p in still):
-                removed.add(name)
+                had_body = any(p.kind == "function" for p in provisions)
+                removed[name] = removed.get(name, False) or had_body
     return removed
 
 
@@ -496,7 +503,7 @@ class RemovedStillUsed(Check):
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
-        for name in sorted(_removed_names(views, step)):
+        for name, had_body in sorted(_removed_names(views, step).items()):
             defined_before = bool(views[step - 1].defined_in_series(name))
             broken = []
             for path in view.c_paths():
@@ -510,6 +517,8 @@ class RemovedStillUsed(Check):
                     broken.append((path, calls))
             if not broken:
                 continue
+            if not had_body and not all(_whole(view, views[0], path) for path, _ in broken):
+                continue  # only a prototype went: the body may sit in lines we cannot see
             sites = [(path, use) for path, calls in broken for use in calls]
             callers = sorted({f"{use.function}()" for _, use in sites if use.function})
             fixed = self._fixed_in(views, step, name, [path for path, _ in broken])
