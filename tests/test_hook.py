@@ -242,3 +242,19 @@ def test_a_cover_letter_passes_on_its_own(repo, env) -> None:
     cover = FIXTURES.parent.parent.parent / "examples" / "anon-vma-v2" / "format-patch"
     result = _hook_run(env, repo, cover / "v2-0000-cover-letter.patch", None, None)
     assert result.returncode == 0, result.stderr
+
+
+def test_git_241_second_argument_is_the_smtp_headers_file(repo, env, tmp_path) -> None:
+    headers = tmp_path / "headers"
+    headers.write_text("To: maint@example.org\n")
+    run_env = {**env, "REVIEWTOOL_SEND_KEY": "two-args"}
+    ok = _reviewtool(run_env, "hook", "run", "--", str(CLEAN[0]), str(headers), cwd=repo)
+    assert ok.returncode == 0, ok.stderr
+    bad = _reviewtool(run_env, "hook", "run", "--", str(LEAK[0]), str(headers), cwd=repo)
+    assert bad.returncode == 1 and "LK001" in bad.stderr
+
+
+def test_send_key_without_send_email_falls_back_to_the_patch_directory(tmp_path) -> None:
+    patch = tmp_path / "series" / "0001.patch"
+    assert hook.send_key({}, patch) == f"dir:{patch.parent.resolve()}"
+    assert hook.send_key({"REVIEWTOOL_SEND_KEY": "x"}, patch) == "key:x"
