@@ -10,6 +10,7 @@ from functools import cache
 
 from tree_sitter import Node
 
+from reviewtool.csyntax.prepare import LOOP_MARKERS
 from reviewtool.resources import Rules, default_rules
 
 MAX_DEPTH = 200  # nesting bound: deeper statements become opaque
@@ -264,6 +265,9 @@ class Lowerer:
             orelse = self.body(alt, depth + 1) if alt is not None else ()
             return Stmt("if", line, expr=cond, body=then, orelse=orelse, end_line=end)
         if kind == "while_statement":
+            marked = self._marked_loop(node, line, end, depth)
+            if marked is not None:
+                return marked
             cond = self.expr(node.child_by_field_name("condition"), depth)
             body = self.body(node.child_by_field_name("body"), depth + 1)
             return Stmt("while", line, expr=cond, body=body, end_line=end)
@@ -306,6 +310,46 @@ class Lowerer:
             items = [c for c in node.named_children if c not in skip and c.type != "comment"]
             return Stmt("block", line, body=tuple(self.sequence(items, depth + 1)), end_line=end)
         return Stmt("noop", line)
+
+    def _marked_loop(self, node: Node, line: int, end: int, depth: int) -> Stmt | None:
+        """A statement macro csyntax/prepare.py rewrote as `while/*tag*/(args)`."""
+        marker = next((c for c in node.children if c.type == "comment"), None)
+        if marker is None:
+            return None
+        tag = self.text(marker)[2:-2]
+        kind = LOOP_MARKERS.get(tag)
+        if kind is None:
+            return None
+        cond = node.child_by_field_name("condition")
+        args: tuple[Expr, ...] = ()
+        if cond is not None:
+            inner = [c for c in cond.named_children if c.type != "comment"]
+            if len(inner) == 1 and inner[0].type == "comma_expression":
+                args = self._comma_items(inner[0], depth)
+            else:
+                args = tuple(e for c in inner if (e := self.expr(c, depth + 1)) is not None)
+        call = Expr("call", normalise(self.text(cond)) if cond else "", line, kind, args)
+        body = self.body(node.child_by_field_name("body"), depth + 1)
+        if kind == "foreach":
+            return Stmt("foreach", line, expr=call, body=body, end_line=end)
+        fail: tuple[Stmt, ...] = ()
+        if kind == "scoped_cond_guard" and len(args) >= 2:
+            fail = (Stmt("expr", line, expr=args[1]),)
+        return Stmt("scoped", line, guard=call, body=body, orelse=fail, end_line=end)
+
+    def _comma_items(self, node: Node, depth: int) -> tuple[Expr, ...]:
+        """`a, b, c` as a flat argument list (tree-sitter nests comma expressions)."""
+        items: list[Expr] = []
+        current: Node | None = node
+        while current is not None and current.type == "comma_expression" and depth < MAX_DEPTH:
+            left = self.expr(current.child_by_field_name("left"), depth + 1)
+            if left is not None:
+                items.append(left)
+            current = current.child_by_field_name("right")
+            depth += 1
+        if current is not None and (last := self.expr(current, depth + 1)) is not None:
+            items.append(last)
+        return tuple(items)
 
     def _declaration(self, node: Node, line: int, depth: int) -> Stmt:
         inits: list[Expr] = []
