@@ -56,6 +56,10 @@ def test_provisions_know_static_inline_prototypes_and_macros():
     clone = found.provides["anon_vma_clone"][0]
     assert not clone.is_static and clone.arity == 2
     assert found.unused_marked == {"anon_vma_check"}
+    assert table("struct anon_vma { int x; };\ntypedef int pgoff_t;\n").types == {
+        "anon_vma",
+        "pgoff_t",
+    }
 
 
 def test_references_skip_comments_strings_and_declarators():

@@ -67,6 +67,7 @@ class FileSymbols:
     calls: tuple[Use, ...]
     words: Counter[str] = field(hash=False)  # identifier occurrences outside comments/strings
     includes: tuple[tuple[str, ...], ...]  # per #include, candidate paths in lookup order
+    types: frozenset[str] = frozenset()  # struct/union/enum tags and typedefs defined here
     unused_marked: frozenset[str] = frozenset()  # functions carrying __maybe_unused and kin
     function_errors: dict[str, int] = field(default_factory=dict, hash=False)
 
@@ -226,6 +227,7 @@ def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
         calls=_textual_calls(facts, code),
         words=Counter(_WORD.findall(code)),
         includes=includes_of(state.path, state.text),
+        types=facts.types,
         unused_marked=frozenset(unused_marked),
         function_errors={fn.name: fn.error_count for fn in facts.functions},
     )
