@@ -31,6 +31,7 @@ KIND_OF_CODE = {
     "KD005": "not-kernel-doc",
     "KD006": "missing-short-description",
     "KD007": "bad-prototype",
+    "KD008": "bad-line",
 }
 # kernel-doc's messages -> (function, kind); name-line warnings carry no function.
 ORACLE_MESSAGES = (
@@ -42,7 +43,7 @@ ORACLE_MESSAGES = (
         "excess-param",
     ),
     (
-        r"expecting prototype for (?:struct |union |enum |typedef )?(\w+)(?:\(\))?\. Prototype "
+        r"expecting prototype for (?:struct |union |enum |typedef )?(.*?)(?:\(\))?\. Prototype "
         r"was for .* instead",
         "name-mismatch",
     ),
@@ -51,6 +52,7 @@ ORACLE_MESSAGES = (
     (r"Cannot understand .* I thought it was a doc line()", "not-kernel-doc"),
     (r"missing initial short description()", "missing-short-description"),
     (r"cannot understand function prototype()", "bad-prototype"),
+    (r"^(?:bad line|Incorrect use of kernel-doc format)()", "bad-line"),
 )
 AGREEMENT_REQUIRED = 0.98
 
@@ -65,7 +67,7 @@ def oracle_key(message: str) -> tuple[str | None, str]:
 
 def finding_key(finding: Finding) -> tuple[str | None, str]:
     kind = KIND_OF_CODE[finding.code]
-    if finding.code in ("KD005", "KD006", "KD007"):
+    if finding.code in ("KD005", "KD006", "KD007", "KD008"):
         return None, kind
     if finding.code in ("KD001", "KD002"):
         kind = "param-not-described" if finding.code == "KD001" else "excess-param"

@@ -37,9 +37,7 @@ _DECL_END = r"[-:].*"
 _NAME_ANY = re.compile(rf"^{_DOC_COM}([\w\s]+?)(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$")
 _NAME_TYPE = re.compile(r"^(struct|union|enum|typedef)\b\s*(\S*)")
 _NAME_FN = re.compile(rf"^{_DOC_COM}(?:{_FN_TYPE})?(\w+)\s*(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$")
-_NAME_FN_LOOSE = re.compile(
-    rf"^{_DOC_COM}(?:{_FN_TYPE})?(\w+[^-:]*)(?:{_PARENTHESIS})?\s*{_DECL_END}$"
-)
+_NAME_FN_LOOSE = re.compile(rf"^{_DOC_COM}(?:{_FN_TYPE})?(\w+.*)(?:{_PARENTHESIS})?\s*{_DECL_END}$")
 _PROTO_NAME = r"[a-zA-Z0-9_~:]+"
 _PROTO_END = r"\(([^\(]*|[^\{]*)\)"
 _TYPE1 = r"[\w\s]+"
