@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from reviewtool.engine import Report
 from reviewtool.errors import ConfigError
 from reviewtool.mail import parse_message, to_patch
-from reviewtool.model import Address, Finding, Location, Severity
+from reviewtool.model import Address, Finding, Location, Series, Severity
 from reviewtool.render import (
     MAX_SLUG,
     DraftOptions,
     attribution_line,
     draft_for_patch,
+    drafts,
     mbox_text,
     recipients,
     slug,
@@ -249,3 +251,55 @@ def test_hostile_names_and_subjects_cannot_break_headers() -> None:
     assert msg["To"] == '"Evil Bcc: victim@example.com" <jane@example.org>'
     assert msg["Cc"] == "Maintainer <maint@example.org>, Ok <ok@example.org>"
     assert msg["Subject"] == "Re: [PATCH 1/2] foo X-Injected: yes"
+
+
+def _series_report(cover: bool) -> tuple:
+    patch = _leak_patch()
+    cover_message = builders.message(
+        "[PATCH 0/2] foo: helpers",
+        "cover@example.org",
+        body="This series adds foo helpers.\nTwo of them.\n\nMore text.\n",
+    )
+    series = Series(
+        title="foo: helpers",
+        version=1,
+        total=2,
+        patches=(patch,),
+        cover=cover_message if cover else None,
+    )
+    gap = Finding(
+        "IN001",
+        "missing-patch",
+        Severity.WARNING,
+        "patch 2/2 of v1 is missing from the input",
+        Location(0),
+        "IN001|||2",
+    )
+    leak = _leak_finding(fixed_in=2)
+    report = Report(series=series, snapshots=(), findings=(gap, leak), checks=())
+    return report, gap, leak
+
+
+def test_cover_letter_reply_summarises_gaps_and_transients() -> None:
+    report, _, _ = _series_report(cover=True)
+    produced = drafts(report, FIXED)
+    assert [d.filename for d in produced] == [
+        "0000-re-foo-helpers.eml",
+        "0001-re-foo-add-foo-update.eml",
+    ]
+    cover = _parsed(produced[0])
+    assert cover["In-Reply-To"] == "<cover@example.org>"
+    assert cover["Subject"] == "Re: [PATCH 0/2] foo: helpers"
+    body = cover.get_content()
+    assert "> This series adds foo helpers.\n> Two of them.\n> [...]\n" in body
+    words = " ".join(body.split())
+    assert "patch 2/2 of v1 is missing from the input." in words
+    assert "In 1/2, foo_update() in drivers/foo/foo.c: spin_lock() is taken" in words
+    assert " here" not in words.split("wrote:", 1)[1]  # nothing quoted to point at
+
+
+def test_without_a_cover_letter_series_findings_join_the_first_patch() -> None:
+    report, _, _ = _series_report(cover=False)
+    (only,) = drafts(report, FIXED)
+    body = _parsed(only).get_content()
+    assert body.rstrip().endswith("patch 2/2 of v1 is missing from the input.")
