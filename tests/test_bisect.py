@@ -93,6 +93,31 @@ def test_declared_in_a_base_header_is_visible():
     assert codes(run_checks(base, steps, ALL_BS)) == []
 
 
+def test_a_macro_used_before_a_later_patch_defines_it():
+    steps = [
+        {"mm/memory.c": with_call(FAULT_C, "if (vmf->flags & FAULT_FLAG_NEW)\n\t\treturn 0;")},
+        {"mm/internal.h": "\n#define FAULT_FLAG_NEW 0x1000\n"},
+    ]
+    found = run_checks(BASE, steps, ALL_BS)
+    assert codes(found) == [("BS003", 1, "do_read_fault", 2)]
+    assert "FAULT_FLAG_NEW is used here" in found[0].message and found[0].location.line == 8
+
+
+def test_include_added_by_a_later_patch():
+    base = dict(BASE, **{"include/linux/folio.h": "void folio_check(struct vm_fault *vmf);\n"})
+    call = with_call(FAULT_C, "folio_check(vmf);")
+    steps = [
+        {"mm/memory.c": call},
+        {
+            "mm/memory.c": call.replace(
+                "#include <linux/mm.h>", "#include <linux/mm.h>\n#include <linux/folio.h>"
+            )
+        },
+    ]
+    found = run_checks(base, steps, ALL_BS)
+    assert codes(found) == [("BS003", 1, "do_read_fault", 2)]
+
+
 def test_a_hunk_revealing_an_old_definition_is_not_its_appearance():
     # Hunks-only states: at 1/2 the helper's lines are unknown (blank); 2/2's hunk shows
     # them as context. The helper was always there: 2/2 did not add it.

@@ -70,6 +70,12 @@ class FileSymbols:
     types: frozenset[str] = frozenset()  # struct/union/enum tags and typedefs defined here
     unused_marked: frozenset[str] = frozenset()  # functions carrying __maybe_unused and kin
     function_errors: dict[str, int] = field(default_factory=dict, hash=False)
+    function_spans: tuple[tuple[str, int, int], ...] = ()  # (name, first line, last line)
+
+    def function_at(self, line: int) -> str | None:
+        return next(
+            (name for name, first, last in self.function_spans if first <= line <= last), None
+        )
 
     def calls_to(self, name: str) -> list[Use]:
         return [use for use in self.calls if use.name == name]
@@ -230,6 +236,7 @@ def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
         types=facts.types,
         unused_marked=frozenset(unused_marked),
         function_errors={fn.name: fn.error_count for fn in facts.functions},
+        function_spans=tuple((fn.name, fn.start_line, fn.end_line) for fn in facts.functions),
     )
 
 

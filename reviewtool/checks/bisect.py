@@ -285,49 +285,123 @@ class UsedBeforeDefined(Check):
         views = _history(ctx)
         if views is None:
             return
+        appeared = [_appeared(views, step) for step in range(len(views))]
         for step in range(1, len(views)):
-            yield from self._step(ctx.series, views, step)
+            later_names = set().union(*appeared[step + 1 :])
+            yield from self._step(ctx.series, views, step, later_names)
 
-    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+    def _step(
+        self, series: Series, views: list[TreeView], step: int, later_names: set[str]
+    ) -> Iterator[Finding]:
         view = views[step]
         for path in view.c_paths():
-            if path not in view.snapshot.touched:
-                continue
             now = view.symbols(path)
-            if now is None:
+            if path not in view.snapshot.touched or now is None:
                 continue
             before = _previous(views, step, path)
-            old_counts = _used_names(before)
-            for name, count in sorted(_used_names(now).items()):
-                if count <= old_counts[name] or name in now.provides or view.visible(path, name):
+            old_calls, new_calls = _used_names(before), _used_names(now)
+            old_words = before.words if before is not None else Counter()
+            # Calls to anything; other uses (a macro, an enumerator, a function's address)
+            # only of names a later patch of the series provides.
+            calls = {name for name, count in new_calls.items() if count > old_calls[name]}
+            words = {n for n in later_names if now.words.get(n, 0) > old_words.get(n, 0)}
+            for name in sorted(calls | words):
+                if name in now.provides or view.visible(path, name):
                     continue
-                if old_counts[name] and not views[step - 1].visible(path, name):
+                used_before = old_calls[name] if name in calls else old_words.get(name, 0)
+                if used_before and not views[step - 1].visible(path, name):
                     continue  # already unresolved before this patch: not this patch's doing
-                later = next(
-                    (
-                        j
-                        for j in range(step + 1, len(views))
-                        if views[j].visible(path, name) and _adds_word(series, j, name)
-                    ),
-                    None,
-                )
+                later = _first_visible(series, views, step, path, name)
                 if later is None:
                     continue  # an external symbol we cannot see: never guess
-                use = now.calls_to(name)[0]
-                yield replace(
-                    self.finding(
-                        f"{name}() is called here but nothing declares or defines it before "
-                        f"{_label(series, later)}: the kernel does not build at "
-                        f"{_label(series, step)} (implicit declaration); reorder the patches",
-                        patch=step,
-                        path=path,
-                        line=use.line,
-                        function=use.function,
-                        subject=name,
-                        evidence=(Location(later, None, None, name),),
-                    ),
-                    fixed_in=later,
-                )
+                yield self._report(series, views, step, path, name, name in calls, later)
+
+    def _report(
+        self,
+        series: Series,
+        views: list[TreeView],
+        step: int,
+        path: str,
+        name: str,
+        is_call: bool,
+        later: int,
+    ) -> Finding:
+        symbols = views[step].symbols(path)
+        assert symbols is not None
+        if is_call:
+            use = symbols.calls_to(name)[0]
+            line, function = use.line, use.function
+            what, error = f"{name}() is called", "implicit declaration"
+        else:
+            line = _first_use_line(views[step], series, step, path, name)
+            function = symbols.function_at(line) if line else None
+            what, error = f"{name} is used", f"'{name}' undeclared"
+        return replace(
+            self.finding(
+                f"{what} here but nothing declares or defines it before "
+                f"{_label(series, later)}: the kernel does not build at "
+                f"{_label(series, step)} ({error}); reorder the patches",
+                patch=step,
+                path=path,
+                line=line,
+                function=function,
+                subject=name,
+                evidence=(Location(later, None, None, name),),
+            ),
+            fixed_in=later,
+        )
+
+
+PROVIDING_KINDS = ("function", "prototype", "macro", "function-macro", "enumerator")
+
+
+def _appeared(views: list[TreeView], step: int) -> set[str]:
+    """Names a file touched at `step` provides that it did not provide before."""
+    if step == 0:
+        return set()
+    names: set[str] = set()
+    for path in views[step].snapshot.touched:
+        now = views[step].symbols(path)
+        if now is None:
+            continue
+        before = _previous(views, step, path)
+        old = before.provides if before is not None else {}
+        names.update(
+            name
+            for name, provisions in now.provides.items()
+            if name not in old and any(p.kind in PROVIDING_KINDS for p in provisions)
+        )
+    return names
+
+
+def _first_visible(
+    series: Series, views: list[TreeView], step: int, path: str, name: str
+) -> int | None:
+    """The first later step where `path` sees `name` because that patch wrote it (or changed
+    the file's includes)."""
+    for later in range(step + 1, len(views)):
+        if not views[later].visible(path, name):
+            continue
+        if _adds_word(series, later, name) or _includes_changed(views, later, path):
+            return later
+    return None
+
+
+def _includes_changed(views: list[TreeView], step: int, path: str) -> bool:
+    now, before = views[step].symbols(path), _previous(views, step, path)
+    return now is not None and before is not None and now.includes != before.includes
+
+
+def _first_use_line(view: TreeView, series: Series, step: int, path: str, name: str) -> int | None:
+    """The first line this patch added that uses `name`, else its first use in the file."""
+    state = view.state(path)
+    if state is None:
+        return None
+    code = strip_comments_and_literals(state.text).splitlines()
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    added = changed_lines(series.patches[step - 1].diff).get(path, set())
+    uses = [number for number, line in enumerate(code, start=1) if pattern.search(line)]
+    return next((n for n in uses if n in added), uses[0] if uses else None)
 
 
 # --------------------------------------------------------------------------- BS004
