@@ -71,8 +71,10 @@ def _lock_case(case: Path, tree: Path, score: LockScore) -> None:
             hit = True
         elif kind == "none" or not same_function:
             score.false_positives[finding.code] += 1
-            score.noise.append(f"{case.name} {finding.code} {finding.location.function}:"
-                               f"{finding.location.line} {finding.message}")
+            score.noise.append(
+                f"{case.name} {finding.code} {finding.location.function}:"
+                f"{finding.location.line} {finding.message}"
+            )
     if want and hit:
         score.hits[kind] += 1
     elif want:
@@ -111,8 +113,9 @@ FAMILIES = {"locks": (lock_accuracy, print_locks)}
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = os.environ.get("REVIEWTOOL_CORPUS", str(Path(__file__).resolve().parents[2]
-                                                        / "shared" / "corpus"))
+    default = os.environ.get(
+        "REVIEWTOOL_CORPUS", str(Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    )
     parser.add_argument("--corpus", type=Path, default=Path(default))
     parser.add_argument("--family", choices=sorted(FAMILIES), action="append")
     parser.add_argument("-v", "--verbose", action="store_true")

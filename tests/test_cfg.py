@@ -100,7 +100,7 @@ def test_switch_without_default_can_skip_every_case() -> None:
 
 
 def test_noreturn_calls_end_the_path() -> None:
-    cfg = cfg_of("\tif (a)\n\t\tBUG();\n\tif (b)\n\t\tpanic(\"x\");\n\treturn 0;")
+    cfg = cfg_of('\tif (a)\n\t\tBUG();\n\tif (b)\n\t\tpanic("x");\n\treturn 0;')
     dead = [n for n in cfg.nodes if n.kind == "dead"]
     assert len(dead) == 2 and all(not n.succ for n in dead)
     assert exit_lines(cfg) == [7]

@@ -27,7 +27,10 @@ def test_foreach_macro_with_missing_semicolon_becomes_a_loop_around_its_block() 
     loop = lowered.body[0]
     assert loop.expr is not None
     assert [a.text for a in loop.expr.children] == [
-        "avc", "next", "&vma->anon_vma_chain", "same_vma"
+        "avc",
+        "next",
+        "&vma->anon_vma_chain",
+        "same_vma",
     ]
     assert kinds(loop.body) == ["block"]
     assert kinds(loop.body[0].body) == ["expr"]

@@ -241,6 +241,7 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
         if assigned is None:
             return None
         template = template.replace(RETURNED, assigned)
+
     def arg(match: re.Match[str]) -> str:
         index = int(match.group(1))
         if index >= len(args):
@@ -266,8 +267,13 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
 class _Analysis:
     """The dataflow of one function."""
 
-    def __init__(self, cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]],
-                 flags: frozenset[str]) -> None:
+    def __init__(
+        self,
+        cfg: CFG,
+        table: LockTable,
+        summaries: dict[str, tuple[Effect, ...]],
+        flags: frozenset[str],
+    ) -> None:
         self.cfg = cfg
         self.table = table
         self.summaries = summaries
@@ -363,8 +369,9 @@ class _Analysis:
 
     # -- conditions -------------------------------------------------------------------------
 
-    def condition(self, state: State, expr: Expr | None,
-                  returning: bool = False) -> list[tuple[State, bool | None]]:
+    def condition(
+        self, state: State, expr: Expr | None, returning: bool = False
+    ) -> list[tuple[State, bool | None]]:
         """The states after evaluating `expr`, each with the truth it had (None: unknown, only
         when `returning`: a value returned whose truth nothing decides)."""
         if expr is None:
@@ -384,8 +391,10 @@ class _Analysis:
                 return [(state.with_fact(key, True), True), (state.with_fact(key, False), False)]
             return self._both(state)
         if kind == "unary" and expr.name == "!" and expr.children:
-            return [(s, None if t is None else not t)
-                    for s, t in self.condition(state, expr.children[0], returning)]
+            return [
+                (s, None if t is None else not t)
+                for s, t in self.condition(state, expr.children[0], returning)
+            ]
         if kind == "binary" and expr.name in ("&&", "||") and len(expr.children) == 2:
             return self._logical(state, expr)
         if kind == "call" and expr.name in _TRANSPARENT and len(expr.children) == 1:
@@ -394,8 +403,10 @@ class _Analysis:
             zero_test = self._zero_test(expr)
             if zero_test is not None:
                 operand, positive = zero_test
-                return [(s, None if t is None else t == positive)
-                        for s, t in self.condition(state, operand, returning)]
+                return [
+                    (s, None if t is None else t == positive)
+                    for s, t in self.condition(state, operand, returning)
+                ]
         atom = _atom(expr)
         if atom is not None and atom[0] in self.flags:
             key, positive = atom
@@ -404,8 +415,10 @@ class _Analysis:
                 return [(state, value == positive)]
             if returning:
                 return [(state, None)]
-            return [(state.with_fact(key, positive), True),
-                    (state.with_fact(key, not positive), False)]
+            return [
+                (state.with_fact(key, positive), True),
+                (state.with_fact(key, not positive), False),
+            ]
         if kind == "call":
             rule = self.table.acquires.get(expr.name)
             if rule is not None and rule.acquired_when:
@@ -480,8 +493,9 @@ class _Analysis:
             return outs
         if kind == "cond" and len(expr.children) == 3:
             cond, yes, no = expr.children
-            return [o for s, t in self.condition(state, cond)
-                    for o in self.effects(s, yes if t else no)]
+            return [
+                o for s, t in self.condition(state, cond) for o in self.effects(s, yes if t else no)
+            ]
         if kind == "binary" and expr.name in ("&&", "||"):
             return [s for s, _ in self.condition(state, expr)]
         if kind == "call":
@@ -499,12 +513,17 @@ class _Analysis:
         name = lvalue_key(target)
         if name is not None and value.kind != "call" and self._conditional_value(value):
             # `ret = !folio_trylock(folio)`: the result records whether it was taken
-            return [self.clobber(s, name).with_fact(name, t) if t is not None
-                    else self.clobber(s, name) for s, t in self.condition(state, value)]
+            return [
+                self.clobber(s, name).with_fact(name, t) if t is not None else self.clobber(s, name)
+                for s, t in self.condition(state, value)
+            ]
         if value.kind == "cond" and len(value.children) == 3 and name is not None:
             cond, yes, no = value.children
-            return [o for s, t in self.condition(state, cond)
-                    for o in self.assign(s, target, yes if t else no)]
+            return [
+                o
+                for s, t in self.condition(state, cond)
+                for o in self.assign(s, target, yes if t else no)
+            ]
         if value.kind == "assign" and value.name == "=" and len(value.children) == 2:
             inner = lvalue_key(value.children[0])
             outs = self.assign(state, *value.children)
@@ -530,13 +549,15 @@ class _Analysis:
                 result = []
                 for s in outs:
                     summary = self._conditional_summary(value) or ()
-                    for out, truth in self._summary_condition(self.clobber(s, name), value,
-                                                              summary, assigned=name):
+                    for out, truth in self._summary_condition(
+                        self.clobber(s, name), value, summary, assigned=name
+                    ):
                         result.append(out.with_fact(name, truth) if truth is not None else out)
                 return result
         if value.kind == "call" and name is not None:
-            outs = [o for s in self._effects_of_args(state, value)
-                    for o in self.call(s, value, name)]
+            outs = [
+                o for s in self._effects_of_args(state, value) for o in self.call(s, value, name)
+            ]
         else:
             outs = self.effects(state, value)
         if name is None:
@@ -547,9 +568,7 @@ class _Analysis:
         """Whether `value` is a conditional acquire seen through `!`, `likely()` or a
         comparison with 0."""
         for _ in range(8):
-            if value.kind == "unary" and value.name == "!" and value.children:
-                value = value.children[0]
-            elif value.kind == "call" and value.name in _TRANSPARENT and value.children:
+            if _see_through(value):
                 value = value.children[0]
             elif value.kind == "binary" and len(value.children) == 2:
                 zero = self._zero_test(value)
@@ -574,8 +593,12 @@ class _Analysis:
         """Facts after `name = value` (the old value already clobbered)."""
         if value.kind == "name" and not name.isidentifier():
             # `args->lock = lock`: the locked object is stored where the caller finds it
-            held = tuple(replace(h, escaped="*") if base_variable(h.expr) == value.name
-                         and not h.escaped else h for h in state.held)
+            held = tuple(
+                replace(h, escaped="*")
+                if base_variable(h.expr) == value.name and not h.escaped
+                else h
+                for h in state.held
+            )
             state = replace(state, held=held)
         if value.kind == "name":
             known = state.fact(value.name)
@@ -596,8 +619,13 @@ class _Analysis:
     def clobber(self, state: State, name: str) -> State:
         """`name` gets a new value: forget its facts and aliases; locks named through it are
         renamed to a variable still holding the old value, or become stale."""
-        facts = tuple(f for f in state.facts if f[0] != name and base_variable(f[0]) != name
-                      and (f[0].isidentifier() or name not in _IDENT.findall(f[0])))
+        facts = tuple(
+            f
+            for f in state.facts
+            if f[0] != name
+            and base_variable(f[0]) != name
+            and (f[0].isidentifier() or name not in _IDENT.findall(f[0]))
+        )
         released = tuple(r for r in state.released if base_variable(r[0].split(":", 1)[1]) != name)
         copies = [a for a, b in state.aliases if b == name]
         aliases = tuple((a, b) for a, b in state.aliases if a != name and b != name)
@@ -614,15 +642,20 @@ class _Analysis:
                 else:
                     renamed.append(replace(h, stale=True, ident=f"{h.ident}#{h.line}"))
             held = tuple(sorted(renamed))
-        if (facts == state.facts and aliases == state.aliases and held is state.held
-                and released == state.released):
+        if (
+            facts == state.facts
+            and aliases == state.aliases
+            and held is state.held
+            and released == state.released
+        ):
             return state
         return State(held, released, facts, aliases)
 
     # -- lock operations --------------------------------------------------------------------
 
-    def _lock_expr(self, indexes: tuple[int, ...], args: tuple[Expr, ...],
-                   deref: bool = False) -> str | None:
+    def _lock_expr(
+        self, indexes: tuple[int, ...], args: tuple[Expr, ...], deref: bool = False
+    ) -> str | None:
         if any(i >= len(args) for i in indexes):
             return None
         parts = [_strip(args[i].text) for i in indexes]
@@ -652,8 +685,7 @@ class _Analysis:
             return [self._escape(state, expr, assigned or "*")]
         return [self._escape(state, expr, "*", lock_pointer_only=True)]
 
-    def _escape(self, state: State, call: Expr, how: str,
-                lock_pointer_only: bool = False) -> State:
+    def _escape(self, state: State, call: Expr, how: str, lock_pointer_only: bool = False) -> State:
         """A held lock passed to an unknown call whose result is tested or kept: the callee
         may have dropped it and say so in its result (expand_stack, ->read_folio)."""
         if _ASSERTISH.search(call.name) or not state.held:
@@ -672,8 +704,9 @@ class _Analysis:
             held.append(h)
         return replace(state, held=tuple(held)) if changed else state
 
-    def _hand_over(self, state: State, rule: AcquireRule, expr: Expr,
-                   assigned: str | None) -> State:
+    def _hand_over(
+        self, state: State, rule: AcquireRule, expr: Expr, assigned: str | None
+    ) -> State:
         """A hand-over-hand helper drops what it took before (the same lock, or any of its
         class when the lock is named by the result)."""
         if rule.lock is None:
@@ -684,8 +717,15 @@ class _Analysis:
             held = tuple(h for h in state.held if h.ident != f"{rule.cls}:{text}")
         return replace(state, held=held) if len(held) != len(state.held) else state
 
-    def acquire(self, state: State, rule: AcquireRule, expr: Expr, assigned: str | None,
-                scope: int = 0, args: tuple[Expr, ...] | None = None) -> list[State]:
+    def acquire(
+        self,
+        state: State,
+        rule: AcquireRule,
+        expr: Expr,
+        assigned: str | None,
+        scope: int = 0,
+        args: tuple[Expr, ...] | None = None,
+    ) -> list[State]:
         args = expr.children if args is None else args
         if rule.handover:
             state = self._hand_over(state, rule, expr, assigned)
@@ -700,8 +740,9 @@ class _Analysis:
             text = found
         return [self.take(state, rule.cls, text, rule.name, rule, scope)]
 
-    def take(self, state: State, cls: str, text: str, fn: str, rule: AcquireRule | None,
-             scope: int = 0) -> State:
+    def take(
+        self, state: State, cls: str, text: str, fn: str, rule: AcquireRule | None, scope: int = 0
+    ) -> State:
         ident = f"{cls}:{text}"
         line = self.node.line
         self.acquired_anywhere.add(ident)
@@ -762,8 +803,9 @@ class _Analysis:
         if current is not None:
             if current.count > 1:
                 lowered = replace(current, count=current.count - 1)
-                return replace(state, held=tuple(sorted(
-                    lowered if h is current else h for h in state.held)))
+                return replace(
+                    state, held=tuple(sorted(lowered if h is current else h for h in state.held))
+                )
             rule = self.table.acquires.get(current.fn)
             if rule is not None and fn in self.table.releases and fn not in rule.releases:
                 self._event("LK004", current, line, current.line, fn)
@@ -773,8 +815,15 @@ class _Analysis:
             if previous is not None:
                 return state
             return replace(state, released=tuple(sorted((*state.released, (ident, True, line)))))
-        others = [h for h in state.held if h.ident.startswith(f"{cls}:") and not h.entry
-                  and not h.scope and not h.stale and h.ident != ident]
+        others = [
+            h
+            for h in state.held
+            if h.ident.startswith(f"{cls}:")
+            and not h.entry
+            and not h.scope
+            and not h.stale
+            and h.ident != ident
+        ]
         if previous is not None:
             if previous[1]:
                 return state  # the caller's lock, released twice: nothing known
@@ -832,8 +881,9 @@ class _Analysis:
 
     # -- conditional acquires -------------------------------------------------------------
 
-    def _conditional_acquire(self, state: State, expr: Expr, rule: AcquireRule,
-                             assigned: str | None) -> list[tuple[State, bool | None]]:
+    def _conditional_acquire(
+        self, state: State, expr: Expr, rule: AcquireRule, assigned: str | None
+    ) -> list[tuple[State, bool | None]]:
         """Both outcomes of a trylock-like call, each with the truth of its result."""
         plain = replace(rule, acquired_when="")
         taken_truth = rule.acquired_when != "zero"
@@ -855,15 +905,22 @@ class _Analysis:
             return summary
         return None
 
-    def _summary_condition(self, state: State, expr: Expr, summary: tuple[Effect, ...],
-                           assigned: str | None = None) -> list[tuple[State, bool | None]]:
+    def _summary_condition(
+        self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None = None
+    ) -> list[tuple[State, bool | None]]:
         effect = next(e for e in summary if e.acquired_when)
         truth = effect.acquired_when != "zero"
         taken = self.apply_summary(state, expr, summary, assigned, conditional=True)
         return [(s, truth) for s in taken] + [(state, not truth)]
 
-    def apply_summary(self, state: State, expr: Expr, summary: tuple[Effect, ...],
-                      assigned: str | None, conditional: bool = False) -> list[State]:
+    def apply_summary(
+        self,
+        state: State,
+        expr: Expr,
+        summary: tuple[Effect, ...],
+        assigned: str | None,
+        conditional: bool = False,
+    ) -> list[State]:
         for effect in summary:
             if effect.acquired_when and not conditional:
                 continue
@@ -872,8 +929,13 @@ class _Analysis:
                 continue
             if effect.op == "acquire":
                 rule = self.table.acquires.get(effect.fn)
-                state = self.take(state, effect.cls, text, effect.fn,
-                                  replace(rule, acquired_when="") if rule else None)
+                state = self.take(
+                    state,
+                    effect.cls,
+                    text,
+                    effect.fn,
+                    replace(rule, acquired_when="") if rule else None,
+                )
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
         return [state]
@@ -930,9 +992,7 @@ def _tested_names(expr: Expr | None, out: set[str]) -> None:
     elif expr.kind == "binary" and expr.name in ("&&", "||", "==", "!=", "<", ">="):
         for child in expr.children:
             _tested_names(child, out)
-    elif expr.kind == "assign" and expr.children:
-        _tested_names(expr.children[0], out)
-    elif expr.kind == "call" and expr.name in _TRANSPARENT and expr.children:
+    elif expr.kind == "assign" and expr.children or _see_through(expr):
         _tested_names(expr.children[0], out)
 
 
@@ -1019,8 +1079,9 @@ def _atom(expr: Expr) -> tuple[str, bool] | None:
 
 
 _NEGATED = {"!=": "==", ">=": "<", "<=": ">", "==": "!=", "<": ">=", ">": "<="}
-_TRANSPARENT = frozenset({"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "READ_ONCE",
-                          "data_race", "!!"})
+_TRANSPARENT = frozenset(
+    {"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "READ_ONCE", "data_race", "!!"}
+)
 
 
 def _ternary_conditions(expr: Expr) -> list[Expr]:
@@ -1032,6 +1093,15 @@ def _ternary_conditions(expr: Expr) -> list[Expr]:
             found.append(current.children[0])
         stack.extend(current.children)
     return found
+
+
+def _see_through(expr: Expr) -> bool:
+    """`!x` and `likely(x)` / `unlikely(x)`: the interesting part is the operand."""
+    if not expr.children:
+        return False
+    return (expr.kind == "unary" and expr.name == "!") or (
+        expr.kind == "call" and expr.name in _TRANSPARENT
+    )
 
 
 def _has_effects(expr: Expr) -> bool:
@@ -1096,8 +1166,9 @@ def _mentions(expr: Expr, names: set[str]) -> bool:
     return False
 
 
-def analyse_function(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]],
-                     annotations: tuple = ()) -> FunctionResult:
+def analyse_function(
+    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]], annotations: tuple = ()
+) -> FunctionResult:
     result = FunctionResult(cfg.name)
     if not cfg.complete:
         result.budget_exceeded = True
@@ -1154,14 +1225,21 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if not free:
             released = ident in analysis.released_anywhere
             named = _wrapper_name(cfg.name)
-            designed = (_annotated(annotations, sample.expr)
-                        or RETURNED in template and (named or not released)
-                        or named and not released)
+            designed = (
+                _annotated(annotations, sample.expr)
+                or RETURNED in template
+                and (named or not released)
+                or named
+                and not released
+            )
             if not designed:
                 continue  # holding it on every path is a leak unless named or annotated so
             effects.append(Effect("acquire", _lock_class(sample), template, sample.fn))
-        elif (held_truths in ({True}, {False}) and free_truths == {not next(iter(held_truths))}
-              and (RETURNED in template or _wrapper_name(cfg.name))):
+        elif (
+            held_truths in ({True}, {False})
+            and free_truths == {not next(iter(held_truths))}
+            and (RETURNED in template or _wrapper_name(cfg.name))
+        ):
             when = "nonzero" if held_truths == {True} else "zero"
             effects.append(Effect("acquire", _lock_class(sample), template, sample.fn, when))
     released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
@@ -1169,8 +1247,10 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if any(any(h.ident == ident for h in e.state.held) for e in exits):
             continue
         base = base_variable(ident.split(":", 1)[1]) or ""
-        if not all(ident in rs or e.state.fact(base) is False
-                   for rs, e in zip(released_sets, exits, strict=True)):
+        if not all(
+            ident in rs or e.state.fact(base) is False
+            for rs, e in zip(released_sets, exits, strict=True)
+        ):
             continue  # released on some paths only, and not because its pointer was NULL
         cls, expr = ident.split(":", 1)
         template = _template(expr, params)
@@ -1187,13 +1267,17 @@ def _template(expr: str, params: tuple[str, ...]) -> str | None:
     hangs off a local variable the caller cannot name."""
     if any(base in params for base in _BASE_IDENT.findall(expr)):
         return _BASE_IDENT.sub(
-            lambda m: f"\x00{params.index(m.group(0))}\x00" if m.group(0) in params
-            else m.group(0), expr)
+            lambda m: f"\x00{params.index(m.group(0))}\x00" if m.group(0) in params else m.group(0),
+            expr,
+        )
     base = base_variable(expr)
     if base is None:
         return expr  # no variable: a global lock expression
-    if base.isupper() or base.startswith(("__", "init_")) or "_" in base and base.endswith(
-        ("_lock", "_mutex", "_sem", "_rwsem", "_spinlock")
+    if (
+        base.isupper()
+        or base.startswith(("__", "init_"))
+        or "_" in base
+        and base.endswith(("_lock", "_mutex", "_sem", "_rwsem", "_spinlock"))
     ):
         return expr  # a global lock
     return None
@@ -1201,8 +1285,7 @@ def _template(expr: str, params: tuple[str, ...]) -> str | None:
 
 def _annotated(annotations: tuple, expr: str) -> bool:
     for annotation in annotations:
-        if annotation.macro not in ("__acquires", "__releases", "__must_hold",
-                                    "__cond_acquires"):
+        if annotation.macro not in ("__acquires", "__releases", "__must_hold", "__cond_acquires"):
             continue
         arg = annotation.argument.replace(" ", "")
         if arg == expr or base_variable(arg) == base_variable(expr) or arg.endswith(expr):
@@ -1211,8 +1294,24 @@ def _annotated(annotations: tuple, expr: str) -> bool:
 
 
 _WRAPPER_WORDS = frozenset(
-    {"lock", "locks", "locked", "trylock", "acquire", "begin", "start", "prepare", "enter", "get",
-     "grab", "take", "hold", "pin", "freeze", "down"}
+    {
+        "lock",
+        "locks",
+        "locked",
+        "trylock",
+        "acquire",
+        "begin",
+        "start",
+        "prepare",
+        "enter",
+        "get",
+        "grab",
+        "take",
+        "hold",
+        "pin",
+        "freeze",
+        "down",
+    }
 )
 
 
@@ -1241,8 +1340,9 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
     return named and held.ident not in analysis.released_anywhere
 
 
-def _leaks(cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...],
-           annotations: tuple) -> list[Event]:
+def _leaks(
+    cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...], annotations: tuple
+) -> list[Event]:
     wrapped = {(e.cls, e.template) for e in summary if e.op == "acquire"}
     events: dict[tuple[str, int], Event] = {}
     for exit in analysis.exits:
@@ -1263,8 +1363,9 @@ def _leaks(cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...],
 def describe_path(cfg: CFG, exit_line: int) -> str:
     """A short description of how control reaches the exit at `exit_line`: the nearest
     branch decision on the way there."""
-    target = next((n for n in cfg.nodes if n.kind in ("return", "end") and n.line == exit_line),
-                  None)
+    target = next(
+        (n for n in cfg.nodes if n.kind in ("return", "end") and n.line == exit_line), None
+    )
     if target is None:
         return ""
     preds: dict[int, list[tuple[int, object]]] = {}
@@ -1305,7 +1406,6 @@ def _call_order(functions: list[tuple[Function, CFG]]) -> list[tuple[Function, C
         calls[fn.name] = found
     order: list[tuple[Function, CFG]] = []
     done: set[str] = set()
-    by_name = {fn.name: (fn, cfg) for fn, cfg in functions}
 
     def visit(name: str, depth: int) -> None:
         if name in done or depth > 50:
@@ -1333,8 +1433,7 @@ def _annotation_effects(fn: Function, table: LockTable, params: tuple[str, ...])
     return effects
 
 
-def analyse_file(facts: FileFacts, rules: Rules | None = None,
-                 known: object = None) -> FileLocks:
+def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = None) -> FileLocks:
     """Lock results for every function of a file. `known(first, last)` says whether a
     function is wholly known (hunks-only states); unknown ones are not analysed but their
     names still resolve to nothing."""

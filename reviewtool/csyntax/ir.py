@@ -283,15 +283,14 @@ class Lowerer:
             return Stmt("switch", line, expr=value, body=body, end_line=end)
         if kind == "case_statement":
             value_node = node.child_by_field_name("value")
-            items = [
-                c for c in node.named_children if c.type != "comment" and c != value_node
-            ]
+            items = [c for c in node.named_children if c.type != "comment" and c != value_node]
             body = tuple(self.sequence(items, depth + 1))
             return Stmt("case", line, expr=self.expr(value_node, depth), body=body)
         if kind == "labeled_statement":
             label = node.child_by_field_name("label")
-            inner = [c for c in node.named_children if c.type not in ("statement_identifier",
-                                                                       "comment")]
+            inner = [
+                c for c in node.named_children if c.type not in ("statement_identifier", "comment")
+            ]
             body = tuple(self.sequence(inner, depth + 1))
             return Stmt("label", line, name=self.text(label) if label else "", body=body)
         if kind == "goto_statement":
@@ -390,10 +389,20 @@ class Lowerer:
 
 _EFFECT_TYPES = frozenset(
     {
-        "call_expression", "assignment_expression", "update_expression", "comma_expression",
-        "conditional_expression", "parenthesized_expression", "binary_expression",
-        "unary_expression", "cast_expression", "pointer_expression", "field_expression",
-        "subscript_expression", "initializer_list", "argument_list",
+        "call_expression",
+        "assignment_expression",
+        "update_expression",
+        "comma_expression",
+        "conditional_expression",
+        "parenthesized_expression",
+        "binary_expression",
+        "unary_expression",
+        "cast_expression",
+        "pointer_expression",
+        "field_expression",
+        "subscript_expression",
+        "initializer_list",
+        "argument_list",
     }
 )
 

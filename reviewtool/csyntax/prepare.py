@@ -70,8 +70,9 @@ _STATEMENT_BEFORE = frozenset(";{}):")
 
 
 @cache
-def _idiom_vocabulary(patterns: tuple[str, ...], scoped: tuple[str, ...],
-                      scoped_cond: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+def _idiom_vocabulary(
+    patterns: tuple[str, ...], scoped: tuple[str, ...], scoped_cond: tuple[str, ...]
+) -> tuple[re.Pattern[str], dict[str, str]]:
     iterators = re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
     tags = {name: "sg" for name in scoped} | {name: "scg" for name in scoped_cond}
     return iterators, tags
@@ -86,8 +87,9 @@ def _statement_start(text: str, index: int) -> bool:
         return False
     if text[back] in _STATEMENT_BEFORE:
         return True
-    return text[max(0, back - 3) : back + 1] == "else" and (back < 4 or not
-                                                             text[back - 4].isalnum())
+    return text[max(0, back - 3) : back + 1] == "else" and (
+        back < 4 or not text[back - 4].isalnum()
+    )
 
 
 def _in_directive(text: str, index: int) -> bool:
@@ -124,8 +126,9 @@ def repair_statement_macros(chars: list[str], text: str, rules: Rules) -> None:
         after = close + 1
         while after < len(text) and text[after] in " \t\r\n":
             after += 1
-        if after >= len(text) or not (text[after] in "{(*" or text[after].isalpha()
-                                      or text[after] == "_"):
+        if after >= len(text) or not (
+            text[after] in "{(*" or text[after].isalpha() or text[after] == "_"
+        ):
             continue  # `name(...);` or an expression: not a statement head
         replacement = f"while/*{tag}*/"
         if len(replacement) > len(name):

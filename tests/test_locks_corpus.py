@@ -1,0 +1,53 @@
+"""Lock checks on the shared corpus: recall and precision on lockbugs-dev (>= 95 %), and a
+whole-file scan of mm/ at most one finding per 20,000 lines."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from reviewtool.checks.base import FileContext, Memo
+from reviewtool.checks.locks import CHECKS
+from reviewtool.csyntax import parse_file
+from reviewtool.model import FileState
+from reviewtool.resources import default_rules
+from tests.corpus import corpus_dir
+
+pytestmark = pytest.mark.corpus
+_ACCURACY = Path(__file__).resolve().parent.parent / "benchmarks" / "accuracy.py"
+
+
+def _accuracy_module():
+    spec = importlib.util.spec_from_file_location("reviewtool_accuracy", _ACCURACY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lockbugs_dev_recall_and_precision() -> None:
+    accuracy = _accuracy_module()
+    score = accuracy.lock_accuracy(corpus_dir())
+    assert score.buggy >= 50 and score.cases["none"] >= 40
+    assert score.overall_recall() >= 0.95, score.misses
+    assert score.precision() >= 0.95, score.noise
+    for kind in accuracy.KIND_TO_CODE:
+        assert score.recall(kind) >= 0.9, (kind, score.misses)
+
+
+def test_mm_scan_is_quiet() -> None:
+    mm = corpus_dir() / "linux-6.12-subset" / "mm"
+    lines = 0
+    findings = []
+    for path in sorted(mm.glob("*.[ch]")):
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        lines += text.count("\n")
+        state = FileState(path.name, text)
+        ctx = FileContext(path.name, state, parse_file(path.name, text), default_rules(), Memo())
+        findings += [f for check in CHECKS for f in check.run(ctx)]
+    assert lines > 20_000
+    assert len(findings) <= lines // 20_000, [f.message for f in findings]
