@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from reviewtool.checks import bisect
@@ -91,6 +92,14 @@ def test_declared_in_a_base_header_is_visible():
         {"mm/internal.h": "\nvoid folio_check(struct vm_fault *vmf);\n"},
     ]
     assert codes(run_checks(base, steps, ALL_BS)) == []
+
+
+def test_a_patch_that_did_not_apply_whole_is_left_to_bs001():
+    steps = [{"mm/memory.c": with_call(FAULT_C)}, {"mm/memory.c": with_helper(with_call(FAULT_C))}]
+    made, snapshots, _tree = make_series(BASE, steps)
+    half = (snapshots[0], dataclasses.replace(snapshots[1], applied=False), snapshots[2])
+    findings, _ = run_series(made, half, ALL_BS, default_rules())
+    assert codes(findings) == []
 
 
 def test_a_macro_used_before_a_later_patch_defines_it():

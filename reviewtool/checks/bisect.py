@@ -55,6 +55,12 @@ def _history(ctx: PatchContext) -> list[TreeView] | None:
     return ctx.memo.get(run_key, "views", build)
 
 
+def _applied_steps(views: Sequence[TreeView]) -> list[int]:
+    """Steps whose patch applied whole: a half-applied tree is not what the author built,
+    and BS001 already reports it."""
+    return [step for step in range(1, len(views)) if views[step].snapshot.applied]
+
+
 def _renamed_from(view: TreeView) -> dict[str, str]:
     """new path → old path for the renames done by this step."""
     return {new: old for old, new in view.snapshot.renamed}
@@ -209,6 +215,8 @@ class ParseRegression(Check):
     scope = "patch"
 
     def run(self, ctx: PatchContext) -> Iterator[Finding]:
+        if not ctx.after.applied:
+            return  # BS001 says so; a half-applied tree is not what the author built
         changed = changed_lines(ctx.patch.diff)
         renamed_from = {new: old for old, new in ctx.after.renamed}
         for path in sorted(ctx.after.touched):
@@ -286,7 +294,7 @@ class UsedBeforeDefined(Check):
         if views is None:
             return
         appeared = [_appeared(views, step) for step in range(len(views))]
-        for step in range(1, len(views)):
+        for step in _applied_steps(views):
             later_names = set().union(*appeared[step + 1 :])
             yield from self._step(ctx.series, views, step, later_names)
 
@@ -454,7 +462,7 @@ class UnusedStatic(Check):
         views = _history(ctx)
         if views is None:
             return
-        for step in range(1, len(views)):
+        for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
@@ -572,7 +580,7 @@ class RemovedStillUsed(Check):
         views = _history(ctx)
         if views is None:
             return
-        for step in range(1, len(views)):
+        for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
@@ -718,7 +726,7 @@ class ArgumentCountMismatch(Check):
         views = _history(ctx)
         if views is None:
             return
-        for step in range(1, len(views)):
+        for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
     @staticmethod
