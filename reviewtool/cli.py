@@ -489,10 +489,13 @@ def hook_run(files: tuple[Path, ...], repo: Path) -> int:
     from reviewtool import hook, pipeline
     from reviewtool.formats import RenderOptions, render_text
 
-    rules = _rules(())
+    config = settings(None, (), (), None, (), repo)  # .reviewtool.toml select/ignore/rules
+    rules = _rules(config.rules)
 
     def check(sources: list[str]):
-        return pipeline.check(sources, repo=repo, rules=rules)
+        return pipeline.check(
+            sources, repo=repo, rules=rules, select=config.select, ignore=config.ignore
+        )
 
     verdict = hook.run(
         list(files),
