@@ -26,6 +26,7 @@ from reviewtool.resources import data_dir
 WRAP = 72
 MAX_SLUG = 52
 ATTRIBUTIONS = ("default", "mutt")
+CONTENT_TYPE = "Content-Type: text/plain; charset=utf-8"
 # header folding off: References stays on one line, as lore and git send-email expect
 _POLICY = email.policy.default.clone(max_line_length=None, linesep="\n")
 
@@ -37,7 +38,11 @@ class Draft:
     patch: int  # 0 for the cover letter reply
 
     def as_text(self) -> str:
-        return self.message.as_bytes(policy=_POLICY).decode("utf-8", "surrogateescape")
+        text = self.message.as_bytes(policy=_POLICY).decode("utf-8", "surrogateescape")
+        head, sep, body = text.partition("\n\n")
+        # the email package always quotes the charset; write it the way mail clients do
+        head = head.replace('Content-Type: text/plain; charset="utf-8"', CONTENT_TYPE, 1)
+        return head + sep + body
 
 
 @dataclass(frozen=True)

@@ -136,6 +136,7 @@ def test_draft_headers_follow_lore_reply_rules() -> None:
     assert msg.get_content_charset() == "utf-8"
     assert msg["Content-Transfer-Encoding"] == "8bit"
     raw_headers = draft.as_text().split("\n\n", 1)[0]
+    assert "\nContent-Type: text/plain; charset=utf-8\n" in raw_headers
     assert len(re.findall(r"(?m)^References:", raw_headers)) == 1
 
 
