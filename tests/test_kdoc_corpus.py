@@ -49,7 +49,7 @@ ORACLE_MESSAGES = (
     ),
     (r"No description found for return value of '(\w+)'", "return-not-described"),
     (r"This comment starts with '/\*\*', but isn't a kernel-doc comment()", "not-kernel-doc"),
-    (r"Cannot understand .* I thought it was a doc line()", "not-kernel-doc"),
+    (r"^Cannot understand ()", "not-kernel-doc"),
     (r"missing initial short description()", "missing-short-description"),
     (r"cannot understand function prototype()", "bad-prototype"),
     (r"^(?:bad line|Incorrect use of kernel-doc format)()", "bad-line"),
