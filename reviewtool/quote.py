@@ -238,10 +238,17 @@ def _same_path(patched: unidiff.PatchedFile, path: str) -> bool:
 
 
 def _commit_anchor(patch: Patch, finding: Finding) -> _Anchor | None:
-    count = len(patch.commit_message.split("\n")) if patch.commit_message else 0
-    if count == 0:
+    """The commit message as it stands in the body (after any blank lines or in-body headers
+    above it), up to the `---` separator."""
+    lines = patch.commit_message.split("\n") if patch.commit_message else []
+    if not lines:
         return None
-    return _Anchor(start=0, end=count - 1, header=None, hunk=None, finding=finding)
+    body = patch.message.body.split("\n")
+    limit = min(len(body), patch.diff_start if patch.diff_start > 0 else len(body))
+    first = next((i for i in range(limit) if body[i] == lines[0]), None)
+    if first is None:
+        return None
+    return _Anchor(start=first, end=first + len(lines) - 1, header=None, hunk=None, finding=finding)
 
 
 def _anchors(
@@ -316,12 +323,12 @@ class _Builder:
 
 def _commit_quote(builder: _Builder, anchor: _Anchor) -> None:
     """The commit message, trimmed in the middle when long."""
-    count = anchor.end + 1
+    count = anchor.end - anchor.start + 1
     if count <= COMMIT_HEAD_LINES + COMMIT_TAIL_LINES:
-        builder.quote(0, anchor.end)
+        builder.quote(anchor.start, anchor.end)
         return
-    builder.quote(0, COMMIT_HEAD_LINES - 1)
-    builder.quote(count - COMMIT_TAIL_LINES, anchor.end)
+    builder.quote(anchor.start, anchor.start + COMMIT_HEAD_LINES - 1)
+    builder.quote(anchor.end - COMMIT_TAIL_LINES + 1, anchor.end)
 
 
 def plan_reply(patch: Patch, findings: list[Finding], context: int = DEFAULT_CONTEXT) -> ReplyPlan:

@@ -164,3 +164,17 @@ def test_long_hunks_are_bounded() -> None:
     plan = plan_reply(_patch(mail), [_finding(200, path="big.c", function=None)], context=500)
     quoted = sum(len(p.lines) for p in plan.parts if isinstance(p, Quoted))
     assert quoted <= MAX_QUOTED_RUN + 2
+
+
+def test_commit_message_found_below_in_body_headers_and_trimmed_when_long() -> None:
+    long_message = "\n".join(f"Line {i} of the story." for i in range(20))
+    mail = MAIL.replace(
+        "Rework foo_update() so that it returns the old value.\n",
+        "From: Jane Dev <jane@example.org>\n\n" + long_message + "\n",
+    )
+    patch = _patch(mail)
+    rendered = _render(plan_reply(patch, [_finding(None, path=None, function=None)]).parts)
+    assert rendered[0] == "> [...]"  # the in-body From: line above is left out
+    assert rendered[1] == "> Line 0 of the story."
+    assert "> Line 7 of the story." in rendered and "> Line 8 of the story." not in rendered
+    assert rendered[-2:] == ["> Signed-off-by: Jane Dev <jane@example.org>", "# LK001@None"]
