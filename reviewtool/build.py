@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -100,18 +100,14 @@ def cache_dir(repo: Path) -> Path:
     return common / CACHE_DIR
 
 
-def _author_env(series: Series, step: int) -> dict[str, str]:
-    patch = series.patches[step - 1]
-    sender = patch.message.sender
-    env = {
-        "GIT_AUTHOR_NAME": (sender.name if sender else "") or "reviewtool",
-        "GIT_AUTHOR_EMAIL": (sender.email if sender else "") or "reviewtool@localhost",
-        "GIT_COMMITTER_NAME": "reviewtool",
-        "GIT_COMMITTER_EMAIL": "reviewtool@localhost",
-    }
-    if patch.message.date:
-        env["GIT_AUTHOR_DATE"] = patch.message.date
-    return env
+# The commits are internal to one run: a fixed identity, so odd names or dates in the mail
+# can never make `git commit-tree` refuse them.
+_COMMIT_ENV = {
+    "GIT_AUTHOR_NAME": "reviewtool",
+    "GIT_AUTHOR_EMAIL": "reviewtool@localhost",
+    "GIT_COMMITTER_NAME": "reviewtool",
+    "GIT_COMMITTER_EMAIL": "reviewtool@localhost",
+}
 
 
 # --------------------------------------------------------------------------- the session
@@ -172,6 +168,8 @@ class BuildSession:
                 return 127
             with self._lock:
                 self._procs.add(proc)
+            if self.stopping:  # stopped between Popen and add: close_processes missed it
+                _kill_group(proc)
             try:
                 return proc.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
@@ -263,7 +261,7 @@ def _apply_all(
             "-p",
             steps[-1][1],
             stdin=message,
-            env=_author_env(series, step),
+            env=_COMMIT_ENV,
         )
         steps.append((tree, commit))
     return worktree, steps
@@ -340,6 +338,10 @@ def build_series(
             with ThreadPoolExecutor(max_workers=max(1, len(runs))) as pool:
                 futures = [pool.submit(worker, i, run) for i, run in enumerate(runs)]
                 try:
+                    # Wake up often: a signal delivered to a worker thread only runs its
+                    # Python handler when the main thread executes bytecode again.
+                    while wait(futures, timeout=0.2).not_done:
+                        pass
                     for future in futures:
                         for result in future.result():
                             results[result.step] = result
