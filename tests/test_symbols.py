@@ -165,3 +165,10 @@ def test_header_symbols_are_cached_by_content():
     for view in tree_views(snaps, cache.facts, base_file, memo.get):
         assert view.visible("mm/rmap.c", "folio_mapcount")
     assert cache.parses == 4  # three states of rmap.c, the header once
+
+
+def test_argument_recounting_is_bounded_per_file(monkeypatch):
+    monkeypatch.setattr(symbols, "MAX_SCAN_PER_FILE", 40)
+    text = "void f(void)\n{\n" + "\tg(aaaaaaaaaa, bbbbbbbbbb);\n" * 4 + "}\n"
+    counts = [use.args for use in table(text).calls]
+    assert counts[0] == 2 and counts[-1] is None  # past the budget: unknown, never guessed

@@ -14,6 +14,7 @@ from reviewtool.model import FileState, Snapshot
 MAX_INCLUDE_DEPTH = 2  # the file's own includes, and theirs
 MAX_HEADERS = 160  # headers followed per file: a bound, not a promise of completeness
 MAX_ARG_SCAN = 8000  # characters scanned for the closing parenthesis of one call
+MAX_SCAN_PER_FILE = 2_000_000  # and for all calls of one file (deeply nested calls)
 C_SUFFIXES = (".c", ".h")
 
 _COMMENT_OR_LITERAL = re.compile(
@@ -102,13 +103,20 @@ def strip_comments_and_literals(text: str) -> str:
     return _COMMENT_OR_LITERAL.sub(blank, text)
 
 
-def _split_args(code: str, open_index: int) -> tuple[int | None, int | None]:
-    """Argument counts of the call whose `(` is at open_index: (compiler, preprocessor)."""
-    depth_all = 0
-    depth_paren = 0
-    commas_all = commas_paren = 0
+def _split_args(
+    code: str, open_index: int, limit: int = MAX_ARG_SCAN
+) -> tuple[int | None, int | None]:
+    """Argument counts of the call whose `(` is at open_index: (compiler, preprocessor);
+    (None, None) when no closing parenthesis comes within `limit` characters."""
+    compiler, preprocessor, _scanned = _scan_args(code, open_index, limit)
+    return compiler, preprocessor
+
+
+def _scan_args(code: str, open_index: int, limit: int) -> tuple[int | None, int | None, int]:
+    """_split_args, plus how many characters it read."""
+    depth_all = depth_paren = commas_all = commas_paren = 0
     nonblank = False
-    end = min(len(code), open_index + MAX_ARG_SCAN)
+    end = min(len(code), open_index + 1 + limit)
     for index in range(open_index + 1, end):
         char = code[index]
         if char == "(":
@@ -120,9 +128,10 @@ def _split_args(code: str, open_index: int) -> tuple[int | None, int | None]:
             depth_all -= 1
         elif char == ")":
             if depth_paren == 0:
+                scanned = index - open_index
                 if not nonblank:
-                    return 0, 0
-                return commas_all + 1, commas_paren + 1
+                    return 0, 0, scanned
+                return commas_all + 1, commas_paren + 1, scanned
             depth_paren -= 1
             depth_all -= 1
         elif char == ",":
@@ -130,7 +139,7 @@ def _split_args(code: str, open_index: int) -> tuple[int | None, int | None]:
             commas_paren += depth_paren == 0
         if not char.isspace():
             nonblank = True
-    return None, None
+    return None, None, end - open_index
 
 
 def _line_starts(text: str) -> list[int]:
@@ -148,6 +157,7 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
     opened: dict[int, dict[str, list[int]]] = {}  # line → name → `(` offsets, in order
     seen: Counter[tuple[str, int]] = Counter()
     uses = []
+    budget = MAX_SCAN_PER_FILE  # past it, counts are unknown: untrusted input stays linear
     for call in facts.calls:
         args: tuple[int | None, int | None] = (None, None)
         if 0 < call.line <= len(starts):
@@ -161,8 +171,10 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
             nth = seen[(call.name, call.line)]
             seen[(call.name, call.line)] += 1
             offsets = opened[call.line].get(call.name, [])
-            if nth < len(offsets):
-                args = _split_args(code, offsets[nth])
+            if nth < len(offsets) and budget > 0:
+                *counts, scanned = _scan_args(code, offsets[nth], min(MAX_ARG_SCAN, budget))
+                args = (counts[0], counts[1])
+                budget -= scanned
         uses.append(Use(call.name, facts.path, call.line, call.function, *args))
     return tuple(uses)
 

@@ -83,6 +83,7 @@ def _whole(view: TreeView, base: TreeView, path: str) -> bool:
 # --------------------------------------------------------------------------- BS002
 
 
+MAX_IDIOM_SCAN = 2_000_000  # untrusted text: the idiom rewrite stays linear in the file size
 _STATEMENT_MACRO = re.compile(r"(?m)^([ \t]+)([A-Za-z_]\w+)[ \t]*\(")
 _TYPE_WORDS = (
     "const|volatile|unsigned|signed|struct|union|enum|long|short|int|char|float|double|_Bool"
@@ -119,11 +120,13 @@ def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> s
     `__acquires(x)` before a body, which csyntax blanks itself) are left alone."""
     code = strip_comments_and_literals(text)
     chars = list(text)
+    budget = MAX_IDIOM_SCAN  # characters searched for closing parentheses, per file
     for match in _STATEMENT_MACRO.finditer(code):
         name = match.group(2)
-        if name in _C_KEYWORDS or name in keep:
+        if name in _C_KEYWORDS or name in keep or budget <= 0:
             continue
-        close = _close_paren(code, match.end() - 1)
+        close = _close_paren(code, match.end() - 1, min(8000, budget))
+        budget -= (close if close > 0 else match.end() - 1 + 8000) - (match.end() - 1)
         if close < 0:
             continue
         rest = code[close + 1 : close + 200].lstrip()
