@@ -55,6 +55,10 @@ def test_vocabulary_reflects_the_headers() -> None:
     assert vocabulary.macros["BUG_ON"].kinds == ("crash",)
     assert vocabulary.macros["mmap_assert_write_locked"].lock == "{0}->mmap_lock"
     assert vocabulary.macros["lockdep_assert_not_held"].mode == "not-held"
+    # lockdep asserts check nothing without lockdep but still evaluate their argument
+    held = vocabulary.macros["lockdep_assert_held"]
+    assert held.kinds == ("lock", "held", "debug-only") and held.debug is None
+    assert vocabulary.macros["mmap_assert_locked"].kinds == ("lock", "held")
     assert vocabulary.is_pure("list_empty") and vocabulary.is_pure("folio_test_locked")
     assert not vocabulary.is_pure("folio_test_set_lru")  # test-and-set: impure wins
     assert not vocabulary.is_pure("atomic_dec_and_test")

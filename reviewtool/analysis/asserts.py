@@ -45,15 +45,16 @@ class AssertMacro:
     value: str | None = None  # "always", "debug" or None (a statement)
     lock: str | None = None  # template: "{0}->mmap_lock"
     mode: str | None = None
+    only_with: str | None = None  # config without which nothing is checked (args evaluated)
 
     @property
     def kinds(self) -> tuple[str, ...]:
         """The kind, the lock mode for lock asserts, and "debug-only" when production builds
-        drop it: ("warn", "debug-only"), ("lock", "write"), ("crash",)."""
+        check nothing: ("warn", "debug-only"), ("lock", "write"), ("crash",)."""
         kinds = [self.kind]
         if self.mode:
             kinds.append(self.mode)
-        if self.debug:
+        if self.debug or self.only_with:
             kinds.append("debug-only")
         return tuple(kinds)
 
@@ -136,6 +137,7 @@ def _parse_macro(name: str, spec: Any) -> AssertMacro:
         value=spec.get("value"),
         lock=spec.get("lock"),
         mode=spec.get("mode"),
+        only_with=spec.get("only_with"),
     )
 
 
