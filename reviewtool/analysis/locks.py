@@ -17,7 +17,7 @@ from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import Expr, lower_function
 from reviewtool.resources import Rules, default_rules
 
-MAX_STATES_PER_NODE = 64
+MAX_STATES_PER_NODE = 256
 MAX_STEPS = 40_000  # (node, state) transfers per function
 MAX_HELD = 8  # distinct held locks tracked in one state
 RETURNED = "\x00r\x00"  # in a summary template: the variable the call's result is assigned to
@@ -407,6 +407,10 @@ class _Analysis:
                     (s, None if t is None else t == positive)
                     for s, t in self.condition(state, operand, returning)
                 ]
+        if kind == "binary" and expr.name in ("==", "!=") and len(expr.children) == 2:
+            left, right = (c.text for c in expr.children)
+            if (left, right) in state.aliases or (right, left) in state.aliases:
+                return [(state, expr.name == "==")]  # `swapcache = folio; ... folio != swapcache`
         atom = _atom(expr)
         if atom is not None and atom[0] in self.flags:
             key, positive = atom
@@ -485,9 +489,17 @@ class _Analysis:
             return self.assign(state, *expr.children)
         if kind == "assign":
             outs = [state]
-            for child in expr.children[1:]:
-                outs = [o for s in outs for o in self.effects(s, child)]
             key = lvalue_key(expr.children[0]) if expr.children else None
+            for child in expr.children[1:]:
+                if child.kind == "call" and key is not None:  # `ret |= do_wp_page(vmf)`
+                    outs = [
+                        o
+                        for s in outs
+                        for a in self._effects_of_args(s, child)
+                        for o in self.call(a, child, key)
+                    ]
+                else:
+                    outs = [o for s in outs for o in self.effects(s, child)]
             if key is not None:
                 outs = [self.clobber(s, key) for s in outs]
             return outs
@@ -624,7 +636,8 @@ class _Analysis:
             for f in state.facts
             if f[0] != name
             and base_variable(f[0]) != name
-            and (f[0].isidentifier() or name not in _IDENT.findall(f[0]))
+            and (f[0].isidentifier() or name not in _BASE_IDENT.findall(f[0]))
+            and not f[0].startswith((f"{name}->", f"{name}."))
         )
         released = tuple(r for r in state.released if base_variable(r[0].split(":", 1)[1]) != name)
         copies = [a for a, b in state.aliases if b == name]
@@ -827,7 +840,7 @@ class _Analysis:
         if previous is not None:
             if previous[1]:
                 return state  # the caller's lock, released twice: nothing known
-            if len(others) == 1:  # released again while another of its kind is still held
+            if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:  # another one still held
                 self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
                 return self._drop(state, others[0], line)
             self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
@@ -835,7 +848,7 @@ class _Analysis:
         stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
         if stale:
             return self._drop(state, stale[0], line)
-        if len(others) == 1:
+        if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line))))
@@ -1408,7 +1421,7 @@ def _call_order(functions: list[tuple[Function, CFG]]) -> list[tuple[Function, C
     done: set[str] = set()
 
     def visit(name: str, depth: int) -> None:
-        if name in done or depth > 50:
+        if name in done or depth > 400:
             return
         done.add(name)
         for callee in sorted(calls.get(name, ())):
