@@ -67,6 +67,8 @@ def test_references_skip_comments_strings_and_declarators():
     assert found.references("helper") == 2  # two calls; the prototype and body do not count
     assert found.references("anon_vma_check") == 1  # only the macro body, not the comment
     assert found.references("anon_vma_clone") == 0
+    recursive = table("static void walk(int n)\n{\n\tif (n)\n\t\twalk(n - 1);\n}\n")
+    assert recursive.references("walk") == 0  # gcc: 'walk' defined but not used
 
 
 def test_arguments_are_recounted_from_the_text():

@@ -72,6 +72,7 @@ class FileSymbols:
     unused_marked: frozenset[str] = frozenset()  # functions carrying __maybe_unused and kin
     function_errors: dict[str, int] = field(default_factory=dict, hash=False)
     function_spans: tuple[tuple[str, int, int], ...] = ()  # (name, first line, last line)
+    self_words: dict[str, int] = field(default_factory=dict, hash=False)  # in its own bodies
 
     def function_at(self, line: int) -> str | None:
         return next(
@@ -86,12 +87,11 @@ class FileSymbols:
             yield from (p for p in provisions if p.kind == "function")
 
     def references(self, name: str) -> int:
-        """Occurrences of `name` other than its own definitions and prototypes: calls, address
-        taken, use in a macro body or an initializer."""
-        declarators = sum(
-            1 for p in self.provides.get(name, ()) if p.kind in ("function", "prototype")
-        )
-        return max(0, self.words.get(name, 0) - declarators)
+        """Occurrences of `name` outside its own definitions and prototypes: calls, address
+        taken, use in a macro body or an initializer. A function that only calls itself is
+        unused, as gcc says."""
+        prototypes = sum(1 for p in self.provides.get(name, ()) if p.kind == "prototype")
+        return max(0, self.words.get(name, 0) - prototypes - self.self_words.get(name, 0))
 
 
 def strip_comments_and_literals(text: str) -> str:
@@ -249,7 +249,18 @@ def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
         unused_marked=frozenset(unused_marked),
         function_errors={fn.name: fn.error_count for fn in facts.functions},
         function_spans=tuple((fn.name, fn.start_line, fn.end_line) for fn in facts.functions),
+        self_words=_self_words(facts, code),
     )
+
+
+def _self_words(facts: FileFacts, code: str) -> dict[str, int]:
+    """Per function name, its occurrences inside its own definitions (declarator included)."""
+    lines = code.splitlines()
+    found: Counter[str] = Counter()
+    for fn in facts.functions:
+        body = "\n".join(lines[fn.start_line - 1 : fn.end_line])
+        found[fn.name] += sum(1 for word in _WORD.findall(body) if word == fn.name)
+    return dict(found)
 
 
 class TreeView:
