@@ -258,6 +258,7 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
     except IndexError:
         return None
     # (&x)->f is x.f; keep the common spelling so idents match.
+    text = re.sub(r"\*\(&([\w.>-]+)\)|\*&([\w.>-]+)", lambda m: m.group(1) or m.group(2), text)
     return re.sub(r"\(&(\w+)\)->", r"\1.", text)
 
 
@@ -643,11 +644,13 @@ class _Analysis:
         copies = [a for a, b in state.aliases if b == name]
         aliases = tuple((a, b) for a, b in state.aliases if a != name and b != name)
         held = state.held
-        if any(base_variable(h.expr) == name for h in held):
+        if any(name in _BASE_IDENT.findall(h.expr) for h in held):
             renamed = []
             for h in held:
-                if base_variable(h.expr) != name or h.stale:
+                if h.stale or name not in _BASE_IDENT.findall(h.expr):
                     renamed.append(h)
+                elif base_variable(h.expr) != name:  # `pages[i]` after `i++`: unnameable
+                    renamed.append(replace(h, stale=True, ident=f"{h.ident}#{h.line}"))
                 elif copies:
                     expr = _rebase(h.expr, name, copies[0])
                     ident = h.ident[: len(h.ident) - len(h.expr)] + expr
@@ -1324,14 +1327,19 @@ _WRAPPER_WORDS = frozenset(
         "pin",
         "freeze",
         "down",
+        "disable",
+        "seqlock",
+        "spinlock",
+        "rwlock",
+        "relock",
+        "ilock",
     }
 )
 
 
 def _wrapper_name(name: str) -> bool:
     """`filemap_invalidate_lock_two`, `vma_pgtable_walk_begin`: named for taking a lock."""
-    words = set(name.lower().split("_"))
-    return bool(words & _WRAPPER_WORDS) or name.lower().startswith(("lock", "trylock"))
+    return bool(set(name.lower().split("_")) & _WRAPPER_WORDS)
 
 
 def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
@@ -1347,10 +1355,9 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
     template = _held_template(held, exit, cfg.params)
     if template is None:
         return False
-    named = _wrapper_name(cfg.name)
-    if RETURNED in template and (named or held.ident not in analysis.released_anywhere):
+    if RETURNED in template and held.ident not in analysis.released_anywhere:
         return True  # the locked object is what the function returns
-    return named and held.ident not in analysis.released_anywhere
+    return _wrapper_name(cfg.name)  # named for taking it: seq_file ->start, lock_rename()
 
 
 def _leaks(
