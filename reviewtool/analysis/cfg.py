@@ -36,6 +36,7 @@ class CFG:
     nodes: list[Node]
     end_line: int
     params: tuple[str, ...] = ()
+    locals: frozenset[str] = frozenset()
     complete: bool = True  # False when the node bound was hit
 
     @property
@@ -261,5 +262,5 @@ def build_cfg(lowered: Lowered, rules: Rules | None = None) -> CFG:
         builder.scoped_block(lowered.body)
         builder.emit("end", lowered.end_line)
     except _TooBig:
-        return CFG(lowered.name, builder.nodes[:1], lowered.end_line, lowered.params, False)
-    return CFG(lowered.name, builder.nodes, lowered.end_line, lowered.params)
+        return CFG(lowered.name, builder.nodes[:1], lowered.end_line, lowered.params, complete=False)
+    return CFG(lowered.name, builder.nodes, lowered.end_line, lowered.params, lowered.locals)

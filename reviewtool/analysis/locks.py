@@ -1209,12 +1209,12 @@ def _lock_class(held: Held) -> str:
     return held.ident[: len(held.ident) - len(held.expr) - 1]
 
 
-def _held_template(held: Held, exit: Exit, params: tuple[str, ...]) -> str | None:
+def _held_template(held: Held, exit: Exit, cfg: CFG) -> str | None:
     """How a caller names `held`: through the parameters, a global, or "" for the value
     returned (`return anon_vma;` with anon_vma locked)."""
     if exit.returned is not None and base_variable(held.expr) == exit.returned:
         return _rebase(held.expr, exit.returned, RETURNED)
-    return _template(held.expr, params)
+    return _template(held.expr, cfg.params, cfg.locals)
 
 
 def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effect, ...]:
@@ -1231,7 +1231,7 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
     for ident in sorted(set().union(*held_sets)):
         holding = [(hs[ident], e) for hs, e in zip(held_sets, exits, strict=True) if ident in hs]
         free = [e for hs, e in zip(held_sets, exits, strict=True) if ident not in hs]
-        templates = {_held_template(h, e, params) for h, e in holding}
+        templates = {_held_template(h, e, cfg) for h, e in holding}
         if len(templates) != 1 or None in templates:
             continue
         template = templates.pop()
@@ -1269,7 +1269,7 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         ):
             continue  # released on some paths only, and not because its pointer was NULL
         cls, expr = ident.split(":", 1)
-        template = _template(expr, params)
+        template = _template(expr, params, cfg.locals)
         if template is not None:
             effects.append(Effect("release", cls, template, ""))
     return tuple(effects)
@@ -1278,9 +1278,11 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
 _BASE_IDENT = re.compile(r"(?<![\w>.])[A-Za-z_]\w*")
 
 
-def _template(expr: str, params: tuple[str, ...]) -> str | None:
+def _template(
+    expr: str, params: tuple[str, ...], declared: frozenset[str] | None = None
+) -> str | None:
     """`expr` with each parameter it hangs off replaced by its placeholder; None when it
-    hangs off a local variable the caller cannot name."""
+    hangs off a local variable the caller cannot name (`declared`: the function's locals)."""
     if any(base in params for base in _BASE_IDENT.findall(expr)):
         return _BASE_IDENT.sub(
             lambda m: f"\x00{params.index(m.group(0))}\x00" if m.group(0) in params else m.group(0),
@@ -1289,6 +1291,8 @@ def _template(expr: str, params: tuple[str, ...]) -> str | None:
     base = base_variable(expr)
     if base is None:
         return expr  # no variable: a global lock expression
+    if declared is not None and declared and base not in declared:
+        return expr  # neither a parameter nor a local: a global (`&hwlat_data.lock`)
     if (
         base.isupper()
         or base.startswith(("__", "init_"))
@@ -1352,12 +1356,14 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         return True
     if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
         return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
-    template = _held_template(held, exit, cfg.params)
+    if _wrapper_name(cfg.name):
+        return True  # named for taking it: seq_file ->start, lock_rename()
+    template = _held_template(held, exit, cfg)
     if template is None:
         return False
     if RETURNED in template and held.ident not in analysis.released_anywhere:
         return True  # the locked object is what the function returns
-    return _wrapper_name(cfg.name)  # named for taking it: seq_file ->start, lock_rename()
+    return False
 
 
 def _leaks(
@@ -1369,7 +1375,7 @@ def _leaks(
         for held in exit.state.held:
             if held.stale or held.entry or held.scope:
                 continue
-            if (_lock_class(held), _held_template(held, exit, cfg.params)) in wrapped:
+            if (_lock_class(held), _held_template(held, exit, cfg)) in wrapped:
                 continue
             if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
                 continue

@@ -56,6 +56,7 @@ class Lowered:
     body: tuple[Stmt, ...]
     end_line: int  # the closing brace
     params: tuple[str, ...]
+    locals: frozenset[str] = frozenset()  # every variable declared in the body
 
 
 @cache
@@ -184,7 +185,24 @@ class Lowerer:
     def function(self, node: Node, name: str, params: tuple[str, ...]) -> Lowered:
         body = node.child_by_field_name("body")
         stmts = self.block_items(body, 0) if body is not None else ()
-        return Lowered(name, stmts, node.end_point[0] + 1, params)
+        declared = self._declared(body) if body is not None else frozenset()
+        return Lowered(name, stmts, node.end_point[0] + 1, params, declared)
+
+    def _declared(self, body: Node) -> frozenset[str]:
+        """Names declared anywhere in the body (locals: not globals, not parameters)."""
+        names: set[str] = set()
+        stack = [body]
+        while stack:
+            current = stack.pop()
+            if current.type == "declaration":
+                for declarator in current.children_by_field_name("declarator"):
+                    target = declarator
+                    while target is not None and target.type != "identifier":
+                        target = target.child_by_field_name("declarator")
+                    if target is not None:
+                        names.add(self.text(target))
+            stack.extend(current.named_children)
+        return frozenset(names)
 
     def block_items(self, node: Node, depth: int) -> tuple[Stmt, ...]:
         children = [c for c in node.named_children if c.type != "comment"]
