@@ -452,3 +452,14 @@ def test_every_bisect_check_is_documented():
         doc = check.doc()
         for section in ("What it checks:", "Why it matters:", "Example:", "Better:", "Rule data:"):
             assert section in doc, (check.code, section)
+
+
+def test_body_removed_while_its_forward_declaration_stays():
+    declared = VMA_C.replace(
+        "static bool needs_notify",
+        "static bool needs_notify(const struct vm_operations_struct *);\n\nstatic bool needs_notify",
+        1,
+    )
+    steps = [{"mm/vma.c": declared.replace(HELPER_DEF, "")}]
+    found = run_checks({"mm/vma.c": declared, "mm/vma_internal.h": "\n"}, steps, ALL_BS)
+    assert codes(found) == [("BS005", 1, "a", None)]

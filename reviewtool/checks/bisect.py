@@ -543,12 +543,12 @@ def _removed_names(views: list[TreeView], step: int) -> dict[str, bool]:
             continue
         after = view.symbols(renamed_to.get(old_path, path))
         for name, provisions in before.provides.items():
-            if not any(p.kind in ("function", "prototype") for p in provisions):
-                continue
-            still = after.provides.get(name, ()) if after is not None else ()
-            if not any(p.kind in ("function", "prototype") for p in still):
-                had_body = any(p.kind == "function" for p in provisions)
-                removed[name] = removed.get(name, False) or had_body
+            kinds = {p.kind for p in provisions}
+            still = {p.kind for p in (after.provides.get(name, ()) if after is not None else ())}
+            lost_body = "function" in kinds and "function" not in still
+            lost_all = "prototype" in kinds and not still & {"function", "prototype"}
+            if lost_body or lost_all:
+                removed[name] = removed.get(name, False) or lost_body
     return removed
 
 
