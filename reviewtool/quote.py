@@ -10,6 +10,7 @@ quoted after the last comment.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import unidiff
@@ -21,6 +22,7 @@ COMMIT_HEAD_LINES = 8  # commit-message lines quoted before a trim
 COMMIT_TAIL_LINES = 4  # ... and after it (the trailers)
 MAX_QUOTED_RUN = 60  # a single quote never runs longer than this (hostile hunks)
 NEAR_LINES = 60  # a change this close to a finding the diff does not show can carry it
+MAX_SHIFT = 3000  # how far from its claimed line a hunk is looked for in the post-image
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,12 @@ def _file_header(diff_lines: list[str], hunk_index: int) -> int | None:
     return fallback
 
 
-def _locate(hunk: unidiff.Hunk, finding: Finding) -> int | None:
+def _locate(hunk: unidiff.Hunk, finding: Finding, shift: int = 0) -> int | None:
     """Position in the hunk of the line a finding points at: its post-image line among the
     added and context lines, else (a finding about removed code) its pre-image line."""
-    line = finding.location.line
-    if line is None:
+    if finding.location.line is None:
         return None
+    line = finding.location.line - shift
     for position, hunk_line in enumerate(hunk):
         if hunk_line.target_line_no == line:
             return position
@@ -135,6 +137,7 @@ def _window(
     offset: int,
     context: int,
     exact: bool,
+    shift: int = 0,
 ) -> _Anchor:
     """Quote the hunk from `context` lines above `position` (or above the evidence this hunk
     shows), never above the function's own start, down to `position`."""
@@ -144,7 +147,7 @@ def _window(
     first = max(0, position - context)
     # the evidence (where the lock was taken) belongs in the quote when this hunk shows it
     for evidence_line in _evidence_lines(finding):
-        shown = _target_position(hunk_lines, evidence_line)
+        shown = _target_position(hunk_lines, evidence_line - shift)
         if shown is not None and shown <= position:
             first = min(first, max(0, shown - context))
     func = _function_start(
@@ -167,12 +170,18 @@ def _window(
 
 
 def _anchor_in_file(
-    patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
+    patched: unidiff.PatchedFile,
+    finding: Finding,
+    diff_lines: list[str],
+    offset: int,
+    context: int,
+    shifts: dict[int, int],
 ) -> _Anchor | None:
     for hunk in patched:
-        position = _locate(hunk, finding)
+        shift = shifts.get(id(hunk), 0)
+        position = _locate(hunk, finding, shift)
         if position is not None:
-            return _window(hunk, position, finding, diff_lines, offset, context, exact=True)
+            return _window(hunk, position, finding, diff_lines, offset, context, True, shift)
     return None
 
 
@@ -208,7 +217,12 @@ def _nearest_change(hunk: unidiff.Hunk, line: int) -> int:
 
 
 def _near_anchor(
-    patched: unidiff.PatchedFile, finding: Finding, diff_lines: list[str], offset: int, context: int
+    patched: unidiff.PatchedFile,
+    finding: Finding,
+    diff_lines: list[str],
+    offset: int,
+    context: int,
+    shifts: dict[int, int],
 ) -> _Anchor | None:
     """A finding on a line the diff does not show (the exit the patch's change leads to, a
     prototype below an edited kernel-doc): quote the change nearest to it in the same function,
@@ -217,13 +231,51 @@ def _near_anchor(
     if line is None:
         return None
     hunks = list(patched)
+
+    def distance(hunk: unidiff.Hunk) -> int:
+        return _hunk_distance(hunk, line - shifts.get(id(hunk), 0))
+
     same_function = [h for h in hunks if _mentions(h, finding.location.function)]
-    candidates = same_function or [h for h in hunks if _hunk_distance(h, line) <= NEAR_LINES]
+    candidates = same_function or [h for h in hunks if distance(h) <= NEAR_LINES]
     if not candidates:
         return None
-    hunk = min(candidates, key=lambda h: _hunk_distance(h, line))
-    position = _nearest_change(hunk, line)
-    return _window(hunk, position, finding, diff_lines, offset, context, exact=False)
+    hunk = min(candidates, key=distance)
+    shift = shifts.get(id(hunk), 0)
+    position = _nearest_change(hunk, line - shift)
+    return _window(hunk, position, finding, diff_lines, offset, context, False, shift)
+
+
+def _hunk_shifts(patched: unidiff.PatchedFile, post_image: str | None) -> dict[int, int]:
+    """How far each hunk landed from the line its header claims, in the post-image the
+    findings are numbered in (a patch applied with an offset, as `git apply` does): the
+    nearest place where the hunk's new side appears verbatim."""
+    if post_image is None:
+        return {}
+    text = post_image.split("\n")
+    shifts: dict[int, int] = {}
+    for hunk in patched:
+        block = [line.value.rstrip("\n") for line in hunk if not line.is_removed]
+        if not block:
+            continue
+        claimed = max(hunk.target_start, 1) - 1  # 0-based
+        for delta in _deltas(MAX_SHIFT):
+            start = claimed + delta
+            if (
+                0 <= start < len(text)
+                and text[start] == block[0]
+                and text[start : start + len(block)] == block
+            ):
+                if delta:
+                    shifts[id(hunk)] = delta
+                break
+    return shifts
+
+
+def _deltas(limit: int) -> Iterator[int]:
+    yield 0
+    for delta in range(1, limit + 1):
+        yield delta
+        yield -delta
 
 
 def _parse(diff: str) -> unidiff.PatchSet | None:
@@ -252,12 +304,16 @@ def _commit_anchor(patch: Patch, finding: Finding) -> _Anchor | None:
 
 
 def _anchors(
-    patch: Patch, findings: list[Finding], context: int
+    patch: Patch,
+    findings: list[Finding],
+    context: int,
+    post_image: Callable[[str], str | None] | None,
 ) -> tuple[list[_Anchor], list[Finding]]:
     patch_set = _parse(patch.diff)
     diff_lines = patch.diff.split("\n")
     anchors: list[_Anchor] = []
     unplaced: list[Finding] = []
+    shift_cache: dict[int, dict[int, int]] = {}
     for finding in findings:
         loc = finding.location
         anchor = None
@@ -266,7 +322,11 @@ def _anchors(
         elif patch_set is not None:
             for patched in patch_set:
                 if _same_path(patched, loc.path):
-                    args = (patched, finding, diff_lines, patch.diff_start, context)
+                    if id(patched) not in shift_cache:
+                        text = post_image(loc.path) if post_image is not None else None
+                        shift_cache[id(patched)] = _hunk_shifts(patched, text)
+                    shifts = shift_cache[id(patched)]
+                    args = (patched, finding, diff_lines, patch.diff_start, context, shifts)
                     anchor = _anchor_in_file(*args) or _near_anchor(*args)
                     if anchor is not None:
                         break
@@ -331,9 +391,16 @@ def _commit_quote(builder: _Builder, anchor: _Anchor) -> None:
     builder.quote(anchor.end - COMMIT_TAIL_LINES + 1, anchor.end)
 
 
-def plan_reply(patch: Patch, findings: list[Finding], context: int = DEFAULT_CONTEXT) -> ReplyPlan:
-    """The quoting plan for one patch and the findings it introduced."""
-    anchors, unplaced = _anchors(patch, findings, context)
+def plan_reply(
+    patch: Patch,
+    findings: list[Finding],
+    context: int = DEFAULT_CONTEXT,
+    post_image: Callable[[str], str | None] | None = None,
+) -> ReplyPlan:
+    """The quoting plan for one patch and the findings it introduced. `post_image(path)` is
+    the file after this patch as the findings number it; when the patch applied with an
+    offset, hunks are matched there rather than at the line numbers their headers claim."""
+    anchors, unplaced = _anchors(patch, findings, context, post_image)
     body = patch.message.body.split("\n")
     builder = _Builder(body)
     for anchor in anchors:

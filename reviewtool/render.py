@@ -509,6 +509,18 @@ def _cover_item(finding: Finding, report: Report, options: DraftOptions) -> str:
     return wrap(f"{where}: {text}")
 
 
+def _post_image(report: Report, step: int) -> Callable[[str], str | None]:
+    """The tree after patch `step`, as the findings number it."""
+
+    def text(path: str) -> str | None:
+        if not 0 <= step < len(report.snapshots):
+            return None
+        state = report.snapshots[step].files.get(path)
+        return state.text if state is not None else None
+
+    return text
+
+
 def drafts(report: Report, options: DraftOptions) -> list[Draft]:
     """One draft per patch that introduced findings, plus one to the cover letter when the
     series has series-level findings or transients. Without a cover letter, series-level
@@ -532,7 +544,7 @@ def drafts(report: Report, options: DraftOptions) -> list[Draft]:
         extra = orphans if patch is series.patches[0] else []
         if not found and not extra:
             continue
-        plan = plan_reply(patch, found, options.context)
+        plan = plan_reply(patch, found, options.context, _post_image(report, patch.index))
         if extra:
             plan = ReplyPlan(plan.patch, plan.parts, plan.unplaced + tuple(extra))
         body = reply_body(plan, report, options)

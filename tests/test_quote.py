@@ -178,3 +178,34 @@ def test_commit_message_found_below_in_body_headers_and_trimmed_when_long() -> N
     assert rendered[1] == "> Line 0 of the story."
     assert "> Line 7 of the story." in rendered and "> Line 8 of the story." not in rendered
     assert rendered[-2:] == ["> Signed-off-by: Jane Dev <jane@example.org>", "# LK001@None"]
+
+
+def test_hunks_applied_with_an_offset_are_matched_in_the_post_image() -> None:
+    """The tree had 3 more lines above foo_update() than the patch assumed: git apply moved
+    every hunk by 3 and the findings are numbered in that post-image."""
+    patch = _patch()
+    post_image = ["/* added upstream */"] * 3 + ["x"] * 9
+    post_image += [
+        "\tint value;",
+        "};",
+        "",
+        "static int foo_update(struct foo *foo, int value)",
+        "{",
+        "\tint old;",
+        "",
+        "\tspin_lock(&foo->lock);",
+        "\tif (value < 0)",
+        "\t\treturn -EINVAL;",
+        "\told = foo->value;",
+        "\tfoo->value = value;",
+        "\tspin_unlock(&foo->lock);",
+        "\treturn old;",
+        "}",
+    ]
+    text = "\n".join(post_image) + "\n"
+    shifted = _finding(22)  # `return -EINVAL;` is line 22 in the real post-image, 19 in the mail
+    plan = plan_reply(patch, [shifted], post_image=lambda path: text)
+    assert _render(plan.parts)[-2:] == ["> +\t\treturn -EINVAL;", "# LK001@22"]
+    assert plan.near == ()
+    unshifted = plan_reply(patch, [shifted])  # without the post-image: line 22 is `spin_unlock`
+    assert _render(unshifted.parts)[-2:] == [">  \tspin_unlock(&foo->lock);", "# LK001@22"]
