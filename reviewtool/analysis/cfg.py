@@ -262,5 +262,7 @@ def build_cfg(lowered: Lowered, rules: Rules | None = None) -> CFG:
         builder.scoped_block(lowered.body)
         builder.emit("end", lowered.end_line)
     except _TooBig:
-        return CFG(lowered.name, builder.nodes[:1], lowered.end_line, lowered.params, complete=False)
+        return CFG(
+            lowered.name, builder.nodes[:1], lowered.end_line, lowered.params, complete=False
+        )
     return CFG(lowered.name, builder.nodes, lowered.end_line, lowered.params, lowered.locals)

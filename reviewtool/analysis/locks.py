@@ -677,7 +677,7 @@ class _Analysis:
         parts = [_strip(args[i].text) for i in indexes]
         if deref:
             parts = [p[1:] if p.startswith("&") else f"*{p}" for p in parts]
-        return ",".join(parts)
+        return ",".join(sorted(parts))  # lock_two_nondirectories(a, b) / unlock(b, a)
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
@@ -1147,6 +1147,8 @@ def flag_variables(cfg: CFG) -> frozenset[str]:
     names: set[str] = set()
     atoms: list[str] = []
     for node in cfg.nodes:
+        if node.kind == "return" and (returned := lvalue_key(node.expr)) is not None:
+            names.add(returned)  # its truth at the exit tells callers what happened
         if node.kind == "branch":
             _tested_names(node.expr, names)
             _atoms_in(node.expr, atoms)
@@ -1262,16 +1264,21 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
     for ident in sorted(set().union(*released_sets)):
         if any(any(h.ident == ident for h in e.state.held) for e in exits):
             continue
-        base = base_variable(ident.split(":", 1)[1]) or ""
-        if not all(
-            ident in rs or e.state.fact(base) is False
-            for rs, e in zip(released_sets, exits, strict=True)
-        ):
-            continue  # released on some paths only, and not because its pointer was NULL
         cls, expr = ident.split(":", 1)
         template = _template(expr, params, cfg.locals)
-        if template is not None:
+        if template is None:
+            continue
+        base = base_variable(expr) or ""
+        pairs = list(zip(released_sets, exits, strict=True))
+        if all(ident in rs or e.state.fact(base) is False for rs, e in pairs):
             effects.append(Effect("release", cls, template, ""))
+            continue
+        # released exactly when it returns true (or false): `if (__try_to_set_owner(t, mm))`
+        when_released = {e.truth for rs, e in pairs if ident in rs}
+        when_kept = {e.truth for rs, e in pairs if ident not in rs}
+        if when_released in ({True}, {False}) and when_kept == {not next(iter(when_released))}:
+            when = "nonzero" if when_released == {True} else "zero"
+            effects.append(Effect("release", cls, template, "", when))
     return tuple(effects)
 
 
