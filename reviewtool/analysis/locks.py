@@ -1366,11 +1366,12 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
     if _wrapper_name(cfg.name):
         return True  # named for taking it: seq_file ->start, lock_rename()
     template = _held_template(held, exit, cfg)
-    if template is None:
-        return False
-    if RETURNED in template and held.ident not in analysis.released_anywhere:
-        return True  # the locked object is what the function returns
-    return False
+    # the locked object is what the function returns
+    return (
+        template is not None
+        and RETURNED in template
+        and (held.ident not in analysis.released_anywhere)
+    )
 
 
 def _leaks(
