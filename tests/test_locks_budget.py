@@ -89,3 +89,23 @@ def test_step_budget_is_enforced(monkeypatch) -> None:
     result = result_of(goto_ladder(60))
     assert result.budget_exceeded
     assert result.steps <= 51
+
+
+def test_pathological_syntax_never_raises() -> None:
+    nested = (
+        "void f(int a)\n{\n\tspin_lock(&l);\n"
+        + "\tif (a) {\n" * 400
+        + "\t\tg();\n"
+        + "\t}\n" * 400
+        + "\tspin_unlock(&l);\n}\n"
+    )
+    assert result_of(nested).events == []
+    chain = " && ".join(f"a{i}" for i in range(3000))
+    long_condition = (
+        f"int f(void)\n{{\n\tspin_lock(&l);\n\tif ({chain})\n\t\treturn 1;\n"
+        "\tspin_unlock(&l);\n\treturn 0;\n}\n"
+    )
+    assert [e.line for e in result_of(long_condition).events] == [5]
+    broken = "void f(void)\n{\n\tspin_lock(&l);\n\tif (x {\n\t\treturn;\n\tspin_unlock(&l);\n"
+    facts = parse_file("gen.c", broken)
+    analyse_file(facts)  # whatever tree-sitter recovered, no exception

@@ -178,6 +178,7 @@ class FunctionResult:
     analysed: bool = False
     summary: tuple[Effect, ...] = ()
     exits: list[Exit] = field(default_factory=list)
+    error: str = ""  # the analysis gave up on input it could not handle (nothing reported)
 
 
 @dataclass
@@ -1488,7 +1489,10 @@ def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = N
         if fn.name in table.acquires or fn.name in table.releases:
             results[(fn.name, fn.start_line)] = FunctionResult(fn.name)  # the table has it
             continue
-        result = analyse_function(cfg, table, summaries, fn.annotations)
+        try:
+            result = analyse_function(cfg, table, summaries, fn.annotations)
+        except RecursionError:  # pathological nesting: report nothing rather than crash
+            result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary)
         if not effects:
             effects = _annotation_effects(fn, table, cfg.params)
