@@ -134,7 +134,9 @@ def test_b4_lines_use_checkpatch_prefixes() -> None:
 def test_b4_protocol_one_patch_on_stdin() -> None:
     """As b4 runs prep-perpatch-check-cmd: the patch on stdin, lines on stdout, nothing on
     stderr (b4 counts every stderr line as a failure), ERROR: lines for errors."""
-    patch = (LEAK / "0001-foo-add.patch").read_bytes()
+    # b4 writes the message as headers + body (LoreMessage.get_msg_as_bytes): no From_ line
+    patch = (LEAK / "0001-foo-add.patch").read_bytes().split(b"\n", 1)[1]
+    assert patch.startswith(b"From: Jane Dev")
     result = _run("check", "--format", "b4", "-", stdin=patch)
     assert result.returncode == 1
     assert result.stderr == b""
