@@ -141,6 +141,7 @@ def diff_aware(
                 replace(
                     finding,
                     location=replace(finding.location, patch=step),
+                    evidence=tuple(replace(e, patch=step) for e in finding.evidence),
                     introduced_in=step,
                     fixed_in=fixed,
                 )

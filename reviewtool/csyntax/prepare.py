@@ -218,13 +218,16 @@ def seal_unknown_regions(text: str, unknown: tuple[tuple[int, int], ...]) -> str
     if not unknown:
         return text
     lines = text.split("\n")
-    spans = sorted((lo - 1, hi - 1) for lo, hi in unknown if lo <= len(lines))
+    last = len(lines) - 1
+    spans = sorted((lo - 1, min(hi - 1, last)) for lo, hi in unknown if 1 <= lo <= len(lines))
     known_start = 0
     for lo, hi in spans:
         close, _ = _open_comment_after(lines, known_start, lo)
         next_start = next((s for s, _ in spans if s > hi), len(lines))
         _, reopen = _open_comment_after(lines, hi + 1, next_start)
-        if lo == hi:
+        if lines[lo] or lines[hi]:
+            pass  # not an unknown (empty) line after all: leave the text as it is
+        elif lo == hi:
             lines[lo] = ("*/ " if close else "") + ("/*" if reopen else "")
         else:
             lines[lo] = "*/" if close else ""
