@@ -772,7 +772,7 @@ class _Analysis:
         if current is not None:
             if rule is not None and rule.handover:
                 return state
-            if cls in self.table.nesting or _is_read_side(fn) and _is_read_side(current.fn):
+            if cls in self.table.nesting:
                 bumped = replace(current, count=min(current.count + 1, 3))
                 held = tuple(sorted(bumped if h is current else h for h in state.held))
                 return replace(state, held=held)
@@ -815,8 +815,9 @@ class _Analysis:
     def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
         ident = f"{cls}:{text}"
         line = self.node.line
-        self.released_anywhere.add(ident)
         current = self._match(state, cls, text)
+        if current is not None and not current.entry:
+            self.released_anywhere.add(current.ident)  # taken and dropped here: not a wrapper
         if current is not None:
             if current.count > 1:
                 lowered = replace(current, count=current.count - 1)
@@ -989,10 +990,6 @@ def _constant(expr: Expr) -> bool:
     if expr.kind == "unary" and expr.name == "-" and expr.children:
         return _constant(expr.children[0]) or expr.children[0].kind == "name"
     return expr.kind == "name" and expr.name.isupper()
-
-
-def _is_read_side(fn: str) -> bool:
-    return "read" in fn or fn.endswith("_shared")
 
 
 # -- flags: variables tested in conditions ----------------------------------------------------
@@ -1364,8 +1361,8 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         return True
     if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
         return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
-    if _wrapper_name(cfg.name):
-        return True  # named for taking it: seq_file ->start, lock_rename()
+    if _wrapper_name(cfg.name) and held.ident not in analysis.released_anywhere:
+        return True  # named for taking it and never dropping it: seq_file ->start
     template = _held_template(held, exit, cfg)
     # the locked object is what the function returns
     return (
