@@ -146,6 +146,8 @@ class Event:
     line: int  # where it happens (exit line for LK001)
     other_line: int  # acquire line (LK001/LK002/LK004) or previous release (LK003)
     detail: str = ""  # the branch leading to the exit, or the mismatching function
+    subject: str = ""  # identity for the finding key: class and expression, variables
+    #                    abstracted (`spinlock:&$1->lock`) so renaming one keeps the key
 
 
 @dataclass(frozen=True, slots=True)
@@ -973,7 +975,8 @@ class _Analysis:
     def _event(self, code: str, held: Held, line: int, other: int, detail: str = "") -> None:
         key = (code, held.ident, line)
         if key not in self.events:
-            self.events[key] = Event(code, held.ident, held.expr, line, other, detail)
+            subject = stable_subject(held.ident, held.expr, self.cfg)
+            self.events[key] = Event(code, held.ident, held.expr, line, other, detail, subject)
 
 
 # Classes whose lock expression is the lock itself: passing it to a function hands it over.
@@ -1388,8 +1391,25 @@ def _leaks(
             key = (held.ident, exit.line)
             if key not in events:
                 detail = describe_path(cfg, exit.line)
-                events[key] = Event("LK001", held.ident, held.expr, exit.line, held.line, detail)
+                subject = stable_subject(held.ident, held.expr, cfg)
+                events[key] = Event(
+                    "LK001", held.ident, held.expr, exit.line, held.line, detail, subject
+                )
     return list(events.values())
+
+
+def stable_subject(ident: str, expr: str, cfg: CFG) -> str:
+    """`ident` with parameters written as their position and locals as `$`, so a finding
+    keeps its key when a patch only renames a variable."""
+    cls = ident[: len(ident) - len(expr) - 1]
+
+    def abstract(match: re.Match[str]) -> str:
+        name = match.group(0)
+        if name in cfg.params:
+            return f"${cfg.params.index(name) + 1}"
+        return "$" if name in cfg.locals else name
+
+    return f"{cls}:{_BASE_IDENT.sub(abstract, expr)}"
 
 
 def describe_path(cfg: CFG, exit_line: int) -> str:

@@ -52,7 +52,7 @@ class _LockCheck(Check):
             path=ctx.path,
             line=event.line,
             function=function,
-            subject=event.ident,
+            subject=event.subject or event.ident,
             evidence=evidence,
         )
 
