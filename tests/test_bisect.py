@@ -348,6 +348,23 @@ def test_missing_parenthesis_is_a_parse_regression():
     assert found[0].severity is Severity.WARNING
 
 
+def test_missing_semicolon_after_a_call_is_a_parse_regression():
+    broken = FAULT_C.replace(
+        "\tret = __do_fault(vmf);", "\tmutex_lock(&vmf->lock)\n\tret = __do_fault(vmf);"
+    )
+    found = run_checks(BASE, [{"mm/memory.c": broken}], [bisect.ParseRegression()])
+    assert codes(found) == [("BS002", 1, "do_read_fault", None)]
+
+
+def test_a_missing_closing_brace_runs_into_the_next_function():
+    two = with_helper(FAULT_C).replace(
+        "\tWARN_ON_ONCE(!vmf);", "\tif (!vmf) {\n\t\tWARN_ON_ONCE(1);"
+    )
+    found = run_checks(BASE, [{"mm/memory.c": two}], [bisect.ParseRegression()])
+    assert codes(found) == [("BS002", 1, "do_read_fault_check", None)]
+    assert "runs into do_read_fault()" in found[0].message
+
+
 def test_kernel_idioms_are_not_parse_regressions():
     idioms = (
         "\tlist_for_each_entry(pos, &vmf->list, node) {\n\t\tret++;\n\t}\n"
@@ -457,7 +474,8 @@ def test_every_bisect_check_is_documented():
 def test_body_removed_while_its_forward_declaration_stays():
     declared = VMA_C.replace(
         "static bool needs_notify",
-        "static bool needs_notify(const struct vm_operations_struct *);\n\nstatic bool needs_notify",
+        "static bool needs_notify(const struct vm_operations_struct *);\n\n"
+        "static bool needs_notify",
         1,
     )
     steps = [{"mm/vma.c": declared.replace(HELPER_DEF, "")}]

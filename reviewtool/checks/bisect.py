@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from reviewtool.analysis.symbols import (
     FileSymbols,
@@ -83,6 +83,7 @@ def _whole(view: TreeView, base: TreeView, path: str) -> bool:
 # --------------------------------------------------------------------------- BS002
 
 
+_LOOPISH = re.compile(r"each|^for_|_for_|scoped|iterate|loop|while")
 MAX_IDIOM_SCAN = 2_000_000  # untrusted text: the idiom rewrite stays linear in the file size
 _STATEMENT_MACRO = re.compile(r"(?m)^([ \t]+)([A-Za-z_]\w+)[ \t]*\(")
 _TYPE_WORDS = (
@@ -130,7 +131,9 @@ def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> s
         if close < 0:
             continue
         rest = code[close + 1 : close + 200].lstrip()
-        if rest[:1] == "{" or (rest[:1].isalpha() or rest[:1] == "_"):
+        # A body block after any macro; a bare statement only after a loop-like name, since
+        # `mutex_lock(&m)` followed by a statement is a missing semicolon, not an idiom.
+        if rest[:1] == "{" or ((rest[:1].isalpha() or rest[:1] == "_") and _LOOPISH.search(name)):
             start = match.start(2)
             chars[start : start + len(name)] = list("if".ljust(len(name)))
     for match in _TYPE_ARGUMENT.finditer(code):
@@ -156,25 +159,41 @@ def _after_word(code: str, index: int) -> bool:
 _CONDITIONAL = re.compile(r"(?m)^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b")
 
 
-def _real_errors(ctx: PatchContext, state: FileState) -> dict[str, tuple[int, int, int]]:
-    """function → (real syntax errors, first line, last line) in one file state. Functions
-    with `#if` inside their body are left out: tree-sitter sees both branches at once
-    (`if (a) x(); else` + `#endif`), so its errors there say nothing about the code."""
+@dataclass(frozen=True)
+class _Shape:
+    """What BS002 compares for one function across a patch."""
+
+    errors: int
+    first: int
+    last: int
+    conditional: bool  # `#if` inside the body: tree-sitter sees both branches at once
+    swallows: str | None  # a function whose definition now starts inside this one
+
+
+def _shapes(ctx: PatchContext, state: FileState) -> dict[str, _Shape]:
+    """function → its parse shape in one file state, kernel idioms rewritten first."""
     from reviewtool.csyntax import parse_file
     from reviewtool.csyntax.prepare import attribute_words
 
-    def compute() -> dict[str, tuple[int, int, int]]:
+    def compute() -> dict[str, _Shape]:
         plain, with_args = attribute_words(ctx.rules)
         text = neutralize_kernel_idioms(state.text, frozenset(plain) | frozenset(with_args))
-        facts = parse_file(state.path, text, ctx.rules)
+        functions = sorted(
+            parse_file(state.path, text, ctx.rules).functions, key=lambda f: f.start_line
+        )
         lines = state.text.splitlines()
-        return {
-            fn.name: (fn.error_count, fn.start_line, fn.end_line)
-            for fn in facts.functions
-            if not _CONDITIONAL.search("\n".join(lines[fn.body_line - 1 : fn.end_line]))
-        }
+        shapes = {}
+        for index, fn in enumerate(functions):
+            inner = next(
+                (g.name for g in functions[index + 1 :] if g.start_line <= fn.end_line), None
+            )
+            body = "\n".join(lines[fn.body_line - 1 : fn.end_line])
+            shapes[fn.name] = _Shape(
+                fn.error_count, fn.start_line, fn.end_line, bool(_CONDITIONAL.search(body)), inner
+            )
+        return shapes
 
-    return ctx.memo.get(state.sha1, f"bisect-errors:{state.path}", compute)
+    return ctx.memo.get(state.sha1, f"bisect-shapes:{state.path}", compute)
 
 
 def changed_lines(diff: str) -> dict[str, set[int]]:
@@ -228,22 +247,36 @@ class ParseRegression(Check):
                 continue
             lines = changed.get(path, set())
             before = ctx.before.files.get(renamed_from.get(path, path))
-            errors_before = _real_errors(ctx, before) if before is not None else {}
-            for name, (errors, first, last) in _real_errors(ctx, after).items():
-                touched = sorted(line for line in lines if first <= line <= last)
-                old = errors_before.get(name, (0, 0, 0))[0]
-                if not touched or errors <= old or not after.is_known(first, last):
+            shapes_before = _shapes(ctx, before) if before is not None else {}
+            for name, shape in _shapes(ctx, after).items():
+                touched = sorted(line for line in lines if shape.first <= line <= shape.last)
+                if not touched or not after.is_known(shape.first, shape.last):
                     continue
-                yield self.finding(
-                    f"{name}() no longer parses cleanly after this patch ({errors} syntax "
-                    f"error(s), {old} before): look for a missing brace, parenthesis or "
-                    f"semicolon near line {touched[0]}",
-                    patch=ctx.step,
-                    path=path,
-                    line=touched[0],
-                    function=name,
-                    subject=name,
-                )
+                message = _regression(name, shape, shapes_before.get(name), touched[0])
+                if message:
+                    yield self.finding(
+                        message,
+                        patch=ctx.step,
+                        path=path,
+                        line=touched[0],
+                        function=name,
+                        subject=name,
+                    )
+
+
+def _regression(name: str, now: _Shape, before: _Shape | None, line: int) -> str | None:
+    if now.swallows and not (before and before.swallows):
+        return (
+            f"{name}() now runs into {now.swallows}(): a closing brace is missing (or one "
+            f"too many opened) near line {line}"
+        )
+    old = before.errors if before else 0
+    if now.conditional or now.errors <= old:
+        return None
+    return (
+        f"{name}() no longer parses cleanly after this patch ({now.errors} syntax error(s), "
+        f"{old} before): look for a missing brace, parenthesis or semicolon near line {line}"
+    )
 
 
 # --------------------------------------------------------------------------- BS003
@@ -252,10 +285,28 @@ class ParseRegression(Check):
 def _adds_word(series: Series, step: int, name: str) -> bool:
     """Whether patch `step` adds a line naming `name`. Without a base tree a hunk can reveal
     a definition that was always there; only a patch that writes it makes it appear."""
+    return _diff_names(series, step, name, "+")
+
+
+def _diff_names(series: Series, step: int, name: str, signs: str = "+-") -> bool:
+    """Whether patch `step` adds (+) or removes (-) a line naming `name`: without a base tree
+    a definition can also seem to come or go because the lines around it are unknown."""
     pattern = re.compile(rf"\b{re.escape(name)}\b")
     return any(
-        line.startswith("+") and not line.startswith("+++") and pattern.search(line)
+        line[:1] in signs and not line.startswith(("+++", "---")) and pattern.search(line)
         for line in series.patches[step - 1].diff.splitlines()
+    )
+
+
+def _removes_definition_line(series: Series, step: int, name: str) -> bool:
+    """Whether patch `step` removes a line that defines or declares `name` (kernel style puts
+    those at column 0, calls are indented), or deletes a whole file."""
+    pattern = re.compile(
+        rf"^-(?:#\s*define\s+{re.escape(name)}\b|[^\s-].*\b{re.escape(name)}\s*\()"
+    )
+    diff = series.patches[step - 1].diff
+    return "\ndeleted file mode" in diff or any(
+        pattern.search(line) for line in diff.splitlines() if not line.startswith("---")
     )
 
 
@@ -589,6 +640,8 @@ class RemovedStillUsed(Check):
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
         for name, had_body in sorted(_removed_names(views, step).items()):
+            if not _removes_definition_line(series, step, name):
+                continue  # its definition line stays: a parse artefact, not a removal
             defined_before = bool(views[step - 1].defined_in_series(name))
             broken = []
             for path in view.c_paths():
@@ -733,7 +786,7 @@ class ArgumentCountMismatch(Check):
             yield from self._step(ctx.series, views, step)
 
     @staticmethod
-    def _candidates(views: list[TreeView], step: int) -> set[str]:
+    def _candidates(series: Series, views: list[TreeView], step: int) -> set[str]:
         """Names whose signature changed at `step`, and names of calls the patch added."""
         view = views[step]
         names: set[str] = set()
@@ -741,14 +794,18 @@ class ArgumentCountMismatch(Check):
             now = view.symbols(path)
             before = _previous(views, step, path)
             old, new = _arities(before), _arities(now)
-            names.update(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+            names.update(
+                n
+                for n in set(old) | set(new)
+                if old.get(n) != new.get(n) and _diff_names(series, step, n)
+            )
             added = _call_shapes(now) - _call_shapes(before)
             names.update(name for name, _function, _args in added)
         return names
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
-        names = self._candidates(views, step)
+        names = self._candidates(series, views, step)
         if not names:
             return
         for path in view.c_paths():
