@@ -481,3 +481,13 @@ def test_body_removed_while_its_forward_declaration_stays():
     steps = [{"mm/vma.c": declared.replace(HELPER_DEF, "")}]
     found = run_checks({"mm/vma.c": declared, "mm/vma_internal.h": "\n"}, steps, ALL_BS)
     assert codes(found) == [("BS005", 1, "a", None)]
+
+
+def test_only_a_removed_definition_line_counts_as_a_removal():
+    def removes(diff: str) -> bool:
+        return bisect._removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
+
+    assert removes("--- a/x.c\n+++ b/x.c\n@@ -1 +0,0 @@\n-static void flush_locked(int a)\n")
+    assert removes("--- a/x.h\n+++ b/x.h\n@@ -1 +0,0 @@\n-#define flush_locked(x) x\n")
+    assert not removes("--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-\tflush_locked(cgrp);\n+\tx();\n")
+    assert removes("diff --git a/x.c b/x.c\ndeleted file mode 100644\n--- a/x.c\n+++ /dev/null\n")
