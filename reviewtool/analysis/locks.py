@@ -290,6 +290,13 @@ class _Analysis:
         self.released_anywhere: set[str] = set()
         self.testing = False  # evaluating a call whose result decides a branch
         self.live = live_facts(cfg, flags)
+        # local_irq_save(); spin_lock(); ... spin_unlock_irqrestore(): split variants are legal
+        irq_calls = {name for name, r in table.acquires.items() if r.cls in _IRQ_CLASSES} | {
+            name for name, r in table.releases.items() if r.cls in _IRQ_CLASSES
+        }
+        self.split_variants = any(
+            node.expr is not None and _mentions(node.expr, irq_calls) for node in cfg.nodes
+        )
         self.acquired_anywhere: set[str] = set()
 
     # -- driver ---------------------------------------------------------------------------
@@ -827,7 +834,10 @@ class _Analysis:
                     state, held=tuple(sorted(lowered if h is current else h for h in state.held))
                 )
             rule = self.table.acquires.get(current.fn)
-            if rule is not None and fn in self.table.releases and fn not in rule.releases:
+            mismatch = rule is not None and fn in self.table.releases and fn not in rule.releases
+            if mismatch and self.split_variants and _same_base_api(current.fn, fn):
+                state = self._drop_split_part(state, fn)
+            elif mismatch:
                 self._event("LK004", current, line, current.line, fn)
             return self._drop(state, current, line)
         previous = next((r for r in state.released if r[0] == ident), None)
@@ -860,6 +870,18 @@ class _Analysis:
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line))))
         return replace(state, released=released)
+
+    @staticmethod
+    def _drop_split_part(state: State, fn: str) -> State:
+        """`spin_unlock_irqrestore` after `local_irq_save` + `spin_lock`: it also ends the
+        IRQ-off section the plain lock was nested in."""
+        cls = "bh" if fn.endswith("_bh") else "irq"
+        if not fn.endswith(("_irqrestore", "_irq", "_bh")):
+            return state
+        part = next((h for h in state.held if h.ident.startswith(f"{cls}:")), None)
+        if part is None:
+            return state
+        return replace(state, held=tuple(h for h in state.held if h is not part))
 
     def _drop(self, state: State, held: Held, line: int) -> State:
         rest = tuple(h for h in state.held if h is not held)
@@ -977,6 +999,19 @@ class _Analysis:
         if key not in self.events:
             subject = stable_subject(held.ident, held.expr, self.cfg)
             self.events[key] = Event(code, held.ident, held.expr, line, other, detail, subject)
+
+
+_IRQ_CLASSES = frozenset({"irq", "bh"})
+_VARIANT_SUFFIX = re.compile(r"_(irqsave|irqrestore|irq|bh|nested)$")
+
+
+def _same_base_api(acquire: str, release: str) -> bool:
+    """spin_lock_irqsave / spin_unlock: the same lock API, only the IRQ/BH part differs."""
+    base_acquire = _VARIANT_SUFFIX.sub("", acquire)
+    base_release = _VARIANT_SUFFIX.sub("", release)
+    return base_release == base_acquire.replace("_lock", "_unlock", 1) or (
+        base_release.replace("unlock", "lock") == base_acquire
+    )
 
 
 # Classes whose lock expression is the lock itself: passing it to a function hands it over.
