@@ -491,3 +491,20 @@ def test_only_a_removed_definition_line_counts_as_a_removal():
     assert removes("--- a/x.h\n+++ b/x.h\n@@ -1 +0,0 @@\n-#define flush_locked(x) x\n")
     assert not removes("--- a/x.c\n+++ b/x.c\n@@ -1 +1 @@\n-\tflush_locked(cgrp);\n+\tx();\n")
     assert removes("diff --git a/x.c b/x.c\ndeleted file mode 100644\n--- a/x.c\n+++ /dev/null\n")
+
+
+def test_definition_line_starting_with_the_name():
+    diff = "--- a/x.c\n+++ b/x.c\n@@ -1 +0,0 @@\n-flush_locked(struct cgroup *cgrp)\n"
+    assert bisect._removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
+
+
+def test_parameter_added_on_a_continuation_line():
+    multi = NAMEI_C.replace(
+        "static int nd_jump_root(struct nameidata *nd)",
+        "static int\nnd_jump_root(struct nameidata *nd,\n\t     int a)",
+    )
+    calls = multi.replace("nd_jump_root(nd)", "nd_jump_root(nd, 1)")
+    wider = calls.replace("\t     int a)", "\t     int a, int b)")
+    steps = [{"fs/namei.c": wider}]
+    found = run_checks({"fs/namei.c": calls}, steps, ALL_BS)
+    assert codes(found) == [("BS006", 1, "pick_link", None)]

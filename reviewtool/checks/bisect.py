@@ -302,7 +302,7 @@ def _removes_definition_line(series: Series, step: int, name: str) -> bool:
     """Whether patch `step` removes a line that defines or declares `name` (kernel style puts
     those at column 0, calls are indented), or deletes a whole file."""
     pattern = re.compile(
-        rf"^-(?:#\s*define\s+{re.escape(name)}\b|[^\s-].*\b{re.escape(name)}\s*\()"
+        rf"^-(?:#\s*define\s+{re.escape(name)}\b|(?=[^\s-]).*?\b{re.escape(name)}\s*\()"
     )
     diff = series.patches[step - 1].diff
     return "\ndeleted file mode" in diff or any(
@@ -735,6 +735,24 @@ def _mismatches(view: TreeView, path: str, names: set[str]) -> dict[str, list]:
     return found
 
 
+def _signature_changed(symbols: FileSymbols | None, name: str, lines: set[int]) -> bool:
+    """Whether the patch changed a line of `name`'s definition header or prototype (a
+    parameter added on a continuation line leaves the name's own line alone)."""
+    if symbols is None:
+        return False
+    for provision in symbols.provides.get(name, ()):
+        if provision.kind not in CALLABLE_KINDS:
+            continue
+        span = next(
+            (s for s in symbols.function_spans if s[0] == name and s[1] == provision.line),
+            (name, provision.line, provision.line + 4),
+        )
+        header_end = min(span[2], provision.line + 8)  # the signature, not the whole body
+        if any(provision.line <= line <= header_end for line in lines):
+            return True
+    return False
+
+
 def _call_shapes(symbols: FileSymbols | None) -> Counter[tuple]:
     if symbols is None:
         return Counter()
@@ -790,14 +808,17 @@ class ArgumentCountMismatch(Check):
         """Names whose signature changed at `step`, and names of calls the patch added."""
         view = views[step]
         names: set[str] = set()
+        changed = changed_lines(series.patches[step - 1].diff)
         for path in view.snapshot.touched:
             now = view.symbols(path)
             before = _previous(views, step, path)
             old, new = _arities(before), _arities(now)
+            lines = changed.get(path, set())
             names.update(
                 n
                 for n in set(old) | set(new)
-                if old.get(n) != new.get(n) and _diff_names(series, step, n)
+                if old.get(n) != new.get(n)
+                and (_diff_names(series, step, n) or _signature_changed(now, n, lines))
             )
             added = _call_shapes(now) - _call_shapes(before)
             names.update(name for name, _function, _args in added)
