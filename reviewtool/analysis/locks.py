@@ -707,9 +707,24 @@ class _Analysis:
         summary = self.summaries.get(name)
         if summary:
             return self.apply_summary(state, expr, summary, assigned)
+        if "unlock" in name.lower() and not _ASSERTISH.search(name):
+            state = self._unlocking_callee(state, expr)
         if assigned is not None or self.testing:
             return [self._escape(state, expr, assigned or "*")]
         return [self._escape(state, expr, "*", lock_pointer_only=True)]
+
+    def _unlocking_callee(self, state: State, call: Expr) -> State:
+        """`wbc_attach_and_unlock_inode(wbc, inode)`: an unknown function named for unlocking
+        releases the held lock whose expression or object it is given."""
+        args = {a.text for a in call.children}
+        compound = "and_unlock" in call.name or "unlock_and" in call.name
+        for held in state.held:
+            names = {held.expr, held.expr.lstrip("&")}
+            if compound:  # `..._and_unlock_inode(wbc, inode)`: its object is enough
+                names.add(base_variable(held.expr) or held.expr)
+            if names & args:
+                return self._drop(state, held, self.node.line)
+        return state
 
     def _escape(self, state: State, call: Expr, how: str, lock_pointer_only: bool = False) -> State:
         """A held lock passed to an unknown call whose result is tested or kept: the callee
@@ -1386,7 +1401,14 @@ _WRAPPER_WORDS = frozenset(
 
 def _wrapper_name(name: str) -> bool:
     """`filemap_invalidate_lock_two`, `vma_pgtable_walk_begin`: named for taking a lock."""
-    return bool(set(name.lower().split("_")) & _WRAPPER_WORDS)
+    words = set(name.lower().split("_"))
+    if words & _WRAPPER_WORDS:
+        return True
+    # zone_span_writelock, xfs_iolock_...: a word ending in "lock" that is not another word
+    return any(w.endswith("lock") and w not in _NOT_LOCK_WORDS for w in words)
+
+
+_NOT_LOCK_WORDS = frozenset({"block", "clock", "flock", "deadlock", "livelock", "unlock"})
 
 
 def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
@@ -1399,8 +1421,10 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         return True
     if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
         return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
-    if _wrapper_name(cfg.name) and held.ident not in analysis.released_anywhere:
-        return True  # named for taking it and never dropping it: seq_file ->start
+    if _wrapper_name(cfg.name) and (
+        held.ident not in analysis.released_anywhere or _held_at_every_exit(analysis, held)
+    ):
+        return True  # named for taking it, and never dropping it or always returning with it
     template = _held_template(held, exit, cfg)
     # the locked object is what the function returns
     return (
@@ -1408,6 +1432,12 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         and RETURNED in template
         and (held.ident not in analysis.released_anywhere)
     )
+
+
+def _held_at_every_exit(analysis: _Analysis, held: Held) -> bool:
+    """`for (;;) { rtnl_lock(); if (done) break; __rtnl_unlock(); }`: a retry loop around the
+    lock still returns with it on every path."""
+    return all(any(h.ident == held.ident for h in e.state.held) for e in analysis.exits)
 
 
 def _leaks(
