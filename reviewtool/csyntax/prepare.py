@@ -5,12 +5,13 @@ declarator parsing. They are blanked with spaces of the same length, so every by
 line and column of the rest of the file is unchanged; the lock annotations are recorded
 first, because the lock analysis needs them.
 
-Statement macros that open a block (`list_for_each_entry(pos, head, member) { }`,
-`for_each_online_cpu(cpu) stmt;`, `scoped_guard(rcu) { }`) read as calls, declarations or even
-nested function definitions to tree-sitter-c. Their name is rewritten in place to `while`
-plus a marker comment of the same total length (`while/*fe*/       (cpu)`), so the parser sees
-a loop around the body; csyntax/ir.py reads the marker back (fe: for-each, sg: scoped_guard,
-scg: scoped_cond_guard).
+Statement macros that open a block with a single bare argument (`for_each_online_cpu(cpu) { }`,
+`for_each_online_cpu(cpu) stmt;`, `scoped_guard(rcu) { }`) read as declarations or even nested
+function definitions to tree-sitter-c. Their name is rewritten in place to `while` plus a
+marker comment of the same total length (`while/*fe*/        (cpu)`), so the parser sees a
+loop around the body; csyntax/ir.py reads the marker back (fe: for-each, sg: scoped_guard,
+scg: scoped_cond_guard). With more arguments they parse as a call whose `;` is MISSING
+followed by the body, which csyntax/ir.py reads as the loop directly; their names stay.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ def repair_statement_macros(chars: list[str], text: str, rules: Rules) -> None:
         close = _matching_paren(text, match.end() - 1)
         if close < 0 or _in_directive(text, match.start()):
             continue
+        inner = text[match.end() : close].strip()
+        if inner and not inner.isidentifier():
+            continue  # `name(a, b) {`: a call and a block, which csyntax/ir.py already reads
         after = close + 1
         while after < len(text) and text[after] in " \t\r\n":
             after += 1
