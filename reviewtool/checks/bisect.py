@@ -207,7 +207,9 @@ class ParseRegression(Check):
         Each function a patch changes is parsed before and after the patch, with the kernel
         idioms tree-sitter cannot read (for-each macros followed by a body, types passed to
         macros) rewritten first. The check reports a function whose count of syntax errors
-        grows.
+        grows, or that now runs into the next function (a closing brace went missing).
+        Functions with `#if` inside their body are only checked for the latter: tree-sitter
+        reads both branches of a conditional at once.
 
     Why it matters:
         A missing brace, parenthesis or semicolon, a leftover conflict marker, or a half-applied
@@ -580,26 +582,31 @@ def _callable_ok(view: TreeView, path: str, name: str, defined_before: bool) -> 
     return False
 
 
-def _removed_names(views: list[TreeView], step: int) -> dict[str, bool]:
+def _removed_names(views: list[TreeView], step: int) -> dict[str, tuple[bool, bool]]:
     """Functions (bodies or prototypes) a file touched at `step` had before and lost:
-    name → whether a body was among what was lost."""
+    name → (a body was among what was lost, the file is wholly known on both sides)."""
     view = views[step]
     renamed_from = _renamed_from(view)
     renamed_to = {old: new for new, old in renamed_from.items()}
-    removed: dict[str, bool] = {}
+    removed: dict[str, tuple[bool, bool]] = {}
     for path in view.snapshot.touched | set(renamed_to):
         old_path = renamed_from.get(path, path)
         before = views[step - 1].symbols(old_path)
         if before is None:
             continue
-        after = view.symbols(renamed_to.get(old_path, path))
+        new_path = renamed_to.get(old_path, path)
+        after = view.symbols(new_path)
+        whole = _whole(views[step - 1], views[0], old_path) and (
+            after is None or _whole(view, views[0], new_path)
+        )
         for name, provisions in before.provides.items():
             kinds = {p.kind for p in provisions}
             still = {p.kind for p in (after.provides.get(name, ()) if after is not None else ())}
             lost_body = "function" in kinds and "function" not in still
             lost_all = "prototype" in kinds and not still & {"function", "prototype"}
             if lost_body or lost_all:
-                removed[name] = removed.get(name, False) or lost_body
+                body, known = removed.get(name, (False, True))
+                removed[name] = (body or lost_body, known and whole)
     return removed
 
 
@@ -639,9 +646,9 @@ class RemovedStillUsed(Check):
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
-        for name, had_body in sorted(_removed_names(views, step).items()):
-            if not _removes_definition_line(series, step, name):
-                continue  # its definition line stays: a parse artefact, not a removal
+        for name, (had_body, whole) in sorted(_removed_names(views, step).items()):
+            if not whole and not _removes_definition_line(series, step, name):
+                continue  # rebuilt from hunks, its definition line stays: a parse artefact
             defined_before = bool(views[step - 1].defined_in_series(name))
             broken = []
             for path in view.c_paths():
