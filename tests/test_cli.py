@@ -75,7 +75,10 @@ def test_scan_json_output_is_written_atomically_and_not_clobbered(tmp_path: Path
     first = invoke("scan", "--format", "json", "-o", str(out), "--fail-on", "note", str(tmp_path))
     data = json.loads(out.read_text())
     assert data["tool"] == "reviewtool"
-    assert first.exit_code == (1 if data["findings"] else 0)
+    assert [(f["code"], f["line"], f["function"]) for f in data["findings"]] == [
+        ("LK001", 8, "leaky")
+    ]
+    assert first.exit_code == 1
     out.write_text("mine")
     again = invoke("scan", "--format", "json", "-o", str(out), str(tmp_path))
     assert again.exit_code == 2
