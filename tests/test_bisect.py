@@ -356,6 +356,15 @@ def test_missing_semicolon_after_a_call_is_a_parse_regression():
     assert codes(found) == [("BS002", 1, "do_read_fault", None)]
 
 
+def test_leftover_conflict_markers_are_a_parse_regression():
+    broken = FAULT_C.replace(
+        "\tret = __do_fault(vmf);",
+        "<<<<<<< HEAD\n\tret = __do_fault(vmf);\n=======\n\tret = do_fault(vmf);\n>>>>>>> fix\n",
+    )
+    found = run_checks(BASE, [{"mm/memory.c": broken}], [bisect.ParseRegression()])
+    assert codes(found) == [("BS002", 1, "do_read_fault", None)]
+
+
 def test_a_missing_closing_brace_runs_into_the_next_function():
     two = with_helper(FAULT_C).replace(
         "\tWARN_ON_ONCE(!vmf);", "\tif (!vmf) {\n\t\tWARN_ON_ONCE(1);"
