@@ -52,7 +52,7 @@ class _LockCheck(Check):
             path=ctx.path,
             line=event.line,
             function=function,
-            subject=event.subject or event.ident,
+            subject=event.ident,  # reply drafts read the lock's name back from the key
             evidence=evidence,
         )
 
