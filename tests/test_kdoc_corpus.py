@@ -32,6 +32,7 @@ KIND_OF_CODE = {
     "KD006": "missing-short-description",
     "KD007": "bad-prototype",
     "KD008": "bad-line",
+    "KD009": "duplicate-section",
 }
 # kernel-doc's messages -> (function, kind); name-line warnings carry no function.
 ORACLE_MESSAGES = (
@@ -53,6 +54,8 @@ ORACLE_MESSAGES = (
     (r"missing initial short description()", "missing-short-description"),
     (r"cannot understand function prototype()", "bad-prototype"),
     (r"^(?:bad line|Incorrect use of kernel-doc format)()", "bad-line"),
+    (r"^duplicate section name()", "duplicate-section"),
+    (r"^wrong kernel-doc identifier()", "not-kernel-doc"),
 )
 AGREEMENT_REQUIRED = 0.98
 
@@ -67,7 +70,7 @@ def oracle_key(message: str) -> tuple[str | None, str]:
 
 def finding_key(finding: Finding) -> tuple[str | None, str]:
     kind = KIND_OF_CODE[finding.code]
-    if finding.code in ("KD005", "KD006", "KD007", "KD008"):
+    if finding.code in ("KD005", "KD006", "KD007", "KD008", "KD009"):
         return None, kind
     if finding.code in ("KD001", "KD002"):
         kind = "param-not-described" if finding.code == "KD001" else "excess-param"

@@ -2,9 +2,11 @@
 
 The fixture records, for mutations of kernel-doc comments in the 6.12 subset (a parameter line
 dropped, an `@flags:` line added, the function renamed, the `Return:` line dropped, `/*` turned
-into `/**`), the warnings the real `kernel-doc -none -Wall` (Linux 6.12.117) printed that were
-new or gone. The test replays each mutation and compares our new/gone findings by (function,
-kind), as tests/test_kdoc_corpus.py does for kdoc-dev.
+into `/**`, a described parameter renamed, and edits that must change nothing: the short
+description reworded, a `Context:` section added), the warnings the real
+`kernel-doc -none -Wall` (Linux 6.12.117) printed that were new or gone. The test replays
+each mutation and compares our new/gone findings by (function, kind), as
+tests/test_kdoc_corpus.py does for kdoc-dev.
 
 Regenerate (needs perl and the kernel's script):
     python -m tests.test_kdoc_mutations /path/to/scripts/kernel-doc [count] [seed]
@@ -29,7 +31,16 @@ from tests.corpus import corpus_dir
 from tests.test_kdoc_corpus import finding_key, kd_findings, oracle_key
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kdoc" / "kernel-doc-mutations.json.gz"
-KINDS = ("drop-param", "extra-param", "rename-func", "drop-return", "fake-kdoc")
+KINDS = (
+    "drop-param",
+    "extra-param",
+    "rename-func",
+    "drop-return",
+    "fake-kdoc",
+    "reword",
+    "context",
+    "rename-param",
+)
 
 
 def apply(text: str, op: list[Any]) -> str:
@@ -102,6 +113,20 @@ def _mutation(rng: random.Random, text: str) -> tuple[str, list[Any]] | None:
         return None
     if kind == "extra-param":
         return kind, ["insert", start + 2, " * @flags: unused"]
+    if kind == "reword":
+        return kind, ["replace", start + 1, lines[start + 1].replace(" - ", " - in short, ", 1)]
+    if kind == "context":
+        return kind, ["insert", end, " *\n * Context: Any context."]
+    if kind == "rename-param":
+        described = [
+            (j, m.group(1))
+            for j in range(start, end)
+            if (m := re.match(r"^\s*\*\s*@(\w+):", lines[j]))
+        ]
+        if not described:
+            return None
+        j, param = rng.choice(described)
+        return kind, ["replace", j, lines[j].replace(f"@{param}:", f"@{param}_old:", 1)]
     if kind == "drop-param":
         found = [j for j in range(start, end) if re.match(r"^\s*\*\s*@\w+:", lines[j])]
         return (kind, ["delete", rng.choice(found)]) if found else None

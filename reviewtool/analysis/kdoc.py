@@ -147,6 +147,7 @@ KINDS = (
     "missing-short-description",
     "bad-prototype",
     "bad-line",
+    "duplicate-section",
     "member-not-described",
     "excess-member",
 )
@@ -167,7 +168,7 @@ class _Open:
     contents: str = ""
     section_line: int = 0
     params: dict[str, int] = field(default_factory=dict)
-    sections: list[str] = field(default_factory=list)
+    sections: dict[str, str] = field(default_factory=dict)  # name -> text, as kernel-doc
     prototype: str = ""
     braces: int = 0
 
@@ -287,10 +288,19 @@ class _Reader:
             # kernel-doc says this of a comment that is not kernel-doc too.
             self.warn(
                 "missing-short-description",
-                identifier if decl_type else None,
-                identifier if decl_type else normalise_line(line),
+                (identifier or None) if decl_type else None,
+                (identifier or normalise_line(line)) if decl_type else normalise_line(line),
                 f"missing initial short description on line: {line.strip()}",
             )
+        if decl_type and not identifier and decl_type != "enum":
+            self._finish_block(None)
+            self.warn(
+                "not-kernel-doc",
+                None,
+                normalise_line(line),
+                f"wrong kernel-doc identifier on line: {line.strip()}",
+            )
+            decl_type = ""
         if not decl_type:
             self.pending = (first_problem, bool(_DOC_END.search(line)), "")
             self.reset()
@@ -379,8 +389,13 @@ class _Reader:
             block.params["..."] = block.section_line
         elif param is not None:
             block.params[param.group(1)] = block.section_line
-        elif name not in block.sections:
-            block.sections.append(name)
+        else:
+            previous = block.sections.get(name, "")
+            if previous and name != _DEFAULT:
+                self.warn(
+                    "duplicate-section", block.identifier, name, f"duplicate section name '{name}'"
+                )
+            block.sections[name] = previous + block.contents
         block.section = _DEFAULT
         block.contents = ""
 
@@ -494,7 +509,7 @@ class _Reader:
             return
         self._excess(block, parsed)
         needs_return = parsed.kind == "function" and not _is_void(parsed.return_type)
-        if needs_return and _RETURN not in block.sections:
+        if needs_return and not block.sections.get(_RETURN):
             self.warn(
                 "return-not-described",
                 name,
@@ -573,7 +588,7 @@ def _frozen(block: _Open, end_line: int, prototype: Prototype | None) -> KdocBlo
         identifier=block.identifier,
         purpose=block.purpose,
         params=tuple(block.params.items()),
-        sections=tuple(block.sections),
+        sections=tuple(name for name, text in block.sections.items() if text),
         prototype=prototype,
     )
 

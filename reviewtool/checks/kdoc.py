@@ -274,6 +274,35 @@ class MalformedLine(_KdocCheck):
     kinds = ("bad-line",)
 
 
+class DuplicateSection(_KdocCheck):
+    """What it checks:
+        A kernel-doc comment with the same section twice (`Return:`, `Context:`, `Note:`
+        ...): "duplicate section name 'Context'". kernel-doc glues the two texts together.
+
+    Why it matters:
+        Usually a patch added a section the comment already had a few lines further down;
+        the rendered documentation then says two things, possibly contradictory.
+
+    Example:
+        /**
+         * foo() - do foo
+         * Context: Process context.
+         *
+         * Context: Any context.
+         */
+
+    Better:
+        Keep one section and merge what each said.
+
+    Rule data:
+        rules/kerneldoc.toml: [sections] names.
+    """
+
+    code = "KD009"
+    name = "duplicate-section"
+    kinds = ("duplicate-section",)
+
+
 CHECKS: list[Check] = [
     ParamNotDescribed(),
     ExcessParam(),
@@ -283,4 +312,5 @@ CHECKS: list[Check] = [
     MissingShortDescription(),
     PrototypeNotUnderstood(),
     MalformedLine(),
+    DuplicateSection(),
 ]
