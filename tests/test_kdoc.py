@@ -215,3 +215,28 @@ def test_hostile_input_is_bounded() -> None:
     assert result.blocks == () or result.blocks[0].identifier == "foo"
     unterminated = "/**\n * foo - x\n" + " * more\n" * 20000
     assert analyse(unterminated).problems == ()
+
+
+def test_duplicate_section_reported_where_it_is_closed() -> None:
+    text = block("foo - x", " * @a: a\n * Return: 0\n *\n * Return: 1\n")
+    assert problems(text) == [("duplicate-section", 7, "foo", "Return")]
+    assert analyse(text).problems[0].message == "duplicate section name 'Return'"
+
+
+def test_struct_word_without_a_name_is_a_wrong_identifier() -> None:
+    text = (
+        "/**\n * struct upid is used to get the id, as it is seen\n */\n"
+        "struct upid {\n\tint nr;\n};\n"
+    )
+    kinds = [(p.kind, p.message.split(" on line")[0]) for p in analyse(text).problems]
+    assert kinds == [
+        ("missing-short-description", "missing initial short description"),
+        ("not-kernel-doc", "wrong kernel-doc identifier"),
+    ]
+
+
+def test_loose_name_line_takes_text_up_to_the_last_separator() -> None:
+    text = block("Print a one-time message (as WARN_ONCE() does):", "", "int foo(void)\n{\n}\n")
+    result = analyse(text)
+    assert result.blocks[0].identifier == "Print a one-time message (as WARN_ONCE() does)"
+    assert [p.kind for p in result.problems] == ["name-mismatch"]
