@@ -101,6 +101,22 @@ def _in_directive(text: str, index: int) -> bool:
     return previous_end > 0 and text[previous_end - 1] == "\\"
 
 
+def _skip_space_and_comments(text: str, index: int) -> int:
+    """The first index at or after `index` that is neither whitespace nor in a comment."""
+    for _ in range(64):  # bounded: a handful of comments between a macro and its body
+        while index < len(text) and text[index] in " \t\r\n":
+            index += 1
+        if text.startswith("//", index):
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+        elif text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            index = len(text) if end < 0 else end + 2
+        else:
+            break
+    return index
+
+
 def _loop_tag(name: str, iterators: re.Pattern[str], tags: dict[str, str]) -> str | None:
     if name in tags:
         return tags[name]
@@ -127,9 +143,7 @@ def repair_statement_macros(chars: list[str], text: str, rules: Rules) -> None:
         inner = text[match.end() : close].strip()
         if inner and not inner.isidentifier():
             continue  # `name(a, b) {`: a call and a block, which csyntax/ir.py already reads
-        after = close + 1
-        while after < len(text) and text[after] in " \t\r\n":
-            after += 1
+        after = _skip_space_and_comments(text, close + 1)
         if after >= len(text) or not (
             text[after] in "{(*" or text[after].isalpha() or text[after] == "_"
         ):
