@@ -126,8 +126,9 @@ def neutralize_kernel_idioms(text: str, keep: frozenset[str] = frozenset()) -> s
         name = match.group(2)
         if name in _C_KEYWORDS or name in keep or budget <= 0:
             continue
-        close = _close_paren(code, match.end() - 1, min(8000, budget))
-        budget -= (close if close > 0 else match.end() - 1 + 8000) - (match.end() - 1)
+        open_at, limit = match.end() - 1, min(8000, budget)
+        close = _close_paren(code, open_at, limit)
+        budget -= close - open_at if close >= 0 else limit
         if close < 0:
             continue
         rest = code[close + 1 : close + 200].lstrip()
