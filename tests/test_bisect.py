@@ -517,3 +517,9 @@ def test_parameter_added_on_a_continuation_line():
     steps = [{"fs/namei.c": wider}]
     found = run_checks({"fs/namei.c": calls}, steps, ALL_BS)
     assert codes(found) == [("BS006", 1, "pick_link", None)]
+
+
+def test_bisect_findings_carry_their_span():
+    steps = [{"mm/memory.c": with_call(FAULT_C)}, {"mm/memory.c": with_helper(with_call(FAULT_C))}]
+    (found,) = run_checks(BASE, steps, ALL_BS)
+    assert (found.introduced_in, found.fixed_in) == (1, 2)

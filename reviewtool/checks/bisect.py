@@ -413,6 +413,7 @@ class UsedBeforeDefined(Check):
                 subject=name,
                 evidence=(Location(later, None, None, name),),
             ),
+            introduced_in=step,
             fixed_in=later,
         )
 
@@ -550,6 +551,7 @@ class UnusedStatic(Check):
                         function=name,
                         subject=name,
                     ),
+                    introduced_in=step,
                     fixed_in=used_in or removed_in,
                 )
 
@@ -686,6 +688,7 @@ class RemovedStillUsed(Check):
                     subject=name,
                     evidence=tuple(Location(step, p, u.line, u.function) for p, u in sites),
                 ),
+                introduced_in=step,
                 fixed_in=fixed,
             )
 
@@ -872,6 +875,7 @@ class ArgumentCountMismatch(Check):
                         subject=name,
                         evidence=tuple(Location(step, path, u.line, u.function) for u in wrong),
                     ),
+                    introduced_in=step,
                     fixed_in=fixed,
                 )
 
