@@ -30,6 +30,7 @@ class LockScore:
 
     cases: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter)
+    located: Counter = field(default_factory=Counter)  # hits on the expected or accepted line
     correct: Counter = field(default_factory=Counter)
     false_positives: Counter = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
@@ -63,12 +64,14 @@ def _lock_case(case: Path, tree: Path, score: LockScore) -> None:
     report = check(patches, tree=tree, select=("LK",))
     introduced = [f for f in report.findings if f.introduced_in is not None]
     want = KIND_TO_CODE.get(kind)
-    hit = False
+    lines = {expected.get("line"), *expected.get("accept_lines", ())}
+    hit = located = False
     for finding in introduced:
         same_function = finding.location.function == expected["function"]
         if want and same_function and finding.code == want:
             score.correct[finding.code] += 1
             hit = True
+            located = located or finding.location.line in lines
         elif kind == "none" or not same_function:
             score.false_positives[finding.code] += 1
             score.noise.append(
@@ -77,6 +80,7 @@ def _lock_case(case: Path, tree: Path, score: LockScore) -> None:
             )
     if want and hit:
         score.hits[kind] += 1
+        score.located[kind] += located
     elif want:
         score.misses.append(f"{case.name} {kind} {expected['function']} ({expected['mutation']})")
 
@@ -100,6 +104,8 @@ def print_locks(score: LockScore, verbose: bool) -> None:
             f"({score.correct[code]} correct, {score.false_positives[code]} false)"
         )
     print(f"  benign cases: {score.cases['none']}")
+    hits = sum(score.hits.values())
+    print(f"  hits on the expected or an accepted line: {sum(score.located.values())}/{hits}")
     print(f"  overall recall {score.overall_recall():.1%}  precision {score.precision():.1%}")
     if verbose:
         for line in score.misses:

@@ -119,7 +119,8 @@ class Held:
 @dataclass(frozen=True, slots=True)
 class State:
     held: tuple[Held, ...] = ()
-    released: tuple[tuple[str, bool, int], ...] = ()  # (ident, was the caller's, line)
+    # (ident, was the caller's, line released, line it had been taken, 0 if not here)
+    released: tuple[tuple[str, bool, int, int], ...] = ()
     facts: tuple[tuple[str, bool], ...] = ()  # variable -> truthiness
     aliases: tuple[tuple[str, str], ...] = ()  # variable -> variable it was copied from
 
@@ -859,7 +860,8 @@ class _Analysis:
         if not certain:  # a summarised callee's release: no mismatch is claimed from it
             if previous is not None:
                 return state
-            return replace(state, released=tuple(sorted((*state.released, (ident, True, line)))))
+            entry = (ident, True, line, 0)
+            return replace(state, released=tuple(sorted((*state.released, entry))))
         others = [
             h
             for h in state.held
@@ -873,8 +875,12 @@ class _Analysis:
             if previous[1]:
                 return state  # the caller's lock, released twice: nothing known
             if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:  # another one still held
-                self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
-                return self._drop(state, others[0], line)
+                other = others[0]
+                # the earlier release dropped it while a lock taken after it was still held
+                # (not last-in first-out): that one was meant for the other lock
+                where = previous[2] if previous[3] < other.line < previous[2] else line
+                self._event("LK004", other, where, other.line, f"{fn}({text})")
+                return self._drop(state, other, line)
             self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
             return state
         stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
@@ -883,7 +889,7 @@ class _Analysis:
         if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
             return self._drop(state, others[0], line)
-        released = tuple(sorted((*state.released, (ident, True, line))))
+        released = tuple(sorted((*state.released, (ident, True, line, 0))))
         return replace(state, released=released)
 
     @staticmethod
@@ -901,7 +907,7 @@ class _Analysis:
     def _drop(self, state: State, held: Held, line: int) -> State:
         rest = tuple(h for h in state.held if h is not held)
         released = tuple(r for r in state.released if r[0] != held.ident)
-        released = tuple(sorted((*released, (held.ident, held.entry, line))))
+        released = tuple(sorted((*released, (held.ident, held.entry, line, held.line))))
         return replace(state, held=rest, released=released)
 
     def guard_call(self, state: State, expr: Expr) -> list[State]:
