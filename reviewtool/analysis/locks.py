@@ -298,7 +298,6 @@ class _Analysis:
         self.split_variants = any(
             node.expr is not None and _mentions(node.expr, irq_calls) for node in cfg.nodes
         )
-        self.acquired_anywhere: set[str] = set()
 
     # -- driver ---------------------------------------------------------------------------
 
@@ -787,7 +786,6 @@ class _Analysis:
     ) -> State:
         ident = f"{cls}:{text}"
         line = self.node.line
-        self.acquired_anywhere.add(ident)
         current = self._match(state, cls, text)
         if rule is not None and rule.transition_from:
             if current is None:
@@ -1543,7 +1541,7 @@ def _call_order(functions: list[tuple[Function, CFG]]) -> list[tuple[Function, C
     return order
 
 
-def _annotation_effects(fn: Function, table: LockTable, params: tuple[str, ...]) -> list[Effect]:
+def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:
     effects = []
     for annotation in fn.annotations:
         op = {"__acquires": "acquire", "__releases": "release"}.get(annotation.macro)
@@ -1583,7 +1581,7 @@ def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = N
             result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary)
         if not effects:
-            effects = _annotation_effects(fn, table, cfg.params)
+            effects = _annotation_effects(fn, cfg.params)
         if effects:
             summaries[fn.name] = tuple(effects)
             result.summary = tuple(effects)
