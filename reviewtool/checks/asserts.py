@@ -1,4 +1,5 @@
-"""AS checks: asserts that crash, asserts whose condition has side effects, misused values."""
+"""AS checks: asserts that crash, asserts whose condition has side effects, lock asserts the
+function's own locking contradicts, assert values used where the macro has none."""
 
 from __future__ import annotations
 
@@ -6,14 +7,17 @@ from collections.abc import Iterator
 
 from reviewtool.analysis.asserts import (
     AssertSite,
+    LockView,
     condition_nodes,
     find_asserts,
     in_debug_only_code,
     load_rules,
+    lock_views,
+    normalise,
     side_effects,
 )
 from reviewtool.checks.base import Check, FileContext
-from reviewtool.model import Finding, Severity
+from reviewtool.model import Finding, Location, Severity
 
 _SEVERITY_OF = {"certain": Severity.ERROR, "likely": Severity.WARNING, "unknown": Severity.NOTE}
 
@@ -177,4 +181,109 @@ class AssertValueUsed(Check):
             )
 
 
-CHECKS: list[Check] = [NewBugOn(), AssertSideEffect(), AssertValueUsed()]
+class LockAssertContradiction(Check):
+    """What it checks:
+        A lock assert (`lockdep_assert_held()`, `mmap_assert_locked()`,
+        `rwsem_assert_held_write()` ...) that the function's own locking contradicts: the
+        function released that lock on every path to the assert, holds it only for read where
+        the assert wants it for write, or holds it where the assert says it is not held
+        (`lockdep_assert_not_held()`). As a NOTE, an assert placed right after the function
+        itself took the lock, which can never fire.
+
+    Why it matters:
+        A contradicted assert fires on every debug run (or the locking is wrong and the
+        assert documents a rule the code breaks); a redundant one is noise that hides which
+        asserts document the caller's obligations.
+
+    Example:
+        spin_unlock(&q->lock);
+        lockdep_assert_held(&q->lock);
+
+    Better:
+        Move the assert above the unlock, or drop it if the function no longer needs the
+        lock there.
+
+    Rule data:
+        rules/asserts.toml: [macro.NAME] kind = "lock", lock (the lock named, a template over
+        the arguments), mode; [lock_classes] how the lock analysis' classes
+        (rules/locks.toml) name the same lock. Uses the lock analysis of the LK checks; a
+        function it does not analyse (no lock work, over budget) is not checked.
+    """
+
+    code = "AS003"
+    name = "lock-assert-contradiction"
+    severity = Severity.WARNING
+    scope = "file"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        sites = [s for s in _sites(ctx) if s.macro.kind == "lock" and s.lock is not None]
+        if not sites:
+            return
+        from reviewtool.analysis.locks import analyse_file
+
+        file_locks = ctx.derived(
+            "locks", lambda: analyse_file(ctx.facts, ctx.rules, known=ctx.state.is_known)
+        )
+        views = ctx.derived(
+            "asserts.lock-views", lambda: lock_views(ctx.facts, sites, file_locks, ctx.rules)
+        )
+        for site in sites:
+            view = views.get((site.function, site.line))
+            if view is not None:
+                yield from self._verdicts(ctx, site, view)
+
+    def _verdicts(self, ctx: FileContext, site: AssertSite, view: LockView) -> Iterator[Finding]:
+        lock = normalise(site.lock or "")
+        holding = [[h for h in held if h[0] == lock] for held in view.held]
+        released = [[r for r in rel if r[0] == lock] for rel in view.released]
+        shown = f"{site.macro.name}({', '.join(site.args)})"
+        where = {"path": ctx.path, "line": site.line, "function": site.function}
+        if site.macro.mode == "not-held":
+            if all(holding) and not any(h[3] for found in holding for h in found):
+                line = holding[0][0][2]
+                yield self.finding(
+                    f"{shown} asserts {lock} is not held, but this function holds it (taken "
+                    f"at line {line})",
+                    subject=f"{site.normalised}|held",
+                    evidence=(Location(0, ctx.path, line, site.function),),
+                    **where,
+                )
+            return
+        if all(not h and r for h, r in zip(holding, released, strict=True)):
+            line = released[0][0][1]
+            yield self.finding(
+                f"{shown} asserts {lock} is held, but this function released it on every "
+                f"path to the assert (line {line})",
+                subject=f"{site.normalised}|released",
+                evidence=(Location(0, ctx.path, line, site.function),),
+                **where,
+            )
+            return
+        if not all(holding):
+            return
+        acquirers = {(h[1], h[2]) for found in holding for h in found if not h[3]}
+        own = all(any(not h[3] for h in found) for found in holding)
+        if site.macro.mode == "write" and own and all("read" in fn for fn, _ in acquirers):
+            fn, line = min(acquirers, key=lambda a: a[1])
+            yield self.finding(
+                f"{shown} asserts {lock} is held for write, but this function took it for "
+                f"read ({fn}() at line {line})",
+                subject=f"{site.normalised}|read",
+                evidence=(Location(0, ctx.path, line, site.function),),
+                **where,
+            )
+            return
+        lines = {line for _, line in acquirers}
+        if own and len(lines) == 1 and view.previous_lines <= lines:
+            fn, line = next(iter(acquirers))
+            yield self.finding(
+                f"{shown} right after {fn}() at line {line} cannot fire: this function just "
+                "took the lock",
+                subject=f"{site.normalised}|redundant",
+                evidence=(Location(0, ctx.path, line, site.function),),
+                severity=Severity.NOTE,
+                **where,
+            )
+
+
+CHECKS: list[Check] = [NewBugOn(), AssertSideEffect(), LockAssertContradiction(), AssertValueUsed()]
