@@ -186,3 +186,24 @@ def test_unknown_lines_are_skipped() -> None:
     state = FileState("a.c", text, unknown=((3, 3),))
     ctx = FileContext("a.c", state, facts(text), default_rules(), Memo())
     assert [f.location.line for f in asserts.NewBugOn().run(ctx)] == [4]
+
+
+def test_lock_names_match_the_lock_analysis_classes() -> None:
+    from reviewtool.analysis.asserts import lock_name
+
+    vocabulary = load_rules(default_rules())
+    assert lock_name("mm: mmap_lock", "vma->vm_mm", vocabulary) == "vma->vm_mm->mmap_lock"
+    assert lock_name("mm: anon_vma rwsem", "anon_vma", vocabulary) == "anon_vma->root->rwsem"
+    assert lock_name("spinlock", "&q->lock", vocabulary) == "q->lock"
+
+
+def test_as003_needs_the_function_wholly_known() -> None:
+    text = (
+        "void f(struct queue *q)\n{\n\tspin_lock(&q->lock);\n\tspin_unlock(&q->lock);\n"
+        "\tlockdep_assert_held(&q->lock);\n}\n"
+    )
+    complete = FileContext("q.c", FileState("q.c", text), facts(text), default_rules(), Memo())
+    assert [f.code for f in asserts.LockAssertContradiction().run(complete)] == ["AS003"]
+    partial_state = FileState("q.c", text, unknown=((3, 3),))
+    partial = FileContext("q.c", partial_state, facts(text), default_rules(), Memo())
+    assert list(asserts.LockAssertContradiction().run(partial)) == []
