@@ -316,6 +316,8 @@ def build_series(
                 else:
                     todo.append(step)
             runs = _chunks(todo, jobs)
+            if progress:
+                progress(f"{len(todo)} of {len(steps)} trees to build, {stats.cached} cached")
 
             def worker(index: int, run: list[int]) -> list[BuildResult]:
                 worktree = first_worktree if index == 0 else session.add_worktree(steps[run[0]][1])
@@ -326,7 +328,8 @@ def build_series(
                     tree, commit = steps[step]
                     _git_out(worktree, "checkout", "--quiet", "--force", "--detach", commit)
                     if progress:
-                        progress(f"building step {step} ({tree[:12]})")
+                        label = "the base" if step == 0 else f"{step}/{len(series.patches)}"
+                        progress(f"building {label} (tree {tree[:12]})")
                     log = session.tmp / f"build-{step}.log"
                     code = session.run_command(worktree, log)
                     result = BuildResult(step, tree, code, None if code == 0 else _read_error(log))

@@ -254,6 +254,7 @@ def check_command(
         build_cmd=build_cmd,
         jobs=jobs,
         build_timeout=build_timeout,
+        progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
     )
     _emit(report, config.format, output, force, color, show_asserts)
     if nipa:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,6 +63,7 @@ def check(
     build_cmd: str | None = None,
     jobs: int = 1,
     build_timeout: float | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Read a series and run every selected check at every patch; with `build_cmd`, also
     build every patch in temporary git worktrees (BS008, needs a git base)."""
@@ -87,7 +88,9 @@ def check(
             series, snapshots, chosen, rules, early_findings=early, base_file=base_file
         )
         if building:
-            findings = _with_builds(findings, series, base_tree, build_cmd, jobs, build_timeout)
+            findings = _with_builds(
+                findings, series, base_tree, build_cmd, jobs, build_timeout, progress
+            )
         patch_info = _patch_info(series, snapshots, cache, rules)
     finally:
         close = getattr(base_tree, "close", None)
@@ -104,7 +107,7 @@ def check(
     )
 
 
-def _with_builds(findings, series, base_tree, command, jobs, timeout):
+def _with_builds(findings, series, base_tree, command, jobs, timeout, progress):
     from reviewtool import build
     from reviewtool.engine import sort_findings
 
@@ -115,6 +118,7 @@ def _with_builds(findings, series, base_tree, command, jobs, timeout):
         command,
         jobs=jobs,
         timeout=timeout or build.DEFAULT_TIMEOUT,
+        progress=progress,
     )
     return sort_findings([*findings, *build.build_findings(results, stats, series, command)])
 
