@@ -326,6 +326,14 @@ def test_new_call_with_the_wrong_count_against_a_base_header():
     assert codes(run_checks(base, steps, ALL_BS)) == [("BS006", 1, "nd_jump_root", None)]
 
 
+def test_a_parameter_that_shadows_a_function_is_not_that_function():
+    header = "int release(struct kref *kref);\n"
+    base = {"fs/namei.c": NAMEI_C, "include/linux/kernel.h": header}
+    helper = "void put_nd(struct nameidata *nd, void (*release)(void))\n{\n\trelease();\n}\n"
+    steps = [{"fs/namei.c": NAMEI_C + "\n" + helper}]
+    assert codes(run_checks(base, steps, ALL_BS)) == []
+
+
 def test_ifdef_alternatives_that_disagree_are_skipped():
     alternatives = (
         "#ifdef CONFIG_A\nint hook(int a, int b);\n#else\n"

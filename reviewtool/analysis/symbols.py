@@ -73,6 +73,11 @@ class FileSymbols:
     function_errors: dict[str, int] = field(default_factory=dict, hash=False)
     function_spans: tuple[tuple[str, int, int], ...] = ()  # (name, first line, last line)
     self_words: dict[str, int] = field(default_factory=dict, hash=False)  # in its own bodies
+    parameters: dict[str, frozenset[str]] = field(default_factory=dict, hash=False)
+
+    def shadowed(self, use: Use) -> bool:
+        """True when the callee is a parameter of the calling function (a function pointer)."""
+        return use.function is not None and use.name in self.parameters.get(use.function, ())
 
     def function_at(self, line: int) -> str | None:
         return next(
@@ -250,6 +255,9 @@ def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
         function_errors={fn.name: fn.error_count for fn in facts.functions},
         function_spans=tuple((fn.name, fn.start_line, fn.end_line) for fn in facts.functions),
         self_words=_self_words(facts, code),
+        parameters={
+            fn.name: frozenset(p.name for p in fn.params if p.name) for fn in facts.functions
+        },
     )
 
 

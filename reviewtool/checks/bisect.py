@@ -314,7 +314,9 @@ def _removes_definition_line(series: Series, step: int, name: str) -> bool:
 
 
 def _used_names(symbols: FileSymbols | None) -> Counter[str]:
-    return Counter(use.name for use in symbols.calls) if symbols is not None else Counter()
+    if symbols is None:
+        return Counter()
+    return Counter(use.name for use in symbols.calls if not symbols.shadowed(use))
 
 
 class UsedBeforeDefined(Check):
@@ -656,7 +658,11 @@ class RemovedStillUsed(Check):
             broken = []
             for path in view.c_paths():
                 symbols = view.symbols(path)
-                calls = symbols.calls_to(name) if symbols is not None else []
+                calls = (
+                    [use for use in symbols.calls_to(name) if not symbols.shadowed(use)]
+                    if symbols is not None
+                    else []
+                )
                 if not calls or not views[step - 1].visible(
                     _renamed_from(view).get(path, path), name
                 ):
@@ -729,7 +735,7 @@ def _mismatches(view: TreeView, path: str, names: set[str]) -> dict[str, list]:
     if symbols is None:
         return found
     for name in sorted(names):
-        calls = symbols.calls_to(name)
+        calls = [use for use in symbols.calls_to(name) if not symbols.shadowed(use)]
         if not calls:
             continue
         expected = _expected_arity(view, path, name)
