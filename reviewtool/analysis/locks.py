@@ -1386,7 +1386,6 @@ _WRAPPER_WORDS = frozenset(
         "start",
         "prepare",
         "enter",
-        "get",
         "grab",
         "take",
         "hold",
