@@ -94,3 +94,13 @@ def test_a_comment_cut_by_an_unknown_region_is_sealed_without_moving_lines():
         FileState("a.c", "int a;\n/* open\n\n\nint g(void)\n{\n\treturn 1;\n}\n", ((3, 4),))
     )
     assert [(fn.name, fn.start_line) for fn in facts.functions] == [("g", 5)]
+
+
+def test_input_that_makes_tree_sitter_spin_is_cancelled(monkeypatch):
+    import reviewtool.csyntax as csyntax
+
+    monkeypatch.setattr(csyntax._parse, "__defaults__", (0.5,))
+    facts = parse_file("evil.c", "b/*d(&N(=m;}")
+    assert facts.parse_failed
+    assert facts.functions == ()
+    assert not parse_file("good.c", KERNEL_C).parse_failed

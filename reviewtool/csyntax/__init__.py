@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -22,11 +23,30 @@ C_LANGUAGE = Language(tree_sitter_c.language())
 _local = threading.local()
 
 
+PARSE_SECONDS = 10.0  # a kernel file parses in milliseconds; hostile bytes can loop forever
+
+
 def _parser() -> Parser:
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = Parser(C_LANGUAGE)
     return parser
+
+
+def _parse(source: bytes, seconds: float = PARSE_SECONDS) -> Tree | None:
+    """Parse with a deadline. tree-sitter-c can spin forever on some malformed inputs (seen:
+    the 12 bytes `b/*d(&N(=m;}`), and only a parse fed through a read callback honours the
+    progress callback that cancels it. None when cancelled."""
+    parser = _parser()
+    deadline = time.monotonic() + seconds
+    try:
+        return parser.parse(
+            lambda offset, _point: source[offset : offset + 65536],
+            progress_callback=lambda *_: time.monotonic() > deadline,
+        )
+    except ValueError:
+        parser.reset()
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +108,7 @@ class FileFacts:
     types: frozenset[str]  # struct/union/enum tags and typedef names defined here
     identifiers: frozenset[str]  # every identifier used outside comments (for "is it used")
     error_count: int
+    parse_failed: bool  # the parse was cancelled (deadline): no facts, nothing to check
     tree: Tree = field(repr=False, compare=False)
     source: bytes = field(repr=False, compare=False)  # the prepared (attribute-blanked) bytes
 
@@ -147,7 +168,11 @@ def parse_file(
     rules = rules or default_rules()
     prepared, annotations = blank_attributes(seal_unknown_regions(text, unknown), rules)
     source = prepared.encode("utf-8", "surrogateescape")
-    tree = _parser().parse(source)
+    tree = _parse(source)
+    parse_failed = tree is None
+    if tree is None:  # degrade to a file with no facts rather than hang
+        source = b""
+        tree = _parser().parse(source)
     collector = _Collector(source, annotations, rules)
     collector.visit(tree.root_node)
     return FileFacts(
@@ -160,6 +185,7 @@ def parse_file(
         types=frozenset(collector.types),
         identifiers=frozenset(collector.identifiers),
         error_count=collector.errors,
+        parse_failed=parse_failed,
         tree=tree,
         source=source,
     )
