@@ -45,7 +45,9 @@ def _finding_line(report: Report, finding: Finding, options: RenderOptions) -> s
     prefix = f"{label} " if label else ""
     message = finding.message
     if finding.fixed_in is not None and report.series is not None:
-        message += f" (gone in {finding.fixed_in}/{report.series.total})"
+        gone = f"{finding.fixed_in}/{report.series.total}"
+        if gone not in message:
+            message += f" (gone in {gone})"
     return f"{prefix}{where}{severity}: {message} [{finding.code} {finding.name}]"
 
 
@@ -92,9 +94,11 @@ def _assert_lines(changes: list) -> list[str]:
     out = []
     for change in changes:
         data = change.to_json() if hasattr(change, "to_json") else dict(change)
-        where = f"{data.get('path')}:{data.get('line')}"
+        kinds = ",".join(data.get("kinds") or ())
+        text = data.get("one_line") or data.get("text", "")
         out.append(
-            f"  assert {data.get('change')}: {where}: {data.get('function')}(): {data.get('text')}"
+            f"  assert {data.get('change')}: {data.get('path')}:{data.get('line')}: "
+            f"{data.get('function')}(): {text}" + (f" [{kinds}]" if kinds else "")
         )
     return out
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reviewtool import checks as registry
+from reviewtool.analysis.asserts import inventory as assert_inventory
 from reviewtool.engine import Report, run_files, run_series
 from reviewtool.errors import InputError
 from reviewtool.model import FileState
@@ -138,24 +139,20 @@ def _base_file_reader(base_tree):
 
 
 def _patch_info(series, snapshots, cache, rules) -> dict[int, dict]:
-    """Per-patch extras for renderers: the assert inventory when that analysis exists."""
-    try:
-        from reviewtool.analysis import asserts
-    except ImportError:
-        return {}
-    inventory = getattr(asserts, "inventory", None)
-    if inventory is None:
-        return {}
+    """Per-patch extras for renderers: the asserts each patch adds, removes or changes.
+    A renamed file is compared with its old self, so a move adds no assert."""
     info: dict[int, dict] = {}
     for step in range(1, len(snapshots)):
+        renamed_from = {new: old for old, new in snapshots[step].renamed}
+        sources = set(renamed_from.values())
         changes = []
-        for path in sorted(snapshots[step].touched):
+        for path in sorted(snapshots[step].touched - sources):
             if not path.endswith((".c", ".h")):
                 continue
-            before = snapshots[step - 1].files.get(path)
+            before = snapshots[step - 1].files.get(renamed_from.get(path, path))
             after = snapshots[step].files.get(path)
             changes.extend(
-                inventory(
+                assert_inventory(
                     cache.facts(before) if before else None,
                     cache.facts(after) if after else None,
                     rules,
