@@ -204,7 +204,9 @@ def run_series(
         for check in checks:
             if check.scope == "patch":
                 findings.extend(check.run(ctx))
-    series_ctx = SeriesContext(series, tuple(snapshots), tuple(findings), rules)
+    series_ctx = SeriesContext(
+        series, tuple(snapshots), tuple(findings), rules, cache.facts, runner.memo, base_file
+    )
     for check in checks:
         if check.scope == "series":
             findings.extend(check.run(series_ctx))

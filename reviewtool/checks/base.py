@@ -72,12 +72,16 @@ class PatchContext:
 @dataclass(frozen=True)
 class SeriesContext:
     """The whole series after every step ran: `findings` are the engine's resolved findings
-    (introduced_in/fixed_in set), `snapshots[k]` the tree after k patches."""
+    (introduced_in/fixed_in set), `snapshots[k]` the tree after k patches. Checks that must
+    know what later patches do (BS003..BS006) are series checks and read every step here."""
 
     series: Series
     snapshots: tuple[Snapshot, ...]
     findings: tuple[Finding, ...]
     rules: Rules
+    facts: Callable[[FileState], FileFacts] | None = None  # cached parse of any file state
+    memo: Memo = field(default_factory=Memo, compare=False)
+    base_file: Callable[[str], FileState | None] = lambda path: None
 
 
 class Check:

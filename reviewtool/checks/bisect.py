@@ -35,24 +35,13 @@ def _label(series: Series, step: int) -> str:
     return f"{step}/{total}"
 
 
-def _history(ctx: PatchContext) -> list[TreeView] | None:
-    """Tree views of every step, once the last patch is reached; None before.
-
-    The checks that need to know what a later patch does (BS003..BS006) record each patch's
-    context in the run's memo and analyse the whole series at its last patch; their findings
-    still carry the patch that introduced them."""
-    run_key = f"bisect-run:{id(ctx.series)}"
-    contexts: dict[int, PatchContext] = ctx.memo.get(run_key, "contexts", dict)
-    contexts.setdefault(ctx.step, ctx)
-    last = len(ctx.series.patches)
-    if ctx.step != last or any(step not in contexts for step in range(1, last + 1)):
-        return None
+def _history(ctx: SeriesContext) -> list[TreeView]:
+    """Tree views of every step (symbols resolved lazily), shared by BS003..BS006."""
 
     def build() -> list[TreeView]:
-        snapshots = [contexts[1].before] + [contexts[step].after for step in range(1, last + 1)]
-        return tree_views(snapshots, ctx.facts, ctx.base_file, ctx.memo.get)
+        return tree_views(list(ctx.snapshots), ctx.facts, ctx.base_file, ctx.memo.get)
 
-    return ctx.memo.get(run_key, "views", build)
+    return ctx.memo.get(f"bisect-run:{id(ctx.series)}", "views", build)
 
 
 def _applied_steps(views: Sequence[TreeView]) -> list[int]:
@@ -346,12 +335,10 @@ class UsedBeforeDefined(Check):
     code = "BS003"
     name = "used-before-defined"
     severity = Severity.ERROR
-    scope = "patch"
+    scope = "series"
 
-    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = _history(ctx)
-        if views is None:
-            return
         appeared = [_appeared(views, step) for step in range(len(views))]
         for step in _applied_steps(views):
             later_names = set().union(*appeared[step + 1 :])
@@ -516,12 +503,10 @@ class UnusedStatic(Check):
     code = "BS004"
     name = "unused-static"
     severity = Severity.ERROR
-    scope = "patch"
+    scope = "series"
 
-    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = _history(ctx)
-        if views is None:
-            return
         for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
@@ -640,12 +625,10 @@ class RemovedStillUsed(Check):
     code = "BS005"
     name = "removed-still-used"
     severity = Severity.ERROR
-    scope = "patch"
+    scope = "series"
 
-    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = _history(ctx)
-        if views is None:
-            return
         for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
@@ -811,12 +794,10 @@ class ArgumentCountMismatch(Check):
     code = "BS006"
     name = "argument-count-mismatch"
     severity = Severity.ERROR
-    scope = "patch"
+    scope = "series"
 
-    def run(self, ctx: PatchContext) -> Iterator[Finding]:
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = _history(ctx)
-        if views is None:
-            return
         for step in _applied_steps(views):
             yield from self._step(ctx.series, views, step)
 
