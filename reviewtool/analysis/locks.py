@@ -1298,13 +1298,9 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if not free:
             released = ident in analysis.released_anywhere
             named = _wrapper_name(cfg.name)
-            designed = (
-                _annotated(annotations, sample.expr)
-                or RETURNED in template
-                and (named or not released)
-                or named
-                and not released
-            )
+            # held on every path: only by design when annotated or named so (a helper that
+            # locks and returns its object on every path looks just like a forgotten unlock)
+            designed = _annotated(annotations, sample.expr) or named and not released
             if not designed:
                 continue  # holding it on every path is a leak unless named or annotated so
             effects.append(Effect("acquire", _lock_class(sample), template, sample.fn))
@@ -1429,11 +1425,12 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
     ):
         return True  # named for taking it, and never dropping it or always returning with it
     template = _held_template(held, exit, cfg)
-    # the locked object is what the function returns
+    # the locked object is what the function returns, when it has one to return (NULL else)
     return (
         template is not None
         and RETURNED in template
-        and (held.ident not in analysis.released_anywhere)
+        and held.ident not in analysis.released_anywhere
+        and not _held_at_every_exit(analysis, held)
     )
 
 
