@@ -17,7 +17,7 @@ from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import Expr, lower_function
 from reviewtool.resources import Rules, default_rules
 
-MAX_STATES_PER_NODE = 256
+MAX_STATES_PER_NODE = 1024
 MAX_STEPS = 40_000  # (node, state) transfers per function
 MAX_HELD = 8  # distinct held locks tracked in one state
 RETURNED = "\x00r\x00"  # in a summary template: the variable the call's result is assigned to
@@ -313,9 +313,9 @@ class _Analysis:
             node = self.cfg.nodes[node_id]
             self.node = node
             for state in states:
-                self.steps += 1
-                if self.steps > MAX_STEPS:
+                if self.steps >= MAX_STEPS:
                     return False
+                self.steps += 1
                 for target, out in self.transfer(node, state):
                     out = self._enter(out, self.cfg.nodes[target])
                     bucket = seen[target]
@@ -650,22 +650,22 @@ class _Analysis:
             and (f[0].isidentifier() or name not in _BASE_IDENT.findall(f[0]))
             and not f[0].startswith((f"{name}->", f"{name}."))
         )
-        released = tuple(r for r in state.released if base_variable(r[0].split(":", 1)[1]) != name)
-        copies = [a for a, b in state.aliases if b == name]
-        aliases = tuple((a, b) for a, b in state.aliases if a != name and b != name)
+        released = tuple(r for r in state.released if not _names(r[0].split(":", 1)[1], name))
+        copies = [a for a, b in state.aliases if b == name and a.isidentifier()]
+        aliases = tuple(
+            (a, b) for a, b in state.aliases if not _names(a, name) and not _names(b, name)
+        )
         held = state.held
-        if any(name in _BASE_IDENT.findall(h.expr) for h in held):
+        if any(_names(h.expr, name) for h in held):
             renamed = []
             for h in held:
-                if h.stale or name not in _BASE_IDENT.findall(h.expr):
+                if h.stale or not _names(h.expr, name):
                     renamed.append(h)
-                elif base_variable(h.expr) != name:  # `pages[i]` after `i++`: unnameable
-                    renamed.append(replace(h, stale=True, ident=f"{h.ident}#{h.line}"))
-                elif copies:
+                elif base_variable(h.expr) == name and copies:
                     expr = _rebase(h.expr, name, copies[0])
                     ident = h.ident[: len(h.ident) - len(h.expr)] + expr
                     renamed.append(replace(h, ident=ident, expr=expr))
-                else:
+                else:  # `pages[i]` after `i++`, or nothing else holds the old value
                     renamed.append(replace(h, stale=True, ident=f"{h.ident}#{h.line}"))
             held = tuple(sorted(renamed))
         if (
@@ -1227,6 +1227,14 @@ def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect
         if node.expr is not None and _mentions(node.expr, names):
             return True
     return False
+
+
+def _names(expr: str, name: str) -> bool:
+    """Whether the lock or fact expression `expr` depends on the variable or field `name`."""
+    if name.isidentifier():
+        return name in _BASE_IDENT.findall(expr)
+    bare = expr.lstrip("&*(")
+    return bare == name or bare.startswith((f"{name}->", f"{name}.", f"{name}["))
 
 
 def _mentions(expr: Expr, names: set[str]) -> bool:
