@@ -295,6 +295,8 @@ class _Analysis:
         irq_calls = {name for name, r in table.acquires.items() if r.cls in _IRQ_CLASSES} | {
             name for name, r in table.releases.items() if r.cls in _IRQ_CLASSES
         }
+        self.release_classes = _release_classes(cfg, table, summaries)
+        self.wrapper_named = _wrapper_name(cfg.name)
         self.split_variants = any(
             node.expr is not None and _mentions(node.expr, irq_calls) for node in cfg.nodes
         )
@@ -988,6 +990,8 @@ class _Analysis:
             text = _substitute(effect.template, expr.children, assigned)
             if text is None:
                 continue
+            if effect.op == "acquire" and not self._confirmed(effect):
+                continue
             if effect.op == "acquire":
                 rule = self.table.acquires.get(effect.fn)
                 state = self.take(
@@ -1000,6 +1004,12 @@ class _Analysis:
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
         return [state]
+
+    def _confirmed(self, effect: Effect) -> bool:
+        """A callee said to return holding a lock only counts in callers that release that
+        kind of lock somewhere (or hand it on): otherwise its own bug (a forgotten unlock in
+        a `..._start()` helper) would be reported in every caller instead of in it."""
+        return effect.cls == "annotated" or effect.cls in self.release_classes or self.wrapper_named
 
     @staticmethod
     def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
@@ -1227,6 +1237,24 @@ def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect
         if node.expr is not None and _mentions(node.expr, names):
             return True
     return False
+
+
+def _release_classes(
+    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]
+) -> frozenset[str]:
+    """The lock classes this function releases somewhere (directly or through a callee)."""
+    found: set[str] = set()
+    for node in cfg.nodes:
+        stack = [node.expr] if node.expr is not None else []
+        while stack:
+            expr = stack.pop()
+            if expr.kind == "call":
+                rule = table.releases.get(expr.name)
+                if rule is not None:
+                    found.add(rule.cls)
+                found.update(e.cls for e in summaries.get(expr.name, ()) if e.op == "release")
+            stack.extend(expr.children)
+    return frozenset(found)
 
 
 def _names(expr: str, name: str) -> bool:
