@@ -225,7 +225,11 @@ def find_asserts(facts: FileFacts, rules: Rules | AssertRules | None = None) -> 
     """Every assert-macro call inside a function body, in file order."""
     vocabulary = load_rules(rules)
     sites: list[AssertSite] = []
+    # csyntax already lists every call: walk only the functions that call an assert macro.
+    holders = {call.function for call in facts.calls if call.name in vocabulary.macros}
     for fn in facts.functions:
+        if fn.name not in holders:
+            continue
         for node in walk(fn.node):
             if node.type != "call_expression":
                 continue
