@@ -90,7 +90,23 @@ def settings(fmt, select, ignore, fail_on, rule_dirs, repo) -> Config:
     if config.format not in _format_names():
         names = ", ".join(_format_names())
         raise ReviewtoolError(f"unknown format {config.format!r} (one of {names})")
+    _known_codes(config.select, "select")
+    _known_codes(config.ignore, "ignore")
+    for directory in config.rules:
+        if not Path(directory).is_dir():
+            raise ReviewtoolError(f"--rules {directory}: not a directory")
     return config
+
+
+def _known_codes(codes: tuple[str, ...], option: str) -> None:
+    """A mistyped code would silently select nothing, or ignore nothing: refuse it."""
+    from reviewtool.checks import ALL
+
+    for code in codes:
+        if not any(check.code.startswith(code.upper()) for check in ALL):
+            raise ReviewtoolError(
+                f"{option} {code!r} matches no check; 'reviewtool rules' lists them"
+            )
 
 
 def _exit_for(findings, fail_on: str) -> int:

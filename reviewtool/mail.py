@@ -54,6 +54,7 @@ KNOWN_TRAILERS = {
 _TRAILER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*):[ \t]*(\S.*?)\s*$")
 _EMAIL_IN_VALUE = re.compile(r"<([^<>\s]+@[^<>\s]+)>|([^\s<>()\"',;]+@[^\s<>()\"',;]+\.[A-Za-z]+)")
 _BASE_COMMIT = re.compile(r"^base-commit:\s*([0-9a-f]{7,64})\s*$", re.M)
+_FILE_HEADER = re.compile(r"^(?:--- |\+\+\+ )(?:a/|b/|/dev/null)")
 _HUNK = re.compile(r"^@@+ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@+")
 _IN_BODY_HEADER = re.compile(r"^(?:From|Subject|Date):\s")
 _SCISSORS = re.compile(r"^[-\s]*(?:>8|8<)[-\s]*$")
@@ -167,8 +168,7 @@ def _payload_text(part: EmailMessage) -> str:
         charset = part.get_content_charset()
     except Exception:
         charset = None
-    text = _decode_bytes(data, charset)
-    return text.replace("\r\n", "\n")
+    return _decode_bytes(data, charset)
 
 
 def _is_attachment(part: EmailMessage) -> bool:
@@ -327,9 +327,16 @@ def _strip_from_line(raw: bytes) -> bytes:
     return raw
 
 
+def _strip_transport_cr(raw: bytes) -> bytes:
+    """CRLF line ends of the mail as stored are transport, as git mailsplit treats them
+    (without --keep-cr); CRs that base64 or quoted-printable decoding yields are content,
+    kept the way git am keeps them (mailinfo's default --quoted-cr=warn)."""
+    return raw.replace(b"\r\n", b"\n")
+
+
 def parse_message(raw: bytes) -> Message:
     """Decode one mail. Any malformed header, charset or MIME structure degrades."""
-    data = _strip_from_line(raw)
+    data = _strip_transport_cr(_strip_from_line(raw))
     try:
         msg = email.message_from_bytes(data)
     except Exception:
@@ -584,9 +591,10 @@ def to_patch(message: Message, index: int, total: int) -> Patch | None:
     start, end = find_diff(lines)
     if start is None:
         return None
-    commit_lines, note_lines = _split_commit_and_notes(lines[:start])
+    prose = [line.rstrip("\r") for line in lines[:start]]
+    commit_lines, note_lines = _split_commit_and_notes(prose)
     commit_message = "\n".join(commit_lines).strip("\n")
-    diff = "\n".join(lines[start:end]) + "\n"
+    diff = "\n".join(_diff_lines_for_apply(lines[start:end])) + "\n"
     return Patch(
         message=message,
         index=index,
@@ -598,6 +606,15 @@ def to_patch(message: Message, index: int, total: int) -> Patch | None:
         trailers=parse_trailers(commit_message, source="commit", message_id=message.message_id),
         base_commit=base_commit_of(message.body),
     )
+
+
+def _diff_lines_for_apply(lines: list[str]) -> list[str]:
+    """A decoded CR ends a header or hunk line as whitespace (git apply reads them so), but
+    stays on content lines: there it is part of the text the hunk must match."""
+    return [
+        line if line[:1] in (" ", "+", "-") and not _FILE_HEADER.match(line) else line.rstrip("\r")
+        for line in lines
+    ]
 
 
 @lru_cache(maxsize=256)

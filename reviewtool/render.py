@@ -244,8 +244,8 @@ def _exit_phrase(text: str, function: str | None) -> str:
         return f"when it returns at `{text.rstrip(';')[:80]}`"
     if re.match(r"goto\s+\w+", text):
         return f"at `{text.rstrip(';')[:80]}`"
-    if text.startswith("}"):
-        return f"at the end of {name}"
+    if text.startswith("}"):  # the sentence already named the function: no third mention
+        return "when it returns at its closing brace"
     return f"on the way out of {name}"
 
 
@@ -446,9 +446,42 @@ def draft_filename(index: int, title: str) -> str:
 # ---------------------------------------------------------------- the whole series
 
 
-def _series_level(report: Report) -> list[Finding]:
+# About the reviewer's input, not the author's series: older versions or unrelated mails in
+# the mbox, slots taken from an earlier version, trailers we did not collect, a cover letter
+# whose patches we were not given. The author needs none of that in a reply.
+INPUT_ONLY_CODES = frozenset({"IN004", "IN005", "IN006", "IN008"})
+INPUT_ONLY_KEYS = frozenset({"IN001|||cover-only"})
+
+
+def _restated_transient(finding: Finding, findings: Sequence[Finding]) -> bool:
+    """A BS007 whose original finding is in the report too: the original's comment already
+    says which later patch removes it and which kernels carry it; one comment per problem."""
+    if finding.code != "BS007" or not finding.evidence:
+        return False
+    subject = finding.key.split("|", 3)[-1]
+    return any(
+        other.code != "BS007"
+        and other.location == finding.evidence[0]
+        and other.fixed_in == finding.fixed_in
+        and subject.startswith(f"{other.code}:")
+        for other in findings
+    )
+
+
+def for_author(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings a reply to the author should carry."""
+    return [
+        f
+        for f in findings
+        if f.code not in INPUT_ONLY_CODES
+        and f.key not in INPUT_ONLY_KEYS
+        and not _restated_transient(f, findings)
+    ]
+
+
+def _series_level(findings: Sequence[Finding]) -> list[Finding]:
     """What the cover letter reply summarises: series findings and transients."""
-    return [f for f in report.findings if f.location.patch == 0 or f.fixed_in is not None]
+    return [f for f in findings if f.location.patch == 0 or f.fixed_in is not None]
 
 
 def cover_body(
@@ -502,10 +535,10 @@ def _cover_item(finding: Finding, report: Report, options: DraftOptions) -> str:
     if loc.patch <= 0 or report.series is None:
         return text
     where = f"In {loc.patch}/{report.series.total}"
-    if loc.function:
+    if loc.function and f"{loc.function}()" not in text:
         where += f", {loc.function}()"
     if loc.path:
-        where += f" in {loc.path}"
+        where += f" in {loc.path}" if where.endswith(")") else f", {loc.path}"
     return wrap(f"{where}: {text}")
 
 
@@ -528,10 +561,11 @@ def drafts(report: Report, options: DraftOptions) -> list[Draft]:
     series = report.series
     if series is None:
         return []
+    findings = for_author(report.findings)
     by_patch: dict[int, list[Finding]] = {}
-    for finding in report.findings:
+    for finding in findings:
         by_patch.setdefault(finding.location.patch, []).append(finding)
-    series_findings = _series_level(report)
+    series_findings = _series_level(findings)
     orphans = by_patch.get(0, []) if series.cover is None else []
     out: list[Draft] = []
     if series.cover is not None and series_findings:

@@ -419,6 +419,9 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
     unique = list(threads.by_id.values())
     all_patches = _patch_mails(unique)
     if not all_patches:
+        covers = [m for m in unique if m.kind == "cover"]
+        if covers:
+            return _cover_only(threads, covers, version)
         kinds = Counter(m.kind for m in unique)
         listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
         raise InputError(f"no patches found in the input ({listed or 'no messages'})")
@@ -458,6 +461,39 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
         replies=_replies(build, unique, chosen),
         findings=tuple(build.findings),
         base_commit=base,
+    )
+
+
+def _cover_only(threads: Threads, covers: list[Message], version: int | None) -> Series:
+    """A cover letter without its patches (a series announced, or a b4 review branch's
+    cover): nothing to analyse, which the reviewer should hear as a finding, not an error."""
+    build = _Build(threads=threads)
+    build.version = _pick_version(covers, version, "the input")
+    cover = max(
+        (m for m in covers if m.subject.version == build.version),
+        key=lambda m: (_date(m), threads.order[m.message_id]),
+    )
+    build.total = min(cover.subject.total or 0, MAX_TOTAL)
+    count = (
+        f"its {build.total} patch{'es' if build.total != 1 else ''}" if build.total else "any patch"
+    )
+    build.findings.append(
+        checks.MISSING_PATCH.finding(
+            f"the input holds only the cover letter of v{build.version}, without {count}: "
+            "nothing to review",
+            subject="cover-only",
+        )
+    )
+    chosen = {cover.message_id}
+    return Series(
+        title=cover.subject.title,
+        version=build.version,
+        total=build.total,
+        patches=(),
+        cover=cover,
+        replies=_replies(replace(build, cover=cover), list(threads.by_id.values()), chosen),
+        findings=tuple(build.findings),
+        base_commit=_base_commit(cover, []),
     )
 
 

@@ -295,7 +295,7 @@ def test_cover_letter_reply_summarises_gaps_and_transients() -> None:
     assert "> This series adds foo helpers.\n> Two of them.\n> [...]\n" in body
     words = " ".join(body.split())
     assert "patch 2/2 of v1 is missing from the input." in words
-    assert "In 1/2, foo_update() in drivers/foo/foo.c: spin_lock() is taken" in words
+    assert "In 1/2, drivers/foo/foo.c: spin_lock() is taken in foo_update()" in words
     assert " here" not in words.split("wrote:", 1)[1]  # nothing quoted to point at
 
 

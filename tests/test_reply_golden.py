@@ -86,7 +86,7 @@ def test_seed_series_drafts_match_golden_files() -> None:
     assert set(by_patch) == {0, 1}  # the cover letter (transient leak) and 1/8
     _check_leak_reply(_body(by_patch[1]))
     cover = " ".join(_body(by_patch[0]).split())
-    assert "In 1/8, cleanup_partial_anon_vmas() in mm/rmap.c" in cover
+    assert "In 1/8, mm/rmap.c: anon_vma_lock_write() is taken in cleanup_partial" in cover
     assert "Patch 7/8 removes this code again" in cover
 
 

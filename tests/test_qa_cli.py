@@ -1,0 +1,100 @@
+"""What a reviewer meets at the command line: a lone cover letter, mistyped options."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reviewtool.cli import main
+
+SEED = Path(__file__).resolve().parent.parent / "examples" / "anon-vma-v2"
+
+
+@pytest.fixture
+def cover_only(tmp_path: Path) -> Path:
+    """The seed's cover letter alone, as `b4 am` or an archive gives it before the patches."""
+    source = mailbox.mbox(str(SEED / "anon-vma-v2.mbox"))
+    target_path = tmp_path / "cover.mbox"
+    target = mailbox.mbox(str(target_path))
+    target.add(next(iter(source)))
+    target.flush()
+    return target_path
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_cover_letter_alone_is_a_warning_not_an_error(cover_only):
+    result = _run("check", str(cover_only))
+    assert result.exit_code == 0, result.output
+    assert "[IN001 missing-patch]" in result.output
+    assert "only the cover letter of v2, without its 8 patches" in result.output
+    assert "in 0 patches" in result.output
+
+
+def test_cover_letter_alone_in_json_keeps_the_shape(cover_only):
+    result = _run("check", "--format", "json", str(cover_only))
+    data = json.loads(result.output)
+    assert data["series"]["total"] == 8
+    assert data["series"]["cover_message_id"].startswith("cover.1767711840")
+    assert data["patches"] == []
+    assert [f["code"] for f in data["findings"]] == ["IN001"]
+
+
+def test_cover_letter_alone_fails_only_when_warnings_fail(cover_only):
+    assert _run("check", "--fail-on", "warning", str(cover_only)).exit_code == 1
+
+
+def test_cover_letter_alone_passes_b4(cover_only):
+    result = _run("check", "--format", "b4", str(cover_only))
+    assert result.exit_code == 0
+    assert result.output == ""
+
+
+def test_cover_letter_alone_gets_no_reply_draft(cover_only, tmp_path):
+    out = tmp_path / "drafts"
+    result = _run("reply", "--from", "R <r@example.org>", "-o", str(out), str(cover_only))
+    assert result.exit_code == 0
+    assert not out.exists() or not list(out.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        ("--select", "ZZ9", "select 'ZZ9' matches no check"),
+        ("--ignore", "LK001,LKX", "ignore 'LKX' matches no check"),
+        ("--rules", "/nonexistent/rules", "--rules /nonexistent/rules: not a directory"),
+    ],
+)
+def test_mistyped_options_stop_with_one_line(option, value, said):
+    result = _run("check", option, value, str(SEED / "anon-vma-v2.mbox"))
+    assert result.exit_code == 2
+    assert said in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_code_prefixes_still_select():
+    result = _run("check", "--select", "lk", str(SEED / "anon-vma-v2.mbox"))
+    assert result.exit_code == 1
+    assert "[LK001 lock-not-released]" in result.output
+    assert "BS007" not in result.output
+
+
+def test_reply_says_each_problem_once(tmp_path):
+    """The seed's leak is LK001 and, being transient, BS007 too: the author reads it once."""
+    out = tmp_path / "drafts"
+    args = ["reply", "--from", "R <r@example.org>", "-o", str(out)]
+    result = _run(*args, "--tree", str(SEED / "base"), str(SEED / "anon-vma-v2.mbox"))
+    assert result.exit_code == 0, result.output
+    drafts = {p.name[:4]: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    assert set(drafts) == {"0000", "0001"}
+    for text in drafts.values():
+        words = " ".join(text.split())
+        assert words.count("Patch 7/8 removes this code again") == 1
+        assert "(LK001)" not in words and "BS007" not in words
+        assert "The series as a whole looks fine" not in words
