@@ -58,7 +58,8 @@ def summary_line(report: Report) -> str:
     parts = [f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in reversed(Severity)]
     if report.series is not None:
         applied = sum(1 for s in report.snapshots[1:] if s.applied)
-        scope = f"{len(report.series.patches)} patches ({applied} applied)"
+        count = len(report.series.patches)
+        scope = f"{count} patch{'es' if count != 1 else ''} ({applied} applied)"
         title = f"{report.series.title} (v{report.series.version}): "
     else:
         scope, title = "scan", ""
@@ -136,10 +137,8 @@ def report_json(report: Report) -> dict:
             "base": report.base_description,
         }
         patches = []
-        for patch in series.patches:
-            snapshot = (
-                report.snapshots[patch.index] if patch.index < len(report.snapshots) else None
-            )
+        for step, patch in enumerate(series.patches, start=1):
+            snapshot = report.snapshots[step] if step < len(report.snapshots) else None
             info = report.patch_info.get(patch.index, {})
             patches.append(
                 {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -93,6 +94,7 @@ def check(
                 findings, series, base_tree, build_cmd, jobs, build_timeout, progress
             )
         patch_info = _patch_info(series, snapshots, cache, rules)
+        findings, patch_info = _numbered_by_patch(series, findings, patch_info)
     finally:
         close = getattr(base_tree, "close", None)
         if close is not None:
@@ -106,6 +108,32 @@ def check(
         patch_info=patch_info,
         base_description=describe() if describe else None,
     )
+
+
+def _numbered_by_patch(series, findings, patch_info):
+    """The engine counts steps (the k-th patch present); readers count patches as the mails
+    number them. They differ when the input lacks a patch ("1/6, 2/6, 4/6": step 3 is 4/6),
+    so findings and per-patch extras are renumbered to `Patch.index` before anyone reads."""
+    index_of = {step: patch.index for step, patch in enumerate(series.patches, start=1)}
+    if all(step == index for step, index in index_of.items()):
+        return findings, patch_info
+
+    def number(step: int | None) -> int | None:
+        return index_of.get(step, step) if step else step
+
+    def renumber(finding):
+        location = replace(finding.location, patch=number(finding.location.patch))
+        evidence = tuple(replace(e, patch=number(e.patch)) for e in finding.evidence)
+        return replace(
+            finding,
+            location=location,
+            evidence=evidence,
+            introduced_in=number(finding.introduced_in),
+            fixed_in=number(finding.fixed_in),
+        )
+
+    info = {number(step): value for step, value in patch_info.items()}
+    return [renumber(f) for f in findings], info
 
 
 def _with_builds(findings, series, base_tree, command, jobs, timeout, progress):

@@ -127,6 +127,13 @@ def _lock_subject(finding: Finding) -> str:
     return subject.rpartition(":")[2].strip()
 
 
+def _steps(report: Report | None) -> dict[int, int]:
+    """Patch number (as the mails number them) → position in `report.snapshots`."""
+    if report is None or report.series is None:
+        return {}
+    return {patch.index: step for step, patch in enumerate(report.series.patches, start=1)}
+
+
 def _line_text(
     snapshots: Sequence[Snapshot], patch: int, path: str | None, line: int | None
 ) -> str:
@@ -169,14 +176,15 @@ def comment_variables(
 ) -> dict[str, Any]:
     """Everything a comment template may say, computed here so templates only phrase."""
     snapshots = report.snapshots if report is not None else ()
+    step_of = _steps(report)
     total = report.series.total if report is not None and report.series is not None else None
     if total is None and patch is not None:
         total = patch.total
     loc = finding.location
 
-    def text_at(step: int, path: str | None, line: int | None) -> str:
-        found = _line_text(snapshots, step, path, line)
-        if not found and patch is not None and step == patch.index:
+    def text_at(index: int, path: str | None, line: int | None) -> str:
+        found = _line_text(snapshots, step_of.get(index, index), path, line)
+        if not found and patch is not None and index == patch.index:
             found = _diff_line_text(patch, path, line)
         return found
 
@@ -566,6 +574,7 @@ def drafts(report: Report, options: DraftOptions) -> list[Draft]:
     for finding in findings:
         by_patch.setdefault(finding.location.patch, []).append(finding)
     series_findings = _series_level(findings)
+    steps = _steps(report)
     orphans = by_patch.get(0, []) if series.cover is None else []
     out: list[Draft] = []
     if series.cover is not None and series_findings:
@@ -578,7 +587,7 @@ def drafts(report: Report, options: DraftOptions) -> list[Draft]:
         extra = orphans if patch is series.patches[0] else []
         if not found and not extra:
             continue
-        plan = plan_reply(patch, found, options.context, _post_image(report, patch.index))
+        plan = plan_reply(patch, found, options.context, _post_image(report, steps[patch.index]))
         if extra:
             plan = ReplyPlan(plan.patch, plan.parts, plan.unplaced + tuple(extra))
         body = reply_body(plan, report, options)

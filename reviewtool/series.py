@@ -323,7 +323,8 @@ def _report_shape(build: _Build, all_patches: list[Message], chosen: set[str]) -
         more = f" and {len(others) - 3} more" if len(others) > 3 else ""
         build.findings.append(
             checks.MIXED_SERIES.finding(
-                f"{len(others)} patch mail(s) outside the reviewed series were skipped: "
+                f"{len(others)} patch mail{'s' if len(others) != 1 else ''} outside the "
+                f"reviewed series {'were' if len(others) != 1 else 'was'} skipped: "
                 f"{titles}{more}",
                 subject="mixed",
             )

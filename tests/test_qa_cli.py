@@ -98,3 +98,59 @@ def test_reply_says_each_problem_once(tmp_path):
         assert words.count("Patch 7/8 removes this code again") == 1
         assert "(LK001)" not in words and "BS007" not in words
         assert "The series as a whole looks fine" not in words
+
+
+def test_rules_listing_is_grouped_by_family_with_a_sentence_each():
+    result = _run("rules")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    families = [line[:2] for line in lines]
+    order = [f for i, f in enumerate(families) if f not in families[:i]]
+    assert order == ["IN", "LK", "AS", "KD", "BS"]
+    assert not any(line.rstrip().endswith("What it checks:") for line in lines)
+    lk001 = next(line for line in lines if line.startswith("LK001"))
+    assert "A lock taken in a function is still held" in lk001
+
+
+def test_summary_and_messages_count_in_words(tmp_path):
+    one = tmp_path / "one.patch"
+    fp = SEED / "format-patch"
+    one.write_bytes(next(fp.glob("v2-0006-*.patch")).read_bytes())
+    result = _run("check", str(one))
+    assert "in 1 patch (1 applied)" in result.output
+
+
+@pytest.fixture
+def seed_without_2(tmp_path: Path) -> Path:
+    """The seed series as an archive that lost 2/8: the k-th patch present is not k/8."""
+    source = mailbox.mbox(str(SEED / "anon-vma-v2.mbox"))
+    target_path = tmp_path / "gap.mbox"
+    target = mailbox.mbox(str(target_path))
+    for position, message in enumerate(source):
+        if position != 2:
+            target.add(message)
+    target.flush()
+    return target_path
+
+
+def test_findings_are_numbered_as_the_mails_number_the_patches(seed_without_2):
+    data = json.loads(_run("check", "--format", "json", str(seed_without_2)).output)
+    indexes = [p["index"] for p in data["patches"]]
+    assert indexes == [1, 3, 4, 5, 6, 7, 8]
+    assert {f["patch"] for f in data["findings"]} <= {0, *indexes}
+    leak = next(f for f in data["findings"] if f["code"] == "LK001")
+    assert (leak["patch"], leak["introduced_in"], leak["fixed_in"]) == (1, 1, 7)
+    transient = next(f for f in data["findings"] if f["code"] == "BS007")
+    assert "stays until 7/8 removes it, so kernels built at 1/8 to 6/8" in transient["message"]
+    kdoc = next(f for f in data["findings"] if f["code"] == "KD002")
+    assert kdoc["patch"] == 8
+
+
+def test_text_shows_every_counted_finding_under_its_patch(seed_without_2):
+    output = _run("check", str(seed_without_2)).output
+    lines = output.splitlines()
+    counted = lines[-1]
+    shown = [line for line in lines[:-1] if not line.startswith("--- ")]
+    errors, warnings = (int(counted.split(": ")[-1].split()[i]) for i in (0, 2))
+    assert len(shown) == errors + warnings
+    assert any(line.startswith("PATCH 8/8 mm/rmap.c") and "KD002" in line for line in shown)

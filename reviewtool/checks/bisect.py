@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from reviewtool.analysis.symbols import (
     FileSymbols,
@@ -30,9 +31,16 @@ _C_KEYWORDS = frozenset(
 # --------------------------------------------------------------------------- shared state
 
 
+def _count(number: int, noun: str) -> str:
+    """`1 argument`, `2 arguments`: messages read as sentences."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _label(series: Series, step: int) -> str:
-    total = len(series.patches)
-    return f"{step}/{total}"
+    """Step k (the k-th patch present) as the mails number it: `4/6` when 3/6 is missing."""
+    if 1 <= step <= len(series.patches):
+        return f"{series.patches[step - 1].index}/{series.total}"
+    return f"{step}/{series.total}"
 
 
 def _history(ctx: SeriesContext) -> list[TreeView]:
@@ -266,8 +274,9 @@ def _regression(name: str, now: _Shape, before: _Shape | None, line: int) -> str
     if now.conditional or now.errors <= old:
         return None
     return (
-        f"{name}() no longer parses cleanly after this patch ({now.errors} syntax error(s), "
-        f"{old} before): look for a missing brace, parenthesis or semicolon near line {line}"
+        f"{name}() no longer parses cleanly after this patch "
+        f"({_count(now.errors, 'syntax error')}, {old} before): look for a missing brace, "
+        f"parenthesis or semicolon near line {line}"
     )
 
 
@@ -662,8 +671,9 @@ class RemovedStillUsed(Check):
             first_path, first = sites[0]
             yield replace(
                 self.finding(
-                    f"{name}() is removed by this patch but still called at {len(sites)} "
-                    f"site(s) ({', '.join(callers) or first_path}): the kernel does not build "
+                    f"{name}() is removed by this patch but still called at "
+                    f"{_count(len(sites), 'site')} ({', '.join(callers) or first_path}): "
+                    "the kernel does not build "
                     f"at {_label(series, step)}"
                     + (
                         f"; the callers are only converted by {_label(series, fixed)}"
@@ -851,8 +861,9 @@ class ArgumentCountMismatch(Check):
                 )
                 yield replace(
                     self.finding(
-                        f"{name}() takes {arity} argument(s) at {_label(series, step)} but "
-                        f"{len(wrong)} call site(s) pass a different number "
+                        f"{name}() takes {_count(arity, 'argument')} at {_label(series, step)} "
+                        f"but {_count(len(wrong), 'call site')} "
+                        f"{'passes' if len(wrong) == 1 else 'pass'} a different number "
                         f"({', '.join(callers) or path}): the kernel does not build"
                         + (f" until {_label(series, fixed)}" if fixed else ""),
                         patch=step,
@@ -882,13 +893,14 @@ class TransientDefect(Check):
         own findings (which already name their span) are not repeated.
 
     Why it matters:
-        The series as a whole looks fine, but every kernel between the two patches carries
-        the defect: git bisect may land there, and a backport of the first patch alone
+        The end state of the series looks fine, but every kernel between the two patches
+        carries the defect: git bisect may land there, and a backport of the first patch alone
         carries it for good. The fix belongs in the patch that introduced the problem.
 
     Example:
-        1/8 adds an early exit that leaks anon_vma's lock in cleanup_partial_anon_vmas();
-        7/8 rewrites the function without locking, so the leak lives from 1/8 to 6/8.
+        1/8 adds cleanup_partial_anon_vmas(), which takes the anon_vma lock inside its loop
+        and never releases it (LK001); 7/8 rewrites the function without locking, so the
+        leak lives from 1/8 to 6/8.
 
     Better:
         Fold the fix into the introducing patch and send a new version.
@@ -915,11 +927,14 @@ class TransientDefect(Check):
             if original.code.startswith("BS") or original.code in series_level:
                 continue  # already a bisection report, or about the series as a whole
             where = f" in {original.location.function}()" if original.location.function else ""
-            n = len(ctx.series.patches)
+            label = partial(_label, ctx.series)
+            carriers = label(introduced)
+            if fixed - introduced > 1:
+                carriers += f" to {label(fixed - 1)}"
             message = (
-                f"{original.name} ({original.code}){where} introduced here is only removed by "
-                f"{fixed}/{n}: every kernel between them is broken for bisection; fold the fix "
-                f"into {introduced}/{n}"
+                f"the {original.name} problem ({original.code}){where} that this patch "
+                f"introduces stays until {label(fixed)} removes it, so kernels built at "
+                f"{carriers} carry it: fix it in {label(introduced)} itself"
             )
             finding = self.finding(
                 message,

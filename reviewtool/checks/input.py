@@ -20,7 +20,9 @@ class _AssemblyCheck(Check):
 
 
 class MissingPatch(_AssemblyCheck):
-    """What it checks: a slot n of a series of m patches for which no mail was found.
+    """What it checks: a slot n of a series of m patches for which no mail was found; or an
+    input that holds only a cover letter (one finding, "nothing to review", exit 0 unless
+    `--fail-on warning`).
 
     Why it matters: the series cannot be applied or reviewed as posted; later patches may
     depend on the missing one, so apply and build results after the gap mean little.
