@@ -423,9 +423,7 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
         covers = [m for m in unique if m.kind == "cover"]
         if covers:
             return _cover_only(threads, covers, version)
-        kinds = Counter(m.kind for m in unique)
-        listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
-        raise InputError(f"no patches found in the input ({listed or 'no messages'})")
+        raise InputError(_nothing_to_review(unique))
     build = _Build(threads=threads)
     build.version = _pick_version(all_patches, version, "the input")
     of_version = [m for m in all_patches if m.subject.version == build.version]
@@ -452,6 +450,7 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
     patches = _with_trailers(build, _to_patches(build), postings)
     first = patches[0] if patches else None
     title = (build.cover or (first.message if first else None) or unique[0]).subject.title
+    title = title or "(no subject)"
     base = _base_commit(build.cover, patches)
     return Series(
         title=title,
@@ -463,6 +462,29 @@ def assemble(messages: Sequence[Message], version: int | None = None) -> Series:
         findings=tuple(build.findings),
         base_commit=base,
     )
+
+
+_KIND_WORDS = {
+    "bot": ("bot mail", "bot mails"),
+    "reply": ("reply", "replies"),
+    "pull": ("pull request", "pull requests"),
+    "other": (
+        "mail that is neither a patch nor a reply",
+        "mails that are neither patches nor replies",
+    ),
+}
+
+
+def _nothing_to_review(messages: Sequence[Message]) -> str:
+    """One line that says what the input held instead of patches."""
+    if not messages:
+        return "no patches found: the input holds no mail"
+    kinds = Counter(m.kind for m in messages)
+    held = ", ".join(
+        f"{count} {_KIND_WORDS.get(kind, (kind, kind + 's'))[count != 1]}"
+        for kind, count in sorted(kinds.items())
+    )
+    return f"no patches found: the input holds {held}"
 
 
 def _cover_only(threads: Threads, covers: list[Message], version: int | None) -> Series:

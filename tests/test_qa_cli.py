@@ -154,3 +154,41 @@ def test_text_shows_every_counted_finding_under_its_patch(seed_without_2):
     errors, warnings = (int(counted.split(": ")[-1].split()[i]) for i in (0, 2))
     assert len(shown) == errors + warnings
     assert any(line.startswith("PATCH 8/8 mm/rmap.c") and "KD002" in line for line in shown)
+
+
+def test_new_bug_on_names_the_statement_and_the_function(tmp_path):
+    source = tmp_path / "slab.c"
+    source.write_text(
+        "static void drain(struct kmem_cache *s)\n{\n\tVM_BUG_ON(!irqs_disabled());\n"
+        "\tflush(s);\n}\n"
+    )
+    result = _run("scan", str(source))
+    line = next(x for x in result.output.splitlines() if "AS001" in x)
+    assert (
+        "`VM_BUG_ON(!irqs_disabled())` in drain() crashes the kernel when CONFIG_DEBUG_VM is "
+        "set; prefer VM_WARN_ON_ONCE() plus code that recovers"
+    ) in line
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "no patches found: the input holds no mail"),
+        (bytes(range(256)) * 8, "no patches found: the input holds 1 mail that is neither"),
+    ],
+    ids=["empty", "binary"],
+)
+def test_input_without_patches_says_what_it_held(tmp_path, content, said):
+    junk = tmp_path / "input.mbox"
+    junk.write_bytes(content)
+    result = _run("check", str(junk))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"reviewtool: error: {said}")
+
+
+def test_empty_directory_is_bad_input(tmp_path):
+    result = _run("check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "the input holds no mail" in result.output

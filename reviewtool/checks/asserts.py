@@ -64,10 +64,12 @@ class NewBugOn(Check):
         for site in _sites(ctx):
             if site.macro.kind != "crash":
                 continue
-            where = f" (with {site.macro.debug})" if site.macro.debug else ""
+            when = f" when {site.macro.debug} is set" if site.macro.debug else ""
+            inside = f" in {site.function}()" if site.function else ""
+            warn = "VM_WARN_ON_ONCE()" if site.macro.name.startswith("VM_") else "WARN_ON_ONCE()"
             yield self.finding(
-                f"{site.macro.name}() crashes the kernel{where}: prefer WARN_ON_ONCE() plus "
-                f"recovery code: {_short(site)}",
+                f"`{_short(site).rstrip(';')}`{inside} crashes the kernel{when}; prefer "
+                f"{warn} plus code that recovers",
                 path=ctx.path,
                 line=site.line,
                 function=site.function,
