@@ -78,7 +78,7 @@ def render_text(report: Report, options: RenderOptions = RenderOptions()) -> str
             if not found and not (options.show_asserts and asserts):
                 continue
             lines.append(f"--- {_patch_label(report, patch.index)} {patch.subject.title}")
-            lines.extend(_finding_line(report, f, options) for f in found)
+            lines.extend(_finding_line(report, f, options) for f in _reading_order(found))
             if options.show_asserts:
                 lines.extend(_assert_lines(asserts))
         series_level = by_patch.get(0, [])
@@ -89,6 +89,14 @@ def render_text(report: Report, options: RenderOptions = RenderOptions()) -> str
         lines.extend(_finding_line(report, f, options) for f in report.findings)
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def _reading_order(found: list[Finding]) -> list[Finding]:
+    """The problem first, then what it means for the series: a BS007 restating a finding
+    follows that finding on the same line (the sort is stable)."""
+    return sorted(
+        found, key=lambda f: (f.location.path or "", f.location.line or 0, f.code == "BS007")
+    )
 
 
 def _assert_lines(changes: list) -> list[str]:

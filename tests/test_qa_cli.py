@@ -192,3 +192,9 @@ def test_empty_directory_is_bad_input(tmp_path):
     result = _run("check", str(tmp_path))
     assert result.exit_code == 2
     assert "the input holds no mail" in result.output
+
+
+def test_text_puts_the_problem_before_its_bisection_note():
+    lines = _run("check", str(SEED / "anon-vma-v2.mbox")).output.splitlines()
+    codes = [line.rsplit("[", 1)[1].split()[0] for line in lines if line.startswith("PATCH 1/8")]
+    assert codes == ["LK001", "BS007"]
