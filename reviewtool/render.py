@@ -9,7 +9,7 @@ import quopri
 import re
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -478,13 +478,35 @@ def _restated_transient(finding: Finding, findings: Sequence[Finding]) -> bool:
 
 def for_author(findings: Sequence[Finding]) -> list[Finding]:
     """The findings a reply to the author should carry."""
-    return [
+    kept = [
         f
         for f in findings
         if f.code not in INPUT_ONLY_CODES
         and f.key not in INPUT_ONLY_KEYS
         and not _restated_transient(f, findings)
     ]
+    return _gaps_as_one_request(kept)
+
+
+def _gaps_as_one_request(findings: list[Finding]) -> list[Finding]:
+    """Patches missing from the input (IN001, one finding per slot) become one request to
+    the author, in the place of the first: usually they were not sent to this list."""
+    gaps = [f for f in findings if f.code == "IN001" and f.key.rsplit("|", 1)[-1].isdigit()]
+    if not gaps:
+        return findings
+    labels = [re.match(r"patch (\d+/\d+)", f.message) for f in gaps]
+    slots = [m.group(1) for m in labels if m]
+    if len(slots) != len(gaps):
+        return findings
+    listed = slots[0] if len(slots) == 1 else ", ".join(slots[:-1]) + f" and {slots[-1]}"
+    message = (
+        f"{listed} did not reach me (nor the list I read this on). Could you send the whole "
+        "series to everyone on Cc, so that it can be reviewed and applied as a whole?"
+    )
+    request = replace(gaps[0], message=message, key="IN001|||gaps")
+    first = findings.index(gaps[0])
+    rest = [f for f in findings if f not in gaps]
+    return rest[:first] + [request] + rest[first:]
 
 
 def _series_level(findings: Sequence[Finding]) -> list[Finding]:

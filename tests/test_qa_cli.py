@@ -198,3 +198,13 @@ def test_text_puts_the_problem_before_its_bisection_note():
     lines = _run("check", str(SEED / "anon-vma-v2.mbox")).output.splitlines()
     codes = [line.rsplit("[", 1)[1].split()[0] for line in lines if line.startswith("PATCH 1/8")]
     assert codes == ["LK001", "BS007"]
+
+
+def test_reply_asks_once_for_the_patches_that_did_not_arrive(seed_without_2, tmp_path):
+    out = tmp_path / "drafts"
+    args = ["reply", "--from", "R <r@example.org>", "-o", str(out), str(seed_without_2)]
+    assert _run(*args).exit_code == 0
+    cover = " ".join(next(out.glob("0000-*.eml")).read_text(encoding="utf-8").split())
+    assert "2/8 did not reach me (nor the list I read this on)." in cover
+    assert "missing from the input" not in cover
+    assert list(out.glob("0008-*.eml"))  # 8/8 is the 7th patch present: its draft is 0008

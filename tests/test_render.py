@@ -294,7 +294,7 @@ def test_cover_letter_reply_summarises_gaps_and_transients() -> None:
     body = cover.get_content()
     assert "> This series adds foo helpers.\n> Two of them.\n> [...]\n" in body
     words = " ".join(body.split())
-    assert "patch 2/2 of v1 is missing from the input." in words
+    assert "2/2 did not reach me (nor the list I read this on)." in words
     assert "In 1/2, drivers/foo/foo.c: spin_lock() is taken in foo_update()" in words
     assert " here" not in words.split("wrote:", 1)[1]  # nothing quoted to point at
 
@@ -303,4 +303,4 @@ def test_without_a_cover_letter_series_findings_join_the_first_patch() -> None:
     report, _, _ = _series_report(cover=False)
     (only,) = drafts(report, FIXED)
     body = _parsed(only).get_content()
-    assert body.rstrip().endswith("patch 2/2 of v1 is missing from the input.")
+    assert body.rstrip().endswith("so that it can be reviewed and applied\nas a whole?")
