@@ -42,7 +42,36 @@ class Draft:
         head, sep, body = text.partition("\n\n")
         # the email package always quotes the charset; write it the way mail clients do
         head = head.replace('Content-Type: text/plain; charset="utf-8"', CONTENT_TYPE, 1)
+        head = "\n".join(_fold_address_line(line) for line in head.split("\n"))
         return head + sep + body
+
+
+FOLD_AT = 78  # RFC 5322's "should"; 998 is its "must", which a long Cc list would break
+
+
+def _fold_address_line(line: str) -> str:
+    """A long To:/Cc: folded after the commas between addresses (as git format-patch does);
+    other headers stay on one line (References: included, as lore's reply rules want)."""
+    if len(line) <= FOLD_AT or not line.startswith(("To: ", "Cc: ")):
+        return line
+    parts: list[str] = []
+    start = 0
+    quoted = False
+    for index, char in enumerate(line):
+        if char == '"' and (index == 0 or line[index - 1] != "\\"):
+            quoted = not quoted
+        elif char == "," and not quoted:
+            parts.append(line[start : index + 1])
+            start = index + 1
+    parts.append(line[start:])
+    folded: list[str] = [parts[0]]
+    for part in parts[1:]:
+        piece = part.strip()
+        if len(folded[-1]) + 1 + len(piece) > FOLD_AT:
+            folded.append(" " + piece)
+        else:
+            folded[-1] += " " + piece
+    return "\n".join(folded)
 
 
 @dataclass(frozen=True)
