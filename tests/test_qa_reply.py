@@ -102,3 +102,40 @@ def test_git_send_email_reaches_every_folded_recipient(draft, tmp_path):
     got = set(recorded.read_text().split())
     assert {f"dev{n:02d}@subsystem{n:02d}.example.org" for n in range(40)} <= got
     assert "jane@example.org" in got
+
+
+DOUBLE = """\
+From: Jane Dev <jane@example.org>
+To: maint@example.org
+Subject: [PATCH] foo: add foo_reset()
+Date: Tue, 6 Jan 2026 15:04:01 +0000
+Message-ID: <double1@example.org>
+
+Add foo_reset().
+
+Signed-off-by: Jane Dev <jane@example.org>
+---
+diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c
+--- a/drivers/foo/foo.c
++++ b/drivers/foo/foo.c
+@@ -1,0 +2,7 @@
++void foo_reset(struct foo *f)
++{
++\tmutex_lock(&f->mutex);
++\tmutex_lock(&f->mutex);
++\tf->count = 0;
++\tmutex_unlock(&f->mutex);
++}
+"""
+
+
+def test_double_acquire_comment_says_deadlock_once(tmp_path):
+    series = tmp_path / "double.patch"
+    series.write_text(DOUBLE)
+    out = tmp_path / "drafts"
+    args = ["reply", "--from", "Rita <rita@example.net>", "-o", str(out), str(series)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    (made,) = out.glob("*.eml")
+    words = " ".join(made.read_text().split("\n\n", 1)[1].split())
+    assert "already holds it on this path. Kernel spinlocks, mutexes" in words
+    assert words.count("deadlock") == 1
