@@ -1,0 +1,225 @@
+"""What a function tests and calls, read before the dataflow: flags, liveness, lock work."""
+
+from __future__ import annotations
+
+from reviewtool.analysis.cfg import CFG, Node
+from reviewtool.analysis.lockrules import LockTable
+from reviewtool.analysis.lockstate import Effect, lvalue_key
+from reviewtool.csyntax.ir import Expr
+
+
+def _constant(expr: Expr) -> bool:
+    """`0`, `NULL`, `-EINVAL`, `VM_FAULT_RETRY`: a value fixed at the return statement."""
+    if expr.kind == "const":
+        return True
+    if expr.kind == "unary" and expr.name == "-" and expr.children:
+        return _constant(expr.children[0]) or expr.children[0].kind == "name"
+    return expr.kind == "name" and expr.name.isupper()
+
+
+# -- flags: variables tested in conditions ----------------------------------------------------
+
+
+def _tested_names(expr: Expr | None, out: set[str]) -> None:
+    if expr is None:
+        return
+    key = lvalue_key(expr)
+    if key is not None:
+        out.add(key)
+    elif expr.kind == "unary" and expr.name == "!":
+        _tested_names(expr.children[0] if expr.children else None, out)
+    elif expr.kind == "binary" and expr.name in ("&&", "||", "==", "!=", "<", ">="):
+        for child in expr.children:
+            _tested_names(child, out)
+    elif expr.kind == "assign" and expr.children or _see_through(expr):
+        _tested_names(expr.children[0], out)
+
+
+def _uses(node: Node, flags: frozenset[str]) -> set[str]:
+    found: set[str] = set()
+    if node.expr is None:
+        return found
+    if node.kind == "branch":
+        _tested_names(node.expr, found)
+        atoms: list[str] = []
+        _atoms_in(node.expr, atoms)
+        found.update(atoms)
+    elif node.kind == "return":
+        key = lvalue_key(node.expr)
+        if key is not None:
+            found.add(key)
+        _tested_names(node.expr, found)
+    for cond in _ternary_conditions(node.expr):
+        _tested_names(cond, found)
+    # a copy `a = b` carries b's fact to a
+    stack = [node.expr]
+    while stack:
+        current = stack.pop()
+        if current.kind == "assign" and len(current.children) == 2:
+            key = lvalue_key(current.children[1])
+            if key is not None:
+                found.add(key)
+        stack.extend(current.children)
+    return found & flags if flags else found
+
+
+def _defs(node: Node) -> set[str]:
+    found: set[str] = set()
+    stack = [node.expr] if node.expr is not None else []
+    while stack:
+        current = stack.pop()
+        if current.kind == "assign" and current.children:
+            key = lvalue_key(current.children[0])
+            if key is not None:
+                found.add(key)
+        stack.extend(current.children)
+    return found
+
+
+def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
+    """Per node, the fact keys some later test or return may read (backward liveness)."""
+    count = len(cfg.nodes)
+    uses = [_uses(n, flags) for n in cfg.nodes]
+    for node in cfg.exits():  # facts on parameters shape the summary callers get
+        uses[node.id] |= flags & set(cfg.params)
+    defs = [_defs(n) for n in cfg.nodes]
+    preds: list[list[int]] = [[] for _ in range(count)]
+    for node in cfg.nodes:
+        for target, _ in node.succ:
+            preds[target].append(node.id)
+    live_in: list[set[str]] = [set(u) for u in uses]
+    work = list(range(count))
+    rounds = 0
+    while work and rounds < 50 * count + 1000:
+        rounds += 1
+        node_id = work.pop()
+        out: set[str] = set()
+        for target, _ in cfg.nodes[node_id].succ:
+            out |= live_in[target]
+        new = uses[node_id] | (out - defs[node_id])
+        if new != live_in[node_id]:
+            live_in[node_id] = new
+            work.extend(preds[node_id])
+    return [frozenset(x) for x in live_in]
+
+
+def _atom(expr: Expr) -> tuple[str, bool] | None:
+    """A side-effect-free comparison as (canonical text, polarity): `a!=b` is ("a==b", False),
+    so a later `a==b` test finds the same fact."""
+    if expr.kind != "binary" or expr.name in ("&&", "||") or len(expr.children) != 2:
+        return None
+    if _has_effects(expr):
+        return None
+    left, right = (c.text for c in expr.children)
+    op = expr.name
+    if op not in _NEGATED or op in ("==", "<", ">"):
+        return f"{left}{op}{right}", True
+    return f"{left}{_NEGATED[op]}{right}", False
+
+
+_NEGATED = {"!=": "==", ">=": "<", "<=": ">", "==": "!=", "<": ">=", ">": "<="}
+_TRANSPARENT = frozenset(
+    {"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "READ_ONCE", "data_race", "!!"}
+)
+
+
+def _ternary_conditions(expr: Expr) -> list[Expr]:
+    found = []
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        if current.kind == "cond" and current.children:
+            found.append(current.children[0])
+        stack.extend(current.children)
+    return found
+
+
+def _see_through(expr: Expr) -> bool:
+    """`!x` and `likely(x)` / `unlikely(x)`: the interesting part is the operand."""
+    if not expr.children:
+        return False
+    return (expr.kind == "unary" and expr.name == "!") or (
+        expr.kind == "call" and expr.name in _TRANSPARENT
+    )
+
+
+def _has_effects(expr: Expr) -> bool:
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        if current.kind in ("call", "assign"):
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def _atoms_in(expr: Expr | None, out: list[str]) -> None:
+    if expr is None:
+        return
+    atom = _atom(expr)
+    if atom is not None:
+        out.append(atom[0])
+        return
+    for child in expr.children:
+        _atoms_in(child, out)
+
+
+def flag_variables(cfg: CFG) -> frozenset[str]:
+    """What conditions test that is worth remembering: variables and fields tested, and
+    comparisons tested more than once (`if (mm != &init_mm)` twice)."""
+    names: set[str] = set()
+    atoms: list[str] = []
+    for node in cfg.nodes:
+        if node.kind == "return" and (returned := lvalue_key(node.expr)) is not None:
+            names.add(returned)  # its truth at the exit tells callers what happened
+        if node.kind == "branch":
+            _tested_names(node.expr, names)
+            _atoms_in(node.expr, atoms)
+        elif node.expr is not None:
+            for cond in _ternary_conditions(node.expr):
+                _tested_names(cond, names)
+                _atoms_in(cond, atoms)
+    repeated = {a for a in atoms if atoms.count(a) > 1}
+    return frozenset(names | repeated)
+
+
+# -- lock work: the calls a function makes -------------------------------------------------
+
+
+def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]) -> bool:
+    names = set(table.acquires) | set(table.releases) | set(summaries)
+    names |= {"guard", "CLASS"}
+    for node in cfg.nodes:
+        if node.kind == "guard":
+            return True
+        if node.expr is not None and _mentions(node.expr, names):
+            return True
+    return False
+
+
+def _release_classes(
+    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]
+) -> frozenset[str]:
+    """The lock classes this function releases somewhere (directly or through a callee)."""
+    found: set[str] = set()
+    for node in cfg.nodes:
+        stack = [node.expr] if node.expr is not None else []
+        while stack:
+            expr = stack.pop()
+            if expr.kind == "call":
+                rule = table.releases.get(expr.name)
+                if rule is not None:
+                    found.add(rule.cls)
+                found.update(e.cls for e in summaries.get(expr.name, ()) if e.op == "release")
+            stack.extend(expr.children)
+    return frozenset(found)
+
+
+def _mentions(expr: Expr, names: set[str]) -> bool:
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        if current.kind == "call" and current.name in names:
+            return True
+        stack.extend(current.children)
+    return False

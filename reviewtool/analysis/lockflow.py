@@ -1,0 +1,207 @@
+"""The worklist dataflow of one function: bounded driver, transfer, exits, conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from reviewtool.analysis.cfg import CFG, Node
+from reviewtool.analysis.lockeffects import Effects
+from reviewtool.analysis.lockfacts import _TRANSPARENT, _atom, _constant, live_facts
+from reviewtool.analysis.lockrules import LockTable
+from reviewtool.analysis.lockstate import Effect, Exit, State, base_variable, lvalue_key
+from reviewtool.csyntax.ir import Expr
+
+MAX_STATES_PER_NODE = 1024
+
+
+class _Analysis(Effects):
+    """The dataflow of one function."""
+
+    def __init__(
+        self,
+        cfg: CFG,
+        table: LockTable,
+        summaries: dict[str, tuple[Effect, ...]],
+        flags: frozenset[str],
+        max_steps: int,
+    ) -> None:
+        super().__init__(cfg, table, summaries, flags)
+        self.max_steps = max_steps  # (node, state) transfers, read per call (tests patch it)
+        self.steps = 0
+        self.exits: list[Exit] = []
+        self.live = live_facts(cfg, flags)
+
+    # -- driver ---------------------------------------------------------------------------
+
+    def run(self) -> bool:
+        """False when the budget was exceeded (then nothing it found is reported)."""
+        seen: dict[int, set[State]] = {n.id: set() for n in self.cfg.nodes}
+        pending: dict[int, list[State]] = {0: [State()]}
+        seen[0].add(State())
+        work = [0]
+        while work:
+            node_id = work.pop()
+            states = pending.pop(node_id, [])
+            node = self.cfg.nodes[node_id]
+            self.node = node
+            for state in states:
+                if self.steps >= self.max_steps:
+                    return False
+                self.steps += 1
+                for target, out in self.transfer(node, state):
+                    out = self._enter(out, self.cfg.nodes[target])
+                    bucket = seen[target]
+                    if out in bucket:
+                        continue
+                    if len(bucket) >= MAX_STATES_PER_NODE:
+                        return False
+                    bucket.add(out)
+                    if target not in pending:
+                        pending[target] = []
+                        work.append(target)
+                    pending[target].append(out)
+        return True
+
+    def _enter(self, state: State, node: Node) -> State:
+        """Crossing into `node`: facts nothing reads any more are forgotten (so paths that
+        differ only in them merge), cleanup.h guards of scopes no longer open are released."""
+        live = self.live[node.id]
+        if any(key not in live for key, _ in state.facts):
+            state = replace(state, facts=tuple(f for f in state.facts if f[0] in live))
+        if not any(h.scope and h.scope not in node.scopes for h in state.held):
+            return state
+        held = tuple(h for h in state.held if not h.scope or h.scope in node.scopes)
+        return replace(state, held=held)
+
+    def transfer(self, node: Node, state: State) -> Iterable[tuple[int, State]]:
+        kind = node.kind
+        if kind in ("return", "end"):
+            self.exit(node, state)
+            return ()
+        if kind == "dead":
+            self.effects(state, node.expr)
+            return ()
+        if kind == "branch":
+            return [
+                (target, out)
+                for out, truth in self.condition(state, node.expr)
+                for target, label in node.succ
+                if label is truth
+            ]
+        if kind == "guard":
+            return self.scoped_guard(node, state)
+        if kind == "switch":
+            outs = self.effects(state, node.expr)
+            return [(target, out) for out in outs for target, _ in node.succ]
+        outs = self.effects(state, node.expr) if node.expr is not None else [state]
+        return [(target, out) for out in outs for target, _ in node.succ]
+
+    # -- exits ------------------------------------------------------------------------------
+
+    def exit(self, node: Node, state: State) -> None:
+        results: list[tuple[State, bool | None]]
+        if node.kind == "return" and node.expr is not None:
+            results = [(s, t) for s, t in self.condition(state, node.expr, returning=True)]
+        else:
+            results = [(state, None)]
+        returned = lvalue_key(node.expr) if node.kind == "return" else None
+        computed = node.kind == "return" and node.expr is not None and not _constant(node.expr)
+        for out, truth in results:
+            out = replace(out, held=tuple(h for h in out.held if not h.scope))
+            self.exits.append(Exit(node.line, out, truth, returned, computed))
+
+    # -- conditions -------------------------------------------------------------------------
+
+    def condition(
+        self, state: State, expr: Expr | None, returning: bool = False
+    ) -> list[tuple[State, bool | None]]:
+        """The states after evaluating `expr`, each with the truth it had (None: unknown, only
+        when `returning`: a value returned whose truth nothing decides)."""
+        if expr is None:
+            return [(state, True)]
+        kind = expr.kind
+        if kind == "const":
+            return [(state, bool(expr.value))] if expr.value is not None else self._both(state)
+        key = lvalue_key(expr)
+        if key is not None:
+            value = state.fact(key)
+            if value is not None:
+                return [(state, value)]
+            if returning:
+                locked_through = any(base_variable(h.expr) == key for h in state.held)
+                return [(state, True if locked_through else None)]
+            if key in self.flags:
+                return [(state.with_fact(key, True), True), (state.with_fact(key, False), False)]
+            return self._both(state)
+        if kind == "unary" and expr.name == "!" and expr.children:
+            return [
+                (s, None if t is None else not t)
+                for s, t in self.condition(state, expr.children[0], returning)
+            ]
+        if kind == "binary" and expr.name in ("&&", "||") and len(expr.children) == 2:
+            return self._logical(state, expr)
+        if kind == "call" and expr.name in _TRANSPARENT and len(expr.children) == 1:
+            return self.condition(state, expr.children[0], returning)
+        if kind == "binary" and len(expr.children) == 2:
+            zero_test = self._zero_test(expr)
+            if zero_test is not None:
+                operand, positive = zero_test
+                return [
+                    (s, None if t is None else t == positive)
+                    for s, t in self.condition(state, operand, returning)
+                ]
+        if kind == "binary" and expr.name in ("==", "!=") and len(expr.children) == 2:
+            left, right = (c.text for c in expr.children)
+            if (left, right) in state.aliases or (right, left) in state.aliases:
+                return [(state, expr.name == "==")]  # `swapcache = folio; ... folio != swapcache`
+        atom = _atom(expr)
+        if atom is not None and atom[0] in self.flags:
+            key, positive = atom
+            value = state.fact(key)
+            if value is not None:
+                return [(state, value == positive)]
+            if returning:
+                return [(state, None)]
+            return [
+                (state.with_fact(key, positive), True),
+                (state.with_fact(key, not positive), False),
+            ]
+        if kind == "call":
+            rule = self.table.acquires.get(expr.name)
+            if rule is not None and rule.acquired_when:
+                return self._conditional_acquire(state, expr, rule, None)
+            summary = self._conditional_summary(expr)
+            if summary is not None:
+                return self._summary_condition(state, expr, summary)
+            self.testing = True
+            try:
+                outs = self.effects(state, expr)
+            finally:
+                self.testing = False
+            if returning:
+                return [(s, None) for s in outs]
+            return [(s, t) for s in outs for t in (True, False)]
+        if kind == "assign" and expr.name == "=" and len(expr.children) == 2:
+            target, value = expr.children
+            outs = self.assign(state, target, value)
+            return [(s, t) for o in outs for s, t in self.condition(o, target, returning)]
+        outs = self.effects(state, expr)
+        if returning:
+            return [(s, None) for s in outs]
+        return [(s, t) for s in outs for t in (True, False)]
+
+    @staticmethod
+    def _both(state: State) -> list[tuple[State, bool | None]]:
+        return [(state, True), (state, False)]
+
+    def _logical(self, state: State, expr: Expr) -> list[tuple[State, bool | None]]:
+        left, right = expr.children
+        out: list[tuple[State, bool | None]] = []
+        short = expr.name == "||"
+        for s, t in self.condition(state, left):
+            if t is short:
+                out.append((s, t))
+            else:
+                out.extend(self.condition(s, right))
+        return out

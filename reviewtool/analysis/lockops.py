@@ -1,0 +1,379 @@
+"""Lock operations of the dataflow: calls, acquires, releases, guards, callee summaries."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from reviewtool.analysis.cfg import CFG, Node
+from reviewtool.analysis.lockfacts import _mentions, _release_classes
+from reviewtool.analysis.lockrules import (
+    _ASSERTISH,
+    _IRQ_CLASSES,
+    _LOCK_POINTER_CLASSES,
+    AcquireRule,
+    LockTable,
+    _same_base_api,
+    _wrapper_name,
+)
+from reviewtool.analysis.lockstate import (
+    MAX_HELD,
+    Effect,
+    Event,
+    Held,
+    State,
+    _lock_class,
+    _rebase,
+    _strip,
+    _substitute,
+    base_variable,
+    lvalue_key,
+    stable_subject,
+)
+from reviewtool.csyntax.ir import Expr
+
+
+class LockOps:
+    """The lock operations of one function's dataflow, and what they record as they go."""
+
+    def __init__(
+        self,
+        cfg: CFG,
+        table: LockTable,
+        summaries: dict[str, tuple[Effect, ...]],
+        flags: frozenset[str],
+    ) -> None:
+        self.cfg = cfg
+        self.table = table
+        self.summaries = summaries
+        self.flags = flags
+        self.events: dict[tuple[str, str, int], Event] = {}
+        self.node: Node = cfg.entry
+        self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
+        self.released_anywhere: set[str] = set()
+        self.testing = False  # evaluating a call whose result decides a branch
+        # local_irq_save(); spin_lock(); ... spin_unlock_irqrestore(): split variants are legal
+        irq_calls = {name for name, r in table.acquires.items() if r.cls in _IRQ_CLASSES} | {
+            name for name, r in table.releases.items() if r.cls in _IRQ_CLASSES
+        }
+        self.release_classes = _release_classes(cfg, table, summaries)
+        self.wrapper_named = _wrapper_name(cfg.name)
+        self.split_variants = any(
+            node.expr is not None and _mentions(node.expr, irq_calls) for node in cfg.nodes
+        )
+
+    # -- lock operations --------------------------------------------------------------------
+
+    def _lock_expr(
+        self, indexes: tuple[int, ...], args: tuple[Expr, ...], deref: bool = False
+    ) -> str | None:
+        if any(i >= len(args) for i in indexes):
+            return None
+        parts = [_strip(args[i].text) for i in indexes]
+        if deref:
+            parts = [p[1:] if p.startswith("&") else f"*{p}" for p in parts]
+        return ",".join(sorted(parts))  # lock_two_nondirectories(a, b) / unlock(b, a)
+
+    def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
+        name = expr.name
+        rule = self.table.acquires.get(name)
+        if rule is not None:
+            if rule.lock is None:
+                return [state]  # the lock is the result: only meaningful when assigned
+            return self.acquire(state, rule, expr, assigned)
+        release = self.table.releases.get(name)
+        if release is not None:
+            text = self._lock_expr(release.lock, expr.children)
+            if text is None:
+                return [state]
+            return [self.release(state, release.cls, text, name)]
+        if name in ("guard", "CLASS") and expr.children and expr.children[0].kind == "call":
+            return self.guard_call(state, expr)
+        summary = self.summaries.get(name)
+        if summary:
+            return self.apply_summary(state, expr, summary, assigned)
+        if "unlock" in name.lower() and not _ASSERTISH.search(name):
+            state = self._unlocking_callee(state, expr)
+        if assigned is not None or self.testing:
+            return [self._escape(state, expr, assigned or "*")]
+        return [self._escape(state, expr, "*", lock_pointer_only=True)]
+
+    def _unlocking_callee(self, state: State, call: Expr) -> State:
+        """`wbc_attach_and_unlock_inode(wbc, inode)`: an unknown function named for unlocking
+        releases the held lock whose expression or object it is given."""
+        args = {a.text for a in call.children}
+        compound = "and_unlock" in call.name or "unlock_and" in call.name
+        for held in state.held:
+            names = {held.expr, held.expr.lstrip("&")}
+            if compound:  # `..._and_unlock_inode(wbc, inode)`: its object is enough
+                names.add(base_variable(held.expr) or held.expr)
+            if names & args:
+                return self._drop(state, held, self.node.line)
+        return state
+
+    def _escape(self, state: State, call: Expr, how: str, lock_pointer_only: bool = False) -> State:
+        """A held lock passed to an unknown call whose result is tested or kept: the callee
+        may have dropped it and say so in its result (expand_stack, ->read_folio)."""
+        if _ASSERTISH.search(call.name) or not state.held:
+            return state
+        args = {a.text for a in call.children}
+        changed = False
+        held = []
+        for h in state.held:
+            if lock_pointer_only and _lock_class(h) not in _LOCK_POINTER_CLASSES:
+                held.append(h)
+                continue  # passing a folio or an mm around is what holding its lock is for
+            names = {h.expr, f"&{h.expr}", h.expr[1:] if h.expr.startswith("&") else h.expr}
+            if (not h.escaped or how == "*") and h.escaped != how and names & args:
+                h = replace(h, escaped=how)
+                changed = True
+            held.append(h)
+        return replace(state, held=tuple(held)) if changed else state
+
+    def _hand_over(
+        self, state: State, rule: AcquireRule, expr: Expr, assigned: str | None
+    ) -> State:
+        """A hand-over-hand helper drops what it took before (the same lock, or any of its
+        class when the lock is named by the result)."""
+        if rule.lock is None:
+            prefix = f"{rule.cls}:"
+            held = tuple(h for h in state.held if not h.ident.startswith(prefix))
+        else:
+            text = self._lock_expr(rule.lock, expr.children, rule.deref)
+            held = tuple(h for h in state.held if h.ident != f"{rule.cls}:{text}")
+        return replace(state, held=held) if len(held) != len(state.held) else state
+
+    def acquire(
+        self,
+        state: State,
+        rule: AcquireRule,
+        expr: Expr,
+        assigned: str | None,
+        scope: int = 0,
+        args: tuple[Expr, ...] | None = None,
+    ) -> list[State]:
+        args = expr.children if args is None else args
+        if rule.handover:
+            state = self._hand_over(state, rule, expr, assigned)
+        if rule.lock is None:
+            if assigned is None:
+                return [state]
+            text = assigned
+        else:
+            found = self._lock_expr(rule.lock, args, rule.deref)
+            if found is None:
+                return [state]
+            text = found
+        return [self.take(state, rule.cls, text, rule.name, rule, scope)]
+
+    def take(
+        self, state: State, cls: str, text: str, fn: str, rule: AcquireRule | None, scope: int = 0
+    ) -> State:
+        ident = f"{cls}:{text}"
+        line = self.node.line
+        current = self._match(state, cls, text)
+        if rule is not None and rule.transition_from:
+            if current is None:
+                return state
+            held = tuple(sorted(replace(h, fn=fn) if h is current else h for h in state.held))
+            return replace(state, held=held)
+        if current is not None:
+            if rule is not None and rule.handover:
+                return state
+            if cls in self.table.nesting:
+                bumped = replace(current, count=min(current.count + 1, 3))
+                held = tuple(sorted(bumped if h is current else h for h in state.held))
+                return replace(state, held=held)
+            if not current.stale:
+                self._event("LK002", current, line, current.line)
+            return state
+        released = state.released
+        entry = any(r[0] == ident and r[1] for r in released)
+        released = tuple(r for r in released if r[0] != ident)
+        if any(h.stale and h.fn == fn and h.ident.startswith(f"{cls}:") for h in state.held):
+            self.batch_lines.add(line)  # one more of a series of locks kept (a batch)
+        if len(state.held) >= MAX_HELD:
+            return replace(state, released=released)
+        held = tuple(sorted((*state.held, Held(ident, text, fn, line, scope, entry))))
+        return replace(state, held=held, released=released)
+
+    def _match(self, state: State, cls: str, text: str) -> Held | None:
+        """The held lock `cls:text` denotes: by identity, through an alias, or (for locks
+        only known from an `__acquires` annotation) by expression alone."""
+        found = state.holding(f"{cls}:{text}") or self._alias_held(state, cls, text)
+        if found is not None:
+            return found
+        for held in state.held:
+            if held.expr == text and (cls == "annotated" or held.ident.startswith("annotated:")):
+                return held
+        return None
+
+    def _alias_held(self, state: State, cls: str, text: str) -> Held | None:
+        """The held lock `text` names through a copied pointer (`locked = anon_vma`)."""
+        base = base_variable(text)
+        if base is None:
+            return None
+        for a, b in state.aliases:
+            for old, new in ((base, b), (base, a)) if base in (a, b) else ():
+                candidate = state.holding(f"{cls}:{_rebase(text, old, new)}")
+                if candidate is not None:
+                    return candidate
+        return None
+
+    def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
+        ident = f"{cls}:{text}"
+        line = self.node.line
+        current = self._match(state, cls, text)
+        if current is not None and not current.entry:
+            self.released_anywhere.add(current.ident)  # taken and dropped here: not a wrapper
+        if current is not None:
+            if current.count > 1:
+                lowered = replace(current, count=current.count - 1)
+                return replace(
+                    state, held=tuple(sorted(lowered if h is current else h for h in state.held))
+                )
+            rule = self.table.acquires.get(current.fn)
+            mismatch = rule is not None and fn in self.table.releases and fn not in rule.releases
+            if mismatch and self.split_variants and _same_base_api(current.fn, fn):
+                state = self._drop_split_part(state, fn)
+            elif mismatch:
+                self._event("LK004", current, line, current.line, fn)
+            return self._drop(state, current, line)
+        previous = next((r for r in state.released if r[0] == ident), None)
+        if not certain:  # a summarised callee's release: no mismatch is claimed from it
+            if previous is not None:
+                return state
+            entry = (ident, True, line, 0)
+            return replace(state, released=tuple(sorted((*state.released, entry))))
+        others = [
+            h
+            for h in state.held
+            if h.ident.startswith(f"{cls}:")
+            and not h.entry
+            and not h.scope
+            and not h.stale
+            and h.ident != ident
+        ]
+        if previous is not None:
+            if previous[1]:
+                return state  # the caller's lock, released twice: nothing known
+            if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:  # another one still held
+                other = others[0]
+                # the earlier release dropped it while a lock taken after it was still held
+                # (not last-in first-out): that one was meant for the other lock
+                where = previous[2] if previous[3] < other.line < previous[2] else line
+                self._event("LK004", other, where, other.line, f"{fn}({text})")
+                return self._drop(state, other, line)
+            self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
+            return state
+        stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
+        if stale:
+            return self._drop(state, stale[0], line)
+        if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:
+            self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
+            return self._drop(state, others[0], line)
+        released = tuple(sorted((*state.released, (ident, True, line, 0))))
+        return replace(state, released=released)
+
+    @staticmethod
+    def _drop_split_part(state: State, fn: str) -> State:
+        """`spin_unlock_irqrestore` after `local_irq_save` + `spin_lock`: it also ends the
+        IRQ-off section the plain lock was nested in."""
+        cls = "bh" if fn.endswith("_bh") else "irq"
+        if not fn.endswith(("_irqrestore", "_irq", "_bh")):
+            return state
+        part = next((h for h in state.held if h.ident.startswith(f"{cls}:")), None)
+        if part is None:
+            return state
+        return replace(state, held=tuple(h for h in state.held if h is not part))
+
+    def _drop(self, state: State, held: Held, line: int) -> State:
+        rest = tuple(h for h in state.held if h is not held)
+        released = tuple(r for r in state.released if r[0] != held.ident)
+        released = tuple(sorted((*released, (held.ident, held.entry, line, held.line))))
+        return replace(state, held=rest, released=released)
+
+    def guard_call(self, state: State, expr: Expr) -> list[State]:
+        inner = expr.children[0]
+        if not inner.children:
+            return [state]
+        guard_type = inner.children[0].text
+        acquire = self.table.guards.get(guard_type)
+        rule = self.table.acquires.get(acquire or "")
+        if rule is None:
+            return [state]
+        scope = self.node.scopes[-1] if self.node.scopes else 0
+        return self.acquire(state, rule, expr, None, scope=scope or -1, args=expr.children[1:])
+
+    def scoped_guard(self, node: Node, state: State) -> list[tuple[int, State]]:
+        guard = node.expr
+        true_edges = [t for t, label in node.succ if label is True]
+        false_edges = [t for t, label in node.succ if label is False]
+        if guard is None or not guard.children:
+            return [(t, state) for t in true_edges]
+        guard_type = guard.children[0].text
+        conditional = guard_type in self.table.cond_guards
+        acquire = (self.table.cond_guards if conditional else self.table.guards).get(guard_type)
+        rule = self.table.acquires.get(acquire or "")
+        args = guard.children[2:] if conditional else guard.children[1:]
+        taken = [state]
+        if rule is not None:
+            plain = replace(rule, acquired_when="")
+            taken = self.acquire(state, plain, guard, None, scope=node.scope, args=args)
+        out = [(t, s) for t in true_edges for s in taken]
+        if conditional:
+            out.extend((t, state) for t in false_edges)
+        return out
+
+    def apply_summary(
+        self,
+        state: State,
+        expr: Expr,
+        summary: tuple[Effect, ...],
+        assigned: str | None,
+        conditional: bool = False,
+    ) -> list[State]:
+        for effect in summary:
+            if effect.acquired_when and not conditional:
+                continue
+            text = _substitute(effect.template, expr.children, assigned)
+            if text is None:
+                continue
+            if effect.op == "acquire" and not self._confirmed(effect):
+                continue
+            if effect.op == "acquire":
+                rule = self.table.acquires.get(effect.fn)
+                state = self.take(
+                    state,
+                    effect.cls,
+                    text,
+                    effect.fn,
+                    replace(rule, acquired_when="") if rule else None,
+                )
+            elif not self._known_null(state, effect.template, expr.children):
+                state = self.release(state, effect.cls, text, effect.fn, certain=False)
+        return [state]
+
+    def _confirmed(self, effect: Effect) -> bool:
+        """A callee said to return holding a lock only counts in callers that release that
+        kind of lock somewhere (or hand it on): otherwise its own bug (a forgotten unlock in
+        a `..._start()` helper) would be reported in every caller instead of in it."""
+        return effect.cls == "annotated" or effect.cls in self.release_classes or self.wrapper_named
+
+    @staticmethod
+    def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
+        """The argument the effect hangs off is known NULL here (`unlock_cluster(ci)` with
+        ci NULL releases nothing)."""
+        match = re.search("\x00(\\d+)\x00", template)
+        if match is None or int(match.group(1)) >= len(args):
+            return False
+        key = lvalue_key(args[int(match.group(1))])
+        return key is not None and state.fact(key) is False
+
+    # -- events -----------------------------------------------------------------------------
+
+    def _event(self, code: str, held: Held, line: int, other: int, detail: str = "") -> None:
+        key = (code, held.ident, line)
+        if key not in self.events:
+            subject = stable_subject(held.ident, held.expr, self.cfg)
+            self.events[key] = Event(code, held.ident, held.expr, line, other, detail, subject)

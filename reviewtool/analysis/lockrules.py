@@ -1,0 +1,147 @@
+"""Lock rules: the table from rules/locks.toml and the naming conventions of lock APIs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+from reviewtool.resources import Rules, default_rules
+
+# -- rule data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AcquireRule:
+    name: str
+    releases: frozenset[str]
+    cls: str
+    lock: tuple[int, ...] | None  # None: named by the variable the result is assigned to
+    acquired_when: str = ""  # "", "nonzero", "zero", "nonnull"
+    deref: bool = False
+    handover: bool = False
+    transition_from: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRule:
+    name: str
+    cls: str
+    lock: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LockTable:
+    acquires: dict[str, AcquireRule]
+    releases: dict[str, ReleaseRule]
+    guards: dict[str, str]
+    cond_guards: dict[str, str]
+    nesting: frozenset[str]  # classes whose acquire may nest (rcu, preempt, irq, read sides)
+    protocol_classes: frozenset[str] = frozenset()  # may return held under a return code
+
+
+def _lock_spec(value: object) -> tuple[int, ...] | None:
+    if value == "return":
+        return None
+    return tuple(int(v) for v in value) if isinstance(value, list) else ()
+
+
+@cache
+def _table_for(rules: Rules) -> LockTable:
+    table = rules.table("locks")
+    acquires = {}
+    for entry in table.get("acquire", ()):
+        rule = AcquireRule(
+            name=entry["name"],
+            releases=frozenset(entry.get("releases", ())),
+            cls=entry.get("class", entry["name"]),
+            lock=_lock_spec(entry.get("lock", [0])),
+            acquired_when=entry.get("acquired_when", ""),
+            deref=bool(entry.get("deref", False)),
+            handover=bool(entry.get("handover", False)),
+            transition_from=frozenset(entry.get("transition_from", ())),
+        )
+        previous = acquires.get(rule.name)
+        if previous is not None:
+            rule = replace(previous, releases=previous.releases | rule.releases)
+        acquires[rule.name] = rule
+    releases = {
+        entry["name"]: ReleaseRule(
+            entry["name"], entry.get("class", entry["name"]), tuple(entry.get("lock", [0]))
+        )
+        for entry in table.get("release", ())
+    }
+    return LockTable(
+        acquires,
+        releases,
+        dict(table.get("guards", {})),
+        dict(table.get("cond_guards", {})),
+        frozenset(table.get("nesting_classes", ())),
+        frozenset(table.get("returned_by_protocol", ())),
+    )
+
+
+def lock_table(rules: Rules | None = None) -> LockTable:
+    return _table_for(rules or default_rules())
+
+
+# -- lock API naming conventions ---------------------------------------------------------
+
+
+_IRQ_CLASSES = frozenset({"irq", "bh"})
+_VARIANT_SUFFIX = re.compile(r"_(irqsave|irqrestore|irq|bh|nested)$")
+
+
+def _same_base_api(acquire: str, release: str) -> bool:
+    """spin_lock_irqsave / spin_unlock: the same lock API, only the IRQ/BH part differs."""
+    base_acquire = _VARIANT_SUFFIX.sub("", acquire)
+    base_release = _VARIANT_SUFFIX.sub("", release)
+    return base_release == base_acquire.replace("_lock", "_unlock", 1) or (
+        base_release.replace("unlock", "lock") == base_acquire
+    )
+
+
+# Classes whose lock expression is the lock itself: passing it to a function hands it over.
+_LOCK_POINTER_CLASSES = frozenset(
+    {"spinlock", "raw spinlock", "mutex", "rwsem", "rwlock", "semaphore", "annotated"}
+)
+_ASSERTISH = re.compile(r"assert|held|locked|lockdep|WARN|BUG|might_|unlikely|likely")
+
+
+_WRAPPER_WORDS = frozenset(
+    {
+        "lock",
+        "locks",
+        "locked",
+        "trylock",
+        "acquire",
+        "begin",
+        "start",
+        "prepare",
+        "enter",
+        "grab",
+        "take",
+        "hold",
+        "pin",
+        "freeze",
+        "down",
+        "disable",
+        "seqlock",
+        "spinlock",
+        "rwlock",
+        "relock",
+        "ilock",
+    }
+)
+
+
+def _wrapper_name(name: str) -> bool:
+    """`filemap_invalidate_lock_two`, `vma_pgtable_walk_begin`: named for taking a lock."""
+    words = set(name.lower().split("_"))
+    if words & _WRAPPER_WORDS:
+        return True
+    # zone_span_writelock, xfs_iolock_...: a word ending in "lock" that is not another word
+    return any(w.endswith("lock") and w not in _NOT_LOCK_WORDS for w in words)
+
+
+_NOT_LOCK_WORDS = frozenset({"block", "clock", "flock", "deadlock", "livelock", "unlock"})

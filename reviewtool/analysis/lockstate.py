@@ -1,0 +1,233 @@
+"""Lock-analysis values: abstract state, results, and how locks and lvalues are named."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from reviewtool.analysis.cfg import CFG
+from reviewtool.csyntax import Function
+from reviewtool.csyntax.ir import Expr
+
+MAX_HELD = 8  # distinct held locks tracked in one state
+RETURNED = "\x00r\x00"  # in a summary template: the variable the call's result is assigned to
+
+
+# -- abstract state ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Held:
+    ident: str  # class:expression
+    expr: str  # the expression as written (display)
+    fn: str  # the acquiring function (variant)
+    line: int
+    scope: int = 0  # cleanup.h scope it is released at, 0 for none
+    entry: bool = False  # the caller's lock, released and re-taken here
+    stale: bool = False  # its expression's variable was reassigned: no longer nameable
+    escaped: str = ""  # passed to a call whose result reports on it: "*" tested, else the var
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    held: tuple[Held, ...] = ()
+    # (ident, was the caller's, line released, line it had been taken, 0 if not here)
+    released: tuple[tuple[str, bool, int, int], ...] = ()
+    facts: tuple[tuple[str, bool], ...] = ()  # variable -> truthiness
+    aliases: tuple[tuple[str, str], ...] = ()  # variable -> variable it was copied from
+
+    def fact(self, name: str) -> bool | None:
+        return next((v for n, v in self.facts if n == name), None)
+
+    def with_fact(self, name: str, value: bool | None) -> State:
+        facts = tuple(f for f in self.facts if f[0] != name)
+        if value is not None:
+            facts = tuple(sorted((*facts, (name, value))))
+        return replace(self, facts=facts)
+
+    def holding(self, ident: str) -> Held | None:
+        return next((h for h in self.held if h.ident == ident), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A finding-worthy event: code LK001..LK004, the lock, and the lines involved."""
+
+    code: str
+    ident: str
+    expr: str
+    line: int  # where it happens (exit line for LK001)
+    other_line: int  # acquire line (LK001/LK002/LK004) or previous release (LK003)
+    detail: str = ""  # the branch leading to the exit, or the mismatching function
+    subject: str = ""  # identity for the finding key: class and expression, variables
+    #                    abstracted (`spinlock:&$1->lock`) so renaming one keeps the key
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One lock effect of a summarised function, in terms of its parameters."""
+
+    op: str  # "acquire" or "release"
+    cls: str
+    template: str  # expression with `\x00N\x00` for parameter N, RETURNED for the result
+    fn: str
+    acquired_when: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    line: int
+    state: State
+    truth: bool | None  # of the returned value, None when unknown or void
+    returned: str | None  # the variable or field returned, if that is what is returned
+    computed: bool = False  # returns a computed value (not a constant, not void)
+
+
+@dataclass
+class FunctionResult:
+    name: str
+    events: list[Event] = field(default_factory=list)
+    steps: int = 0
+    states: int = 0
+    budget_exceeded: bool = False
+    analysed: bool = False
+    summary: tuple[Effect, ...] = ()
+    exits: list[Exit] = field(default_factory=list)
+    error: str = ""  # the analysis gave up on input it could not handle (nothing reported)
+
+
+@dataclass
+class FileLocks:
+    functions: dict[tuple[str, int], FunctionResult]  # by (name, first line): #ifdef twins
+
+    def result(self, fn: Function) -> FunctionResult | None:
+        return self.functions.get((fn.name, fn.start_line))
+
+    @property
+    def steps(self) -> int:
+        return sum(r.steps for r in self.functions.values())
+
+
+# -- expressions ---------------------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_PATH = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*|\[\w+\])*")
+
+
+def lvalue_key(expr: Expr | None) -> str | None:
+    """The key facts are kept under: a variable or a field path (`vmf->pte`)."""
+    if expr is None:
+        return None
+    if expr.kind == "name":
+        return expr.name
+    if expr.kind == "other" and _PATH.fullmatch(expr.text):
+        return expr.text
+    return None
+
+
+def _strip(text: str) -> str:
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def base_variable(expr: str) -> str | None:
+    """The variable a lock expression hangs off: `&foo->bar.lock` -> foo."""
+    match = _IDENT.match(expr.lstrip("&*("))
+    return match.group(0) if match else None
+
+
+def _rebase(expr: str, old: str, new: str) -> str:
+    prefix = len(expr) - len(expr.lstrip("&*("))
+    head, rest = expr[:prefix], expr[prefix:]
+    return head + new + rest[len(old) :] if rest.startswith(old) else expr
+
+
+def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> str | None:
+    if RETURNED in template:
+        if assigned is None:
+            return None
+        template = template.replace(RETURNED, assigned)
+
+    def arg(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        if index >= len(args):
+            raise IndexError
+        text = args[index].text
+        return text if _PATH.fullmatch(text) else f"({text})"
+
+    whole = re.fullmatch("\x00(\\d+)\x00", template)
+    if whole is not None:
+        index = int(whole.group(1))
+        return args[index].text if index < len(args) else None
+    try:
+        text = re.sub("\x00(\\d+)\x00", arg, template)
+    except IndexError:
+        return None
+    # (&x)->f is x.f; keep the common spelling so idents match.
+    text = re.sub(r"\*\(&([\w.>-]+)\)|\*&([\w.>-]+)", lambda m: m.group(1) or m.group(2), text)
+    return re.sub(r"\(&(\w+)\)->", r"\1.", text)
+
+
+_BASE_IDENT = re.compile(r"(?<![\w>.])[A-Za-z_]\w*")
+
+
+def _template(
+    expr: str, params: tuple[str, ...], declared: frozenset[str] | None = None
+) -> str | None:
+    """`expr` with each parameter it hangs off replaced by its placeholder; None when it
+    hangs off a local variable the caller cannot name (`declared`: the function's locals)."""
+    if any(base in params for base in _BASE_IDENT.findall(expr)):
+        return _BASE_IDENT.sub(
+            lambda m: f"\x00{params.index(m.group(0))}\x00" if m.group(0) in params else m.group(0),
+            expr,
+        )
+    base = base_variable(expr)
+    if base is None:
+        return expr  # no variable: a global lock expression
+    if declared is not None and declared and base not in declared:
+        return expr  # neither a parameter nor a local: a global (`&hwlat_data.lock`)
+    if (
+        base.isupper()
+        or base.startswith(("__", "init_"))
+        or "_" in base
+        and base.endswith(("_lock", "_mutex", "_sem", "_rwsem", "_spinlock"))
+    ):
+        return expr  # a global lock
+    return None
+
+
+def _lock_class(held: Held) -> str:
+    return held.ident[: len(held.ident) - len(held.expr) - 1]
+
+
+def _names(expr: str, name: str) -> bool:
+    """Whether the lock or fact expression `expr` depends on the variable or field `name`."""
+    if name.isidentifier():
+        return name in _BASE_IDENT.findall(expr)
+    bare = expr.lstrip("&*(")
+    return bare == name or bare.startswith((f"{name}->", f"{name}.", f"{name}["))
+
+
+def stable_subject(ident: str, expr: str, cfg: CFG) -> str:
+    """`ident` with parameters written as their position and locals as `$`, so a finding
+    keeps its key when a patch only renames a variable."""
+    cls = ident[: len(ident) - len(expr) - 1]
+
+    def abstract(match: re.Match[str]) -> str:
+        name = match.group(0)
+        if name in cfg.params:
+            return f"${cfg.params.index(name) + 1}"
+        return "$" if name in cfg.locals else name
+
+    return f"{cls}:{_BASE_IDENT.sub(abstract, expr)}"

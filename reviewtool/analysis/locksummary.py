@@ -1,0 +1,179 @@
+"""After the dataflow: a function's lock summary for its callers, and its leaks (LK001)."""
+
+from __future__ import annotations
+
+from reviewtool.analysis.cfg import CFG
+from reviewtool.analysis.lockflow import _Analysis
+from reviewtool.analysis.lockrules import _wrapper_name
+from reviewtool.analysis.lockstate import (
+    RETURNED,
+    Effect,
+    Event,
+    Exit,
+    Held,
+    _lock_class,
+    _rebase,
+    _template,
+    base_variable,
+    stable_subject,
+)
+
+
+def _held_template(held: Held, exit: Exit, cfg: CFG) -> str | None:
+    """How a caller names `held`: through the parameters, a global, or "" for the value
+    returned (`return anon_vma;` with anon_vma locked)."""
+    if exit.returned is not None and base_variable(held.expr) == exit.returned:
+        return _rebase(held.expr, exit.returned, RETURNED)
+    return _template(held.expr, cfg.params, cfg.locals)
+
+
+def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effect, ...]:
+    """What calling this function does to locks, in terms of its parameters."""
+    exits = analysis.exits
+    if not exits:
+        return ()
+    params = cfg.params
+    effects: list[Effect] = []
+    held_sets = [
+        {h.ident: h for h in e.state.held if not h.stale and not h.entry and not h.escaped}
+        for e in exits
+    ]
+    for ident in sorted(set().union(*held_sets)):
+        holding = [(hs[ident], e) for hs, e in zip(held_sets, exits, strict=True) if ident in hs]
+        free = [e for hs, e in zip(held_sets, exits, strict=True) if ident not in hs]
+        templates = {_held_template(h, e, cfg) for h, e in holding}
+        if len(templates) != 1 or None in templates:
+            continue
+        template = templates.pop()
+        sample = holding[0][0]
+        held_truths = {e.truth for _, e in holding}
+        free_truths = {e.truth for e in free}
+        if not free:
+            released = ident in analysis.released_anywhere
+            named = _wrapper_name(cfg.name)
+            # held on every path: only by design when annotated or named so (a helper that
+            # locks and returns its object on every path looks just like a forgotten unlock)
+            designed = _annotated(annotations, sample.expr) or named and not released
+            if not designed:
+                continue  # holding it on every path is a leak unless named or annotated so
+            effects.append(Effect("acquire", _lock_class(sample), template, sample.fn))
+        elif (
+            held_truths in ({True}, {False})
+            and free_truths == {not next(iter(held_truths))}
+            and (RETURNED in template or _wrapper_name(cfg.name))
+        ):
+            when = "nonzero" if held_truths == {True} else "zero"
+            effects.append(Effect("acquire", _lock_class(sample), template, sample.fn, when))
+    released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
+    for ident in sorted(set().union(*released_sets)):
+        if any(any(h.ident == ident for h in e.state.held) for e in exits):
+            continue
+        cls, expr = ident.split(":", 1)
+        template = _template(expr, params, cfg.locals)
+        if template is None:
+            continue
+        base = base_variable(expr) or ""
+        pairs = list(zip(released_sets, exits, strict=True))
+        if all(ident in rs or e.state.fact(base) is False for rs, e in pairs):
+            effects.append(Effect("release", cls, template, ""))
+            continue
+        # released exactly when it returns true (or false): `if (__try_to_set_owner(t, mm))`
+        when_released = {e.truth for rs, e in pairs if ident in rs}
+        when_kept = {e.truth for rs, e in pairs if ident not in rs}
+        if when_released in ({True}, {False}) and when_kept == {not next(iter(when_released))}:
+            when = "nonzero" if when_released == {True} else "zero"
+            effects.append(Effect("release", cls, template, "", when))
+    return tuple(effects)
+
+
+def _annotated(annotations: tuple, expr: str) -> bool:
+    for annotation in annotations:
+        if annotation.macro not in ("__acquires", "__releases", "__must_hold", "__cond_acquires"):
+            continue
+        arg = annotation.argument.replace(" ", "")
+        if arg == expr or base_variable(arg) == base_variable(expr) or arg.endswith(expr):
+            return True
+    return False
+
+
+def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
+    """Returning with `held` is the function's job, not a leak: it hands the lock to its
+    caller (returned, or named after taking it, never released here), or it cannot be named
+    here (a batch of per-item locks, or a callee reported on it through its result)."""
+    if held.escaped and (held.escaped == "*" or held.escaped == exit.returned):
+        return True
+    if held.line in analysis.batch_lines:
+        return True
+    if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
+        return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
+    if _wrapper_name(cfg.name) and (
+        held.ident not in analysis.released_anywhere or _held_at_every_exit(analysis, held)
+    ):
+        return True  # named for taking it, and never dropping it or always returning with it
+    template = _held_template(held, exit, cfg)
+    # the locked object is what the function returns, when it has one to return (NULL else)
+    return (
+        template is not None
+        and RETURNED in template
+        and held.ident not in analysis.released_anywhere
+        and not _held_at_every_exit(analysis, held)
+    )
+
+
+def _held_at_every_exit(analysis: _Analysis, held: Held) -> bool:
+    """`for (;;) { rtnl_lock(); if (done) break; __rtnl_unlock(); }`: a retry loop around the
+    lock still returns with it on every path."""
+    return all(any(h.ident == held.ident for h in e.state.held) for e in analysis.exits)
+
+
+def _leaks(
+    cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...], annotations: tuple
+) -> list[Event]:
+    wrapped = {(e.cls, e.template) for e in summary if e.op == "acquire"}
+    events: dict[tuple[str, int], Event] = {}
+    for exit in analysis.exits:
+        for held in exit.state.held:
+            if held.stale or held.entry or held.scope:
+                continue
+            if (_lock_class(held), _held_template(held, exit, cfg)) in wrapped:
+                continue
+            if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
+                continue
+            key = (held.ident, exit.line)
+            if key not in events:
+                detail = describe_path(cfg, exit.line)
+                subject = stable_subject(held.ident, held.expr, cfg)
+                events[key] = Event(
+                    "LK001", held.ident, held.expr, exit.line, held.line, detail, subject
+                )
+    return list(events.values())
+
+
+def describe_path(cfg: CFG, exit_line: int) -> str:
+    """A short description of how control reaches the exit at `exit_line`: the nearest
+    branch decision on the way there."""
+    target = next(
+        (n for n in cfg.nodes if n.kind in ("return", "end") and n.line == exit_line), None
+    )
+    if target is None:
+        return ""
+    preds: dict[int, list[tuple[int, object]]] = {}
+    for node in cfg.nodes:
+        for succ, label in node.succ:
+            preds.setdefault(succ, []).append((node.id, label))
+    current = target.id
+    for _ in range(64):
+        incoming = preds.get(current, [])
+        if not incoming:
+            return ""
+        source, label = incoming[0]
+        node = cfg.nodes[source]
+        if node.kind == "branch" and isinstance(label, bool):
+            text = node.expr.text if node.expr is not None else "?"
+            return f"when `{text}` (line {node.line}) is {'true' if label else 'false'}"
+        if node.kind == "choice" and label is False:
+            return f"after the loop at line {node.line}"
+        if node.kind == "switch":
+            return f"through the switch at line {node.line}"
+        current = source
+    return ""
