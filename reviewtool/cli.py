@@ -487,7 +487,9 @@ def reply_command(
         write_atomically(mbox, render.mbox_text(drafts, datetime.now(UTC)), force=force)
         click.echo(f"wrote {len(drafts)} drafts to {mbox}", err=True)
     if not drafts:
-        click.echo("nothing to reply: no findings", err=True)
+        held = len(report.findings)  # all of them about the input (other versions, gaps...)
+        why = f"{held} finding{'s' if held != 1 else ''}, about the input only" if held else ""
+        click.echo(f"nothing to reply: {why or 'no findings'}", err=True)
     return EXIT_CLEAN
 
 

@@ -61,6 +61,7 @@ def test_cover_letter_alone_gets_no_reply_draft(cover_only, tmp_path):
     result = _run("reply", "--from", "R <r@example.org>", "-o", str(out), str(cover_only))
     assert result.exit_code == 0
     assert not out.exists() or not list(out.iterdir())
+    assert "nothing to reply: 1 finding, about the input only" in result.output
 
 
 @pytest.mark.parametrize(
