@@ -54,8 +54,12 @@ def commit(repo: Path, files: dict[str, str], message: str) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Path, Path]:
-    """(repo, series.mbox): base tagged `base`, then three patches; 2/3 breaks the build."""
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """(repo, series.mbox): base tagged `base`, then three patches; 2/3 breaks the build.
+    Worktrees go to a temp dir of this test's own, so parallel runs cannot see each other."""
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(build.tempfile, "tempdir", str(private_tmp))
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")

@@ -62,10 +62,11 @@ def test_fixtures_cover_every_code() -> None:
 def test_leak_message_names_lock_acquire_and_exit() -> None:
     findings = [f for f in lock_findings(FIXTURES / "paths.c") if f.code == "LK001"]
     early = next(f for f in findings if f.location.function == "early_return_leak")
-    assert "&dev->lock" in early.message
-    assert "taken at line 13" in early.message
-    assert f"exit at line {early.location.line}" in early.message
-    assert "`!dev->ready` (line 14) is true" in early.message
+    assert early.message == (
+        "spin_lock(&dev->lock) at line 13 is not released: early_return_leak() returns at "
+        "line 16 with it held when `!dev->ready` (line 14) is true"
+    )
+    assert early.location.line == 16
     assert early.evidence[0].line == 13
     assert early.key == "LK001|paths.c|early_return_leak|spinlock:&dev->lock"
 

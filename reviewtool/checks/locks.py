@@ -3,10 +3,11 @@ All four read one lock analysis per file state (reviewtool.analysis.locks)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import ClassVar
 
-from reviewtool.analysis.locks import Event, FileLocks, analyse_file
+from reviewtool.analysis.locks import Event, FileLocks, analyse_file, lock_table
 from reviewtool.checks.base import Check, FileContext
 from reviewtool.model import Finding, Location, Severity
 
@@ -19,11 +20,62 @@ def file_locks(ctx: FileContext) -> FileLocks:
 
 
 def _display(event: Event) -> str:
-    """`&x->lock`, or `anon_vma (mm: anon_vma rwsem)` when the class is not obvious."""
+    """`&x->lock`, or `anon_vma (mm: anon_vma rwsem)` when the class is not obvious: the
+    fallback when the call cannot be read back from the source line."""
     cls = event.ident[: len(event.ident) - len(event.expr) - 1]
     if cls in ("spinlock", "mutex", "rwsem", "raw spinlock", "semaphore", "rwlock", "annotated"):
         return event.expr or cls
     return f"{event.expr} ({cls})" if event.expr else cls
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_KEYWORDS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "unlikely", "likely"})
+_CONDITION = re.compile(r"`([^`]+)` \(line (\d+)\)")
+
+
+def _balanced_end(text: str, open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, min(len(text), open_index + 400)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return -1
+
+
+def call_on_line(text: str, line: int, names: frozenset[str]) -> str | None:
+    """The lock call as written on `line` (1-based): the first call to one of `names`, else
+    the first call that is not a keyword-like macro. None when the line holds none whole."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    source = lines[line - 1]
+    found = [(m.group(1), m.start(1), m.end() - 1) for m in _CALL.finditer(source)]
+    preferred = [c for c in found if c[0] in names] or [c for c in found if c[0] not in _KEYWORDS]
+    for _name, start, open_paren in preferred:
+        close = _balanced_end(source, open_paren)
+        if close > 0:
+            return " ".join(source[start : close + 1].split())
+    return None
+
+
+def condition_as_written(detail: str, text: str) -> str:
+    """The analysis prints conditions without spaces (`ret<0`); show them as the source has
+    them when the `if`/`while` on that line holds the same tokens."""
+
+    def restore(match: re.Match[str]) -> str:
+        compact, line = match.group(1), int(match.group(2))
+        lines = text.split("\n")
+        source = lines[line - 1] if 0 < line <= len(lines) else ""
+        for keyword in re.finditer(r"\b(?:if|while)\s*\(", source):
+            close = _balanced_end(source, keyword.end() - 1)
+            if close < 0:
+                continue
+            written = " ".join(source[keyword.end() : close].split())
+            if written.replace(" ", "") == compact.replace(" ", ""):
+                return f"`{written}` (line {line})"
+        return match.group(0)
+
+    return _CONDITION.sub(restore, detail)
 
 
 class _LockCheck(Check):
@@ -44,6 +96,13 @@ class _LockCheck(Check):
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         raise NotImplementedError
+
+    @staticmethod
+    def call(ctx: FileContext, line: int, event: Event) -> str:
+        """The lock call on `line` as written, else the lock's name."""
+        table = lock_table(ctx.rules)
+        names = frozenset(table.acquires) | frozenset(table.releases)
+        return call_on_line(ctx.state.text, line, names) or _display(event)
 
     def _finding(self, ctx: FileContext, function: str, event: Event, message: str) -> Finding:
         evidence = (Location(0, ctx.path, event.other_line, function),)
@@ -94,10 +153,11 @@ class LockNotReleased(_LockCheck):
     name = "lock-not-released"
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
-        how = f" {event.detail}" if event.detail else ""
+        how = condition_as_written(event.detail, ctx.state.text) if event.detail else ""
         message = (
-            f"{_display(event)} taken at line {event.other_line} is still held at the exit "
-            f"at line {event.line}{how}"
+            f"{self.call(ctx, event.other_line, event)} at line {event.other_line} is not "
+            f"released: {function}() returns at line {event.line} with it held"
+            + (f" {how}" if how.startswith("when ") else f" ({how})" if how else "")
         )
         return self._finding(ctx, function, event, message)
 
@@ -129,8 +189,9 @@ class DoubleAcquire(_LockCheck):
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         message = (
-            f"{_display(event)} is taken at line {event.line} while already held since line "
-            f"{event.other_line}"
+            f"{self.call(ctx, event.line, event)} at line {event.line} in {function}() takes "
+            f"a lock it already holds since {self.call(ctx, event.other_line, event)} at line "
+            f"{event.other_line}: it waits for itself"
         )
         return self._finding(ctx, function, event, message)
 
@@ -161,8 +222,10 @@ class ReleaseNotHeld(_LockCheck):
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         message = (
-            f"{_display(event)} is released at line {event.line} but was already released "
-            f"at line {event.other_line}"
+            f"{self.call(ctx, event.line, event)} at line {event.line} in {function}() "
+            f"releases a lock that is no longer held: "
+            f"{self.call(ctx, event.other_line, event)} at line {event.other_line} already "
+            "released it"
         )
         return self._finding(ctx, function, event, message)
 
@@ -195,8 +258,9 @@ class MismatchedRelease(_LockCheck):
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         message = (
-            f"{_display(event)} taken at line {event.other_line} is released at line "
-            f"{event.line} by {event.detail}, which does not match the acquire"
+            f"{self.call(ctx, event.line, event)} at line {event.line} in {function}() does "
+            f"not release what {self.call(ctx, event.other_line, event)} took at line "
+            f"{event.other_line}"
         )
         return self._finding(ctx, function, event, message)
 
