@@ -486,7 +486,21 @@ def _unused_statics(view: TreeView, base: TreeView, path: str) -> dict[str, Prov
     }
 
 
-class UnusedStatic(Check):
+class _EachStep(Check):
+    """A series check that judges each applied step with every step in view (BS004..BS006)."""
+
+    scope = "series"
+
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
+        views = _history(ctx)
+        for step in _applied_steps(views):
+            yield from self._step(ctx.series, views, step)
+
+    def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class UnusedStatic(_EachStep):
     """What it checks:
         A static function a patch leaves defined but referenced nowhere in its file: no call,
         no address taken, no use in a macro or an initializer. The finding says which later
@@ -512,12 +526,6 @@ class UnusedStatic(Check):
     code = "BS004"
     name = "unused-static"
     severity = Severity.ERROR
-    scope = "series"
-
-    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
-        views = _history(ctx)
-        for step in _applied_steps(views):
-            yield from self._step(ctx.series, views, step)
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
@@ -609,7 +617,7 @@ def _removed_names(views: list[TreeView], step: int) -> dict[str, tuple[bool, bo
     return removed
 
 
-class RemovedStillUsed(Check):
+class RemovedStillUsed(_EachStep):
     """What it checks:
         A function whose definition or prototype a patch removes (or renames) while files of
         the series still call it and, at that patch, nothing they can see provides it any
@@ -634,12 +642,6 @@ class RemovedStillUsed(Check):
     code = "BS005"
     name = "removed-still-used"
     severity = Severity.ERROR
-    scope = "series"
-
-    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
-        views = _history(ctx)
-        for step in _applied_steps(views):
-            yield from self._step(ctx.series, views, step)
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
@@ -778,7 +780,7 @@ def _arities(symbols: FileSymbols | None) -> dict[str, frozenset]:
     }
 
 
-class ArgumentCountMismatch(Check):
+class ArgumentCountMismatch(_EachStep):
     """What it checks:
         Calls whose number of arguments disagrees with the prototype, definition or
         function-like macro the calling file sees at this patch: after a patch changes a
@@ -804,12 +806,6 @@ class ArgumentCountMismatch(Check):
     code = "BS006"
     name = "argument-count-mismatch"
     severity = Severity.ERROR
-    scope = "series"
-
-    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
-        views = _history(ctx)
-        for step in _applied_steps(views):
-            yield from self._step(ctx.series, views, step)
 
     @staticmethod
     def _candidates(series: Series, views: list[TreeView], step: int) -> set[str]:
