@@ -1,5 +1,6 @@
 """Accuracy of reviewtool's check families on the shared dev corpus: one function per family
-(locks here; kdoc and bisect sections may be added the same way). Prints recall and precision.
+(locks and bisect; kdoc agreement with scripts/kernel-doc is measured by
+tests/test_kdoc_corpus.py against recorded kernel-doc output). Prints recall and precision.
 
     python benchmarks/accuracy.py [--corpus DIR] [--family locks]
 """
@@ -114,7 +115,74 @@ def print_locks(score: LockScore, verbose: bool) -> None:
             print("  noise ", line)
 
 
-FAMILIES = {"locks": (lock_accuracy, print_locks)}
+BISECT_CODES = {
+    "build-break": {"BS003", "BS005", "BS006"},
+    "unused-function": {"BS004"},
+    "lock-leak": {"BS007"},
+    "does-not-apply": {"BS001"},
+}
+
+
+@dataclass
+class BisectScore:
+    """Per bisect-dev series: each expected hazard found with a code of its kind on its patch;
+    any other BS finding (and any finding at all on the clean control) is noise."""
+
+    expected: int = 0
+    found: int = 0
+    noise: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+
+def bisect_accuracy(corpus: Path) -> BisectScore:
+    from reviewtool.pipeline import check
+
+    score = BisectScore()
+    tree = corpus / "linux-6.12-subset"
+    for case in sorted((corpus / "bisect-dev").iterdir()):
+        if not (case / "expected.json").is_file():
+            continue
+        expected = json.loads((case / "expected.json").read_text())["findings"]
+        report = check([str(case / "series.mbox")], tree=tree)
+        reported = [f for f in report.findings if f.code.startswith("BS")]
+        matched: set[int] = set()
+        for hazard in expected:
+            score.expected += 1
+            codes = BISECT_CODES[hazard["kind"]]
+            hit = next(
+                (
+                    i
+                    for i, f in enumerate(reported)
+                    if f.code in codes and f.location.patch == hazard["patch"]
+                ),
+                None,
+            )
+            if hit is None:
+                score.misses.append(f"{case.name}: {hazard['kind']} at {hazard['patch']}")
+            else:
+                score.found += 1
+                matched.add(hit)
+        for index, finding in enumerate(reported):
+            if index not in matched and finding.code != "BS007":
+                score.noise.append(f"{case.name}: {finding.code} {finding.message}")
+    return score
+
+
+def print_bisect(score: BisectScore, verbose: bool) -> None:
+    print("bisect (bisect-dev)")
+    print(f"  hazards found with their kind and patch: {score.found}/{score.expected}")
+    print(f"  other BS findings: {len(score.noise)}")
+    if verbose:
+        for line in score.misses:
+            print("  miss  ", line)
+        for line in score.noise:
+            print("  noise ", line)
+
+
+FAMILIES = {
+    "locks": (lock_accuracy, print_locks),
+    "bisect": (bisect_accuracy, print_bisect),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
