@@ -92,7 +92,7 @@ def test_seed_series_drafts_match_golden_files() -> None:
 
 @pytest.mark.skipif(not LK_REGISTERED, reason="the LK lock checks are not registered yet")
 def test_fixed_seed_series_needs_no_locking_reply() -> None:
-    report = _seed_report(EXAMPLE / "anon-vma-v2-fixed.mbox", EXAMPLE / "base")
+    report = _seed_report(EXAMPLE / "fixed" / "anon-vma-v2-fixed.mbox", EXAMPLE / "base")
     assert drafts(report, _options(report.checks)) == []
 
 
