@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -127,8 +127,3 @@ class Check:
         import inspect
 
         return inspect.cleandoc(cls.__doc__ or "")
-
-
-def registry_by_code(checks: Mapping[str, Check] | list[Check]) -> dict[str, Check]:
-    items = checks.values() if isinstance(checks, Mapping) else checks
-    return {check.code: check for check in items}
