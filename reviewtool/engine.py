@@ -24,6 +24,7 @@ class Report:
     checks: tuple[Check, ...]
     patch_info: dict[int, dict] = field(default_factory=dict)  # per-patch extras (asserts)
     base_description: str | None = None
+    scanned_files: int = 0  # scan: how many C files were read
 
 
 @dataclass

@@ -62,7 +62,8 @@ def summary_line(report: Report) -> str:
         scope = f"{count} patch{'es' if count != 1 else ''} ({applied} applied)"
         title = f"{report.series.title} (v{report.series.version}): "
     else:
-        scope, title = "scan", ""
+        count = report.scanned_files
+        scope, title = f"{count} file{'s' if count != 1 else ''} scanned", ""
     return f"{title}{', '.join(parts)} in {scope}"
 
 

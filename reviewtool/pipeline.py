@@ -217,12 +217,18 @@ def scan(
     rules = rules or default_rules()
     chosen = tuple(c for c in registry.select(select, ignore) if c.scope == "file")
 
+    scanned = 0
+
     def states() -> Iterator[FileState]:
+        nonlocal scanned
         for path in iter_source_files(paths):
             if path.stat().st_size > MAX_SCAN_FILE_BYTES:
                 continue
+            scanned += 1
             text = path.read_bytes().decode("utf-8", "surrogateescape")
             yield FileState(str(path), text)
 
     findings = run_files(states(), chosen, rules)
-    return Report(series=None, snapshots=(), findings=tuple(findings), checks=chosen)
+    return Report(
+        series=None, snapshots=(), findings=tuple(findings), checks=chosen, scanned_files=scanned
+    )

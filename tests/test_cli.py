@@ -87,3 +87,13 @@ def test_scan_json_output_is_written_atomically_and_not_clobbered(tmp_path: Path
     assert forced.exit_code in (0, 1)
     assert json.loads(out.read_text())["tool"] == "reviewtool"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.json")] == []
+
+
+def test_scan_text_names_each_finding_and_counts_the_files(tmp_path: Path):
+    (tmp_path / "leaky.c").write_text(LEAKY)
+    (tmp_path / "empty.h").write_text("")
+    result = invoke("scan", str(tmp_path))
+    lines = result.output.splitlines()
+    assert lines[-1] == "1 error, 0 warnings, 0 notes in 2 files scanned"
+    assert lines[0].startswith(f"{tmp_path / 'leaky.c'}:8: error: mutex_lock(&lock) at line 6")
+    assert result.exit_code == 1
