@@ -151,7 +151,8 @@ def _leaks(
 
 def describe_path(cfg: CFG, exit_line: int) -> str:
     """A short description of how control reaches the exit at `exit_line`: the nearest
-    branch decision on the way there."""
+    branch decision on the way there. Where paths merge the walk stops and says nothing:
+    which of them carries the lock is not known here, and a wrong branch misleads."""
     target = next(
         (n for n in cfg.nodes if n.kind in ("return", "end") and n.line == exit_line), None
     )
@@ -164,7 +165,7 @@ def describe_path(cfg: CFG, exit_line: int) -> str:
     current = target.id
     for _ in range(64):
         incoming = preds.get(current, [])
-        if not incoming:
+        if len(incoming) != 1:
             return ""
         source, label = incoming[0]
         node = cfg.nodes[source]

@@ -1,0 +1,32 @@
+"""LK messages say only what the analysis knows about the path to the exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewtool import pipeline
+
+MERGING = """\
+#include <linux/mutex.h>
+static DEFINE_MUTEX(m);
+
+int branchy(int x)
+{
+\tmutex_lock(&m);
+\tif (x)
+\t\tmutex_unlock(&m);
+\telse
+\t\tfoo();
+\treturn 0;
+}
+"""
+
+
+def test_a_merged_path_names_no_branch(tmp_path: Path):
+    # The leak is on the false branch; the exit is reached from both, so naming the first
+    # branch found ("when `x` is true") would send the reviewer the wrong way.
+    (tmp_path / "branchy.c").write_text(MERGING)
+    report = pipeline.scan([tmp_path], select=("LK",))
+    assert [f.message for f in report.findings] == [
+        "mutex_lock(&m) at line 6 is not released: branchy() returns at line 11 with it held"
+    ]
