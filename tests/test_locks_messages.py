@@ -30,3 +30,28 @@ def test_a_merged_path_names_no_branch(tmp_path: Path):
     assert [f.message for f in report.findings] == [
         "mutex_lock(&m) at line 6 is not released: branchy() returns at line 11 with it held"
     ]
+
+
+EXITS = """\
+#include <linux/spinlock.h>
+static DEFINE_SPINLOCK(l);
+
+int many_exits(int a, int b)
+{
+\tspin_lock(&l);
+\tif (a)
+\t\treturn 1;
+\tif (b)
+\t\treturn 2;
+\tspin_unlock(&l);
+\treturn 0;
+}
+"""
+
+
+def test_one_forgotten_release_is_one_finding_with_every_exit(tmp_path: Path):
+    (tmp_path / "exits.c").write_text(EXITS)
+    [leak] = pipeline.scan([tmp_path], select=("LK",)).findings
+    assert (leak.code, leak.location.line) == ("LK001", 8)
+    assert leak.message.endswith("; also held at the exits at lines 10")
+    assert [e.line for e in leak.evidence] == [6, 10]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import ClassVar
 
 from reviewtool.analysis.locks import Event, FileLocks, analyse_file, lock_table
@@ -90,9 +91,12 @@ class _LockCheck(Check):
                 continue
             if not ctx.state.is_known(fn.start_line, fn.end_line):
                 continue
-            for event in sorted(result.events, key=lambda e: (e.line, e.ident)):
-                if event.code == self.code:
-                    yield self.make(ctx, fn.name, event)
+            events = [e for e in result.events if e.code == self.code]
+            yield from self.report(ctx, fn.name, sorted(events, key=lambda e: (e.line, e.ident)))
+
+    def report(self, ctx: FileContext, function: str, events: list[Event]) -> Iterator[Finding]:
+        for event in events:
+            yield self.make(ctx, function, event)
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         raise NotImplementedError
@@ -151,6 +155,24 @@ class LockNotReleased(_LockCheck):
 
     code = "LK001"
     name = "lock-not-released"
+
+    def report(self, ctx: FileContext, function: str, events: list[Event]) -> Iterator[Finding]:
+        """One finding per lock and acquire site: the first exit that still holds it, the
+        other exits as evidence (eight exits of one forgotten unlock are one comment)."""
+        groups: dict[tuple[str, int], list[Event]] = {}
+        for event in events:
+            groups.setdefault((event.ident, event.other_line), []).append(event)
+        for group in groups.values():
+            finding = self.make(ctx, function, group[0])
+            more = tuple(Location(0, ctx.path, e.line, function) for e in group[1:])
+            if more:
+                others = ", ".join(str(e.line) for e in group[1:])
+                finding = replace(
+                    finding,
+                    message=f"{finding.message}; also held at the exits at lines {others}",
+                    evidence=finding.evidence + more,
+                )
+            yield finding
 
     def make(self, ctx: FileContext, function: str, event: Event) -> Finding:
         how = condition_as_written(event.detail, ctx.state.text) if event.detail else ""
