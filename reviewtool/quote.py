@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import unidiff
 
+from reviewtool.mail import parse_diff
 from reviewtool.model import Finding, Patch
 
 DEFAULT_CONTEXT = 6  # hunk lines quoted above the offending line
@@ -278,13 +279,6 @@ def _deltas(limit: int) -> Iterator[int]:
         yield -delta
 
 
-def _parse(diff: str) -> unidiff.PatchSet | None:
-    try:
-        return unidiff.PatchSet(diff.splitlines(keepends=True))
-    except (unidiff.UnidiffParseError, ValueError):
-        return None
-
-
 def _same_path(patched: unidiff.PatchedFile, path: str) -> bool:
     return path in (patched.path, patched.target_file[2:], patched.source_file[2:])
 
@@ -309,7 +303,7 @@ def _anchors(
     context: int,
     post_image: Callable[[str], str | None] | None,
 ) -> tuple[list[_Anchor], list[Finding]]:
-    patch_set = _parse(patch.diff)
+    patch_set = parse_diff(patch.diff)
     diff_lines = patch.diff.split("\n")
     anchors: list[_Anchor] = []
     unplaced: list[Finding] = []

@@ -15,10 +15,10 @@ from email.message import EmailMessage
 from typing import Any
 
 import jinja2
-import unidiff
 
 from reviewtool.engine import Report
 from reviewtool.errors import ConfigError, RuleDataError
+from reviewtool.mail import parse_diff
 from reviewtool.model import Address, Finding, Message, Patch, Series, Snapshot
 from reviewtool.quote import Comment, Quoted, ReplyPlan, Trim, plan_reply
 from reviewtool.resources import data_dir
@@ -179,9 +179,8 @@ def _diff_line_text(patch: Patch | None, path: str | None, line: int | None) -> 
     """A post-image line as the patch's own hunks show it (no tree needed)."""
     if patch is None or path is None or line is None:
         return ""
-    try:
-        patch_set = unidiff.PatchSet(patch.diff.splitlines(keepends=True))
-    except (unidiff.UnidiffParseError, ValueError):
+    patch_set = parse_diff(patch.diff)
+    if patch_set is None:
         return ""
     for patched in patch_set:
         if patched.path != path:

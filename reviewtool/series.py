@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-import unidiff
-
 from reviewtool.checks import input as checks
 from reviewtool.errors import InputError
-from reviewtool.mail import has_diff, parse_trailers, to_patch, trailer_email
+from reviewtool.mail import has_diff, parse_diff, parse_trailers, to_patch, trailer_email
 from reviewtool.model import Finding, Message, Patch, Series, Trailer
 
 MAX_DEPTH = 1000  # thread depth walked (References loops in hostile mail)
@@ -103,9 +101,8 @@ def _sender(message: Message) -> str:
 
 
 def _diff_parses(patch: Patch) -> bool:
-    try:
-        parsed = unidiff.PatchSet(patch.diff)
-    except Exception:
+    parsed = parse_diff(patch.diff)
+    if parsed is None:
         return False
     return len(parsed) > 0 or "GIT binary patch" in patch.diff or "Binary files" in patch.diff
 

@@ -209,3 +209,13 @@ def test_hunks_applied_with_an_offset_are_matched_in_the_post_image() -> None:
     assert plan.near == ()
     unshifted = plan_reply(patch, [shifted])  # without the post-image: line 22 is `spin_unlock`
     assert _render(unshifted.parts)[-2:] == [">  \tspin_unlock(&foo->lock);", "# LK001@22"]
+
+
+def test_a_form_feed_in_a_hunk_line_does_not_shift_the_quote() -> None:
+    # Kernel sources carry ^L; only "\n" ends a line in a mail body, so the quote must land
+    # on the same lines as without it.
+    with_ff = MAIL.replace("+\tint old;\n", "+\tint old;\x0c\n", 1)
+    assert with_ff != MAIL
+    plain = _render(plan_reply(_patch(), [_finding(19)]).parts)
+    fed = _render(plan_reply(_patch(with_ff), [_finding(19)]).parts)
+    assert fed == [line.replace("\tint old;", "\tint old;\x0c") for line in plain]
