@@ -72,6 +72,13 @@ def test_wheel_carries_rules_and_templates_and_finds_them(tmp_path: Path):
     wheel = next(wheel_dir.glob("reviewtool-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "reviewtool/rules/csyntax.toml" in names
+    # pyproject lists packages by hand: every package of the checkout must be in the wheel.
+    packages = {
+        init.parent.relative_to(ROOT).as_posix()
+        for init in (ROOT / "reviewtool").rglob("__init__.py")
+    }
+    missing = {p for p in packages if f"{p}/__init__.py" not in names}
+    assert not missing, f"packages missing from pyproject's list: {sorted(missing)}"
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(target)
