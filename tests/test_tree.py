@@ -14,6 +14,7 @@ from reviewtool.checks import apply as apply_checks
 from reviewtool.errors import InputError
 from reviewtool.model import Severity
 from reviewtool.tree import DirTree, GitTree, HunksOnly, build_snapshots
+from reviewtool.tree import snapshots as tree_snapshots
 from tests.builders import patch, series
 
 BASE_C = "".join(f"line {n}\n" for n in range(1, 21))
@@ -338,7 +339,7 @@ def test_dirtree_symlink_out_of_the_root_is_in010(tmp_path):
 
 
 def test_too_many_files_is_a_finding(monkeypatch):
-    monkeypatch.setattr(tree, "MAX_FILES_PER_PATCH", 2)
+    monkeypatch.setattr(tree_snapshots, "MAX_FILES_PER_PATCH", 2)
     diff = "".join(modify(f"f{n}.c", "@@ -1 +1 @@\n-a\n+b\n") for n in range(4))
     snapshots, findings = build([diff], {f"f{n}.c": "a\n" for n in range(4)})
     assert [(f.code, f.severity) for f in findings] == [("BS001", Severity.WARNING)]
@@ -549,7 +550,7 @@ def test_hunks_only_known_lines_equal_the_real_files_on_random_series(tmp_path):
 
 
 def test_oversized_diff_is_not_parsed(monkeypatch):
-    monkeypatch.setattr(tree, "MAX_DIFF_LINES", 3)
+    monkeypatch.setattr(tree_snapshots, "MAX_DIFF_LINES", 3)
     diff = modify("a.c", "@@ -1,2 +1,2 @@\n-line 1\n+LINE 1\n line 2\n")
     snapshots, findings = build([diff], {"a.c": BASE_C})
     assert [(f.code, f.severity) for f in findings] == [("BS001", Severity.WARNING)]
@@ -558,7 +559,7 @@ def test_oversized_diff_is_not_parsed(monkeypatch):
 
 
 def test_offset_search_is_bounded_but_exact_positions_always_apply(monkeypatch):
-    monkeypatch.setattr(tree, "MAX_SEARCH_STEPS", 2)
+    monkeypatch.setattr(tree_snapshots, "MAX_SEARCH_STEPS", 2)
     shifted = "top 1\ntop 2\ntop 3\n" + BASE_C
     at_offset = modify("a.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
     exact = modify("b.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
