@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.lockfacts import _mentions, _release_classes
-from reviewtool.analysis.lockrules import (
+from reviewtool.analysis.locks.facts import _mentions, _release_classes
+from reviewtool.analysis.locks.rules import (
     _ASSERTISH,
     _IRQ_CLASSES,
     _LOCK_POINTER_CLASSES,
@@ -16,7 +16,7 @@ from reviewtool.analysis.lockrules import (
     _same_base_api,
     _wrapper_name,
 )
-from reviewtool.analysis.lockstate import (
+from reviewtool.analysis.locks.state import (
     MAX_HELD,
     Effect,
     Event,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reviewtool.analysis.lockfacts import _see_through
-from reviewtool.analysis.lockops import LockOps
-from reviewtool.analysis.lockrules import AcquireRule
-from reviewtool.analysis.lockstate import (
+from reviewtool.analysis.locks.facts import _see_through
+from reviewtool.analysis.locks.ops import LockOps
+from reviewtool.analysis.locks.rules import AcquireRule
+from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
     Effect,
     State,
@@ -25,7 +25,7 @@ class Effects(LockOps):
     def condition(
         self, state: State, expr: Expr | None, returning: bool = False
     ) -> list[tuple[State, bool | None]]:
-        """Defined by the dataflow (lockflow._Analysis): effects and conditions recurse."""
+        """Defined by the dataflow (flow._Analysis): effects and conditions recurse."""
         raise NotImplementedError
 
     @staticmethod

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.lockeffects import Effects
-from reviewtool.analysis.lockfacts import _TRANSPARENT, _atom, _constant, live_facts
-from reviewtool.analysis.lockrules import LockTable
-from reviewtool.analysis.lockstate import Effect, Exit, State, base_variable, lvalue_key
+from reviewtool.analysis.locks.effects import Effects
+from reviewtool.analysis.locks.facts import _TRANSPARENT, _atom, _constant, live_facts
+from reviewtool.analysis.locks.rules import LockTable
+from reviewtool.analysis.locks.state import Effect, Exit, State, base_variable, lvalue_key
 from reviewtool.csyntax.ir import Expr
 
 MAX_STATES_PER_NODE = 1024

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG
-from reviewtool.analysis.lockflow import _Analysis
-from reviewtool.analysis.lockrules import _wrapper_name
-from reviewtool.analysis.lockstate import (
+from reviewtool.analysis.locks.flow import _Analysis
+from reviewtool.analysis.locks.rules import _wrapper_name
+from reviewtool.analysis.locks.state import (
     RETURNED,
     Effect,
     Event,

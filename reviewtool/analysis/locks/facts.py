@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.lockrules import LockTable
-from reviewtool.analysis.lockstate import Effect, lvalue_key
+from reviewtool.analysis.locks.rules import LockTable
+from reviewtool.analysis.locks.state import Effect, lvalue_key
 from reviewtool.csyntax.ir import Expr
 
 

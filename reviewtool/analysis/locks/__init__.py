@@ -1,4 +1,4 @@
-"""Lock analysis: the public entry points and the per-file driver over the lock* modules.
+"""Lock analysis: the public entry points and the per-file driver over the package's modules.
 
 analyse_file, analyse_function and lock_table are the API; the dataflow runs over each
 function's CFG.
@@ -7,11 +7,11 @@ The locks held along every path are a set of abstract states per CFG node (held 
 known-released locks, flag and alias facts), with trylock and *_interruptible results,
 cleanup.h scopes, same-file wrapper summaries and bounded work:
 
-- lockrules: the rule table from rules/locks.toml and lock API naming conventions;
-- lockstate: the abstract state, results, and how locks are named;
-- lockfacts: flag variables and their liveness, read before the dataflow;
-- lockops, lockeffects, lockflow: the dataflow (lock operations, expression effects, driver);
-- locksummary: summaries for callers and leaks.
+- rules: the rule table from rules/locks.toml and lock API naming conventions;
+- state: the abstract state, results, and how locks are named;
+- facts: flag variables and their liveness, read before the dataflow;
+- ops, effects, flow: the dataflow (lock operations, expression effects, driver);
+- summary: summaries for callers and leaks.
 
 Lock identity is `class:expression`: the lock class from rules/locks.toml and the normalised
 argument expression (`spinlock:&root->lock`, `mm: anon_vma rwsem:anon_vma`)."""
@@ -19,10 +19,10 @@ argument expression (`spinlock:&root->lock`, `mm: anon_vma rwsem:anon_vma`)."""
 from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG, build_cfg
-from reviewtool.analysis.lockfacts import _has_lock_work, flag_variables, live_facts
-from reviewtool.analysis.lockflow import MAX_STATES_PER_NODE, _Analysis
-from reviewtool.analysis.lockrules import AcquireRule, LockTable, ReleaseRule, lock_table
-from reviewtool.analysis.lockstate import (
+from reviewtool.analysis.locks.facts import _has_lock_work, flag_variables, live_facts
+from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
+from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
+from reviewtool.analysis.locks.state import (
     MAX_HELD,
     RETURNED,
     Effect,
@@ -37,7 +37,7 @@ from reviewtool.analysis.lockstate import (
     lvalue_key,
     stable_subject,
 )
-from reviewtool.analysis.locksummary import _leaks, _summarise, describe_path
+from reviewtool.analysis.locks.summary import _leaks, _summarise, describe_path
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules, default_rules
