@@ -125,13 +125,17 @@ class BuildSession:
         self.worktrees: list[Path] = []
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
+        self._add_lock = threading.Lock()
         self.stopping = False
 
     def add_worktree(self, commit: str) -> Path:
         path = self.tmp / f"wt{len(self.worktrees)}"
         with self._lock:
             self.worktrees.append(path)
-        _git_out(self.repo, "worktree", "add", "--quiet", "--detach", str(path), commit)
+        # One at a time: a `git worktree add` reads every other worktree's admin directory and
+        # fails on one another thread is still creating ("failed to read .../commondir").
+        with self._add_lock:
+            _git_out(self.repo, "worktree", "add", "--quiet", "--detach", str(path), commit)
         return path
 
     def close_processes(self) -> None:
