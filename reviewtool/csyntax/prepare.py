@@ -5,13 +5,10 @@ declarator parsing. They are blanked with spaces of the same length, so every by
 line and column of the rest of the file is unchanged; the lock annotations are recorded
 first, because the lock analysis needs them.
 
-Statement macros that open a block with a single bare argument (`for_each_online_cpu(cpu) { }`,
-`for_each_online_cpu(cpu) stmt;`, `scoped_guard(rcu) { }`) read as declarations or even nested
-function definitions to tree-sitter-c. Their name is rewritten in place to `while` plus a
-marker comment of the same total length (`while/*fe*/        (cpu)`), so the parser sees a
-loop around the body; csyntax/ir.py reads the marker back (fe: for-each, sg: scoped_guard,
-scg: scoped_cond_guard). With more arguments they parse as a call whose `;` is MISSING
-followed by the body, which csyntax/ir.py reads as the loop directly; their names stay.
+Macro shapes tree-sitter-c misreads (for-each and scoped_guard statements, do-while closers,
+SYSCALL_DEFINE-style heads, types passed to macros, `STATIC`) are rewritten by
+csyntax/repair.py, with the same guarantee. Everything here is a pure function of the text
+and the rule data.
 """
 
 from __future__ import annotations
@@ -20,7 +17,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from reviewtool.csyntax.repair import LOOP_MARKERS, matching_paren, repair_macros, word_start
 from reviewtool.resources import Rules
+
+__all__ = ["LOOP_MARKERS", "Annotation", "blank_attributes", "seal_unknown_regions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +34,11 @@ class Annotation:
 
 
 @cache
-def _attribute_pattern(words: tuple[str, ...], with_args: tuple[str, ...]) -> re.Pattern[str]:
-    plain = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-    called = "|".join(re.escape(word) for word in sorted(with_args, key=len, reverse=True))
-    parts = []
-    if called:
-        parts.append(rf"(?P<call>\b(?:{called}))\s*\(")
-    if plain:
-        parts.append(rf"(?P<word>\b(?:{plain})\b)")
-    return re.compile("|".join(parts))
+def _candidate_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Identifiers that start like one of `words`: a search on literal two-character prefixes
+    (an alternation of ninety words behind `\\b` makes Python's re try every position)."""
+    prefixes = sorted({re.escape(word[:2]) for word in words})
+    return re.compile("(?:" + "|".join(prefixes) + r")\w*" if prefixes else "(?!)")
 
 
 def attribute_words(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -51,140 +47,37 @@ def attribute_words(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(attributes.get("plain", ())), tuple(attributes.get("with_arguments", ()))
 
 
-def _matching_paren(text: str, open_index: int) -> int:
-    """Index of the `)` closing the `(` at open_index, or -1 (bounded by the text)."""
-    depth = 0
-    for index in range(open_index, min(len(text), open_index + 4096)):
-        char = text[index]
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1
-
-
-LOOP_MARKERS = {"fe": "foreach", "sg": "scoped_guard", "scg": "scoped_cond_guard"}
-_MACRO_CALL = re.compile(r"(?<![\w#.>])([A-Za-z_]\w*)[ \t]*\(")
-_STATEMENT_BEFORE = frozenset(";{}):")
-
-
-@cache
-def _idiom_vocabulary(
-    patterns: tuple[str, ...], scoped: tuple[str, ...], scoped_cond: tuple[str, ...]
-) -> tuple[re.Pattern[str], dict[str, str]]:
-    iterators = re.compile("|".join(f"(?:{p})" for p in patterns) or "(?!)")
-    tags = {name: "sg" for name in scoped} | {name: "scg" for name in scoped_cond}
-    return iterators, tags
-
-
-def _statement_start(text: str, index: int) -> bool:
-    """Whether position `index` begins a statement (after `;`, a brace, `)`, a label, else)."""
-    back = index - 1
-    while back >= 0 and text[back] in " \t\r\n":
-        back -= 1
-    if back < 0:
-        return False
-    if text[back] in _STATEMENT_BEFORE:
-        return True
-    return text[max(0, back - 3) : back + 1] == "else" and (
-        back < 4 or not text[back - 4].isalnum()
-    )
-
-
-def _in_directive(text: str, index: int) -> bool:
-    line_start = text.rfind("\n", 0, index) + 1
-    if text[line_start:index].lstrip().startswith("#"):
-        return True
-    previous_end = line_start - 1
-    return previous_end > 0 and text[previous_end - 1] == "\\"
-
-
-def _skip_space_and_comments(text: str, index: int) -> int:
-    """The first index at or after `index` that is neither whitespace nor in a comment."""
-    for _ in range(64):  # bounded: a handful of comments between a macro and its body
-        while index < len(text) and text[index] in " \t\r\n":
-            index += 1
-        if text.startswith("//", index):
-            end = text.find("\n", index)
-            index = len(text) if end < 0 else end
-        elif text.startswith("/*", index):
-            end = text.find("*/", index + 2)
-            index = len(text) if end < 0 else end + 2
-        else:
-            break
-    return index
-
-
-def _loop_tag(name: str, iterators: re.Pattern[str], tags: dict[str, str]) -> str | None:
-    if name in tags:
-        return tags[name]
-    return "fe" if iterators.search(name) else None
-
-
-def repair_statement_macros(chars: list[str], text: str, rules: Rules) -> None:
-    """Rewrite block-opening statement macros in `chars` (same length) as marked `while`."""
-    table = rules.table("cfg")
-    scopes = table.get("scopes", {})
-    iterators, tags = _idiom_vocabulary(
-        tuple(table.get("iterators", {}).get("patterns", ())),
-        tuple(scopes.get("scoped_guard", ())),
-        tuple(scopes.get("scoped_cond_guard", ())),
-    )
-    for match in _MACRO_CALL.finditer(text):
-        name = match.group(1)
-        tag = _loop_tag(name, iterators, tags)
-        if tag is None or not _statement_start(text, match.start()):
-            continue
-        close = _matching_paren(text, match.end() - 1)
-        if close < 0 or _in_directive(text, match.start()):
-            continue
-        inner = text[match.end() : close].strip()
-        if inner and not inner.isidentifier():
-            continue  # `name(a, b) {`: a call and a block, which csyntax/ir.py already reads
-        after = _skip_space_and_comments(text, close + 1)
-        if after >= len(text) or not (
-            text[after] in "{(*" or text[after].isalpha() or text[after] == "_"
-        ):
-            continue  # `name(...);` or an expression: not a statement head
-        replacement = f"while/*{tag}*/"
-        if len(replacement) > len(name):
-            replacement = "while" if len(name) >= 5 else ""
-        if not replacement:
-            continue
-        padded = replacement.ljust(len(name))
-        chars[match.start() : match.start() + len(name)] = list(padded)
-
-
 def blank_attributes(text: str, rules: Rules) -> tuple[str, tuple[Annotation, ...]]:
-    """`text` with attribute macros replaced by spaces (newlines kept), statement macros
-    rewritten as marked loops (same length), and the lock annotations."""
+    """`text` with attribute macros replaced by spaces (newlines kept), then the macro
+    shapes of csyntax/repair.py rewritten (same length), and the lock annotations."""
     plain, with_args = attribute_words(rules)
-    if not plain and not with_args:
-        chars = list(text)
-        repair_statement_macros(chars, text, rules)
-        return "".join(chars), ()
-    pattern = _attribute_pattern(plain, with_args)
     chars = list(text)
     annotations: list[Annotation] = []
-    for match in pattern.finditer(text):
-        start = match.start()
-        if match.group("call"):
-            close = _matching_paren(text, match.end() - 1)
-            if close < 0:
+    plain_set, called_set = frozenset(plain), frozenset(with_args)
+    for match in _candidate_pattern(plain + with_args).finditer(text):
+        word, start = match.group(0), match.start()
+        if not word_start(text, start):
+            continue
+        end = match.end()
+        if word in called_set:
+            opening = end
+            while opening < len(text) and text[opening] in " \t\r\n":
+                opening += 1
+            close = matching_paren(text, opening) if text[opening : opening + 1] == "(" else -1
+            if close >= 0:
+                end = close + 1
+                argument = text[opening + 1 : close].strip()
+                line = text.count("\n", 0, start) + 1
+                annotations.append(Annotation(word, argument, start, line))
+            elif word not in plain_set:
                 continue
-            end = close + 1
-            argument = text[match.end() : close].strip()
-            annotations.append(
-                Annotation(match.group("call"), argument, start, text.count("\n", 0, start) + 1)
-            )
-        else:
-            end = match.end()
+        elif word not in plain_set:
+            continue
         for index in range(start, end):
             if chars[index] != "\n":
                 chars[index] = " "
-    repair_statement_macros(chars, text, rules)
+    blanked = "".join(chars)
+    repair_macros(chars, blanked, rules)
     return "".join(chars), tuple(annotations)
 
 
