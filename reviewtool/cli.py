@@ -124,16 +124,23 @@ def _use_color(choice: str, output: Path | None) -> bool:
 
 
 def _emit(
-    report, fmt: str, output: Path | None, force: bool, color: str, show_asserts: bool
+    report,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    color: str,
+    show_asserts: bool,
+    url_template: str | None = None,
 ) -> None:
     from reviewtool.formats import RENDERERS, RenderOptions
 
     renderer = RENDERERS.get(fmt)
     if renderer is None:
         raise ReviewtoolError(f"unknown format {fmt!r} (one of {', '.join(RENDERERS)})")
-    text = renderer(
-        report, RenderOptions(color=_use_color(color, output), show_asserts=show_asserts)
+    options = RenderOptions(
+        color=_use_color(color, output), show_asserts=show_asserts, url_template=url_template
     )
+    text = renderer(report, options)
     if output is not None:
         write_atomically(output, text, force=force)
     else:
@@ -196,8 +203,15 @@ def main() -> None:
     help="Git repository for --base, base-commit: and revision ranges.",
 )
 @click.option("--series-version", "version", type=int, help="Pick this version (default newest).")
-@click.option("--format", "fmt", default=None, help="text (default), json, sarif, b4, b4-json.")
+@click.option(
+    "--format", "fmt", default=None, help="text (default), json, sarif, b4, b4-json, patchwork."
+)
 @click.option("--show-asserts", is_flag=True, help="List asserts each patch adds or removes.")
+@click.option(
+    "--url-template",
+    help="patchwork: each check's target_url, with {msgid} {patch} {total} {version} "
+    "filled in (e.g. https://ci.example.org/{msgid}.txt).",
+)
 @click.option(
     "--nipa",
     is_flag=True,
@@ -250,6 +264,7 @@ def check_command(
     build_cmd=None,
     jobs=1,
     build_timeout=1200,
+    url_template=None,
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
@@ -257,6 +272,12 @@ def check_command(
     if tree is not None and base is not None:
         raise ReviewtoolError("--tree and --base are exclusive")
     config = settings(fmt, select, ignore, fail_on, rule_dirs, repo)
+    if url_template is not None:
+        from reviewtool.patchwork import check_url_template
+
+        if config.format != "patchwork":
+            raise ReviewtoolError("--url-template is for --format patchwork")
+        check_url_template(url_template)
     stdin = sys.stdin.buffer if "-" in series else None
     report = pipeline.check(
         list(series),
@@ -273,7 +294,7 @@ def check_command(
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
     )
-    _emit(report, config.format, output, force, color, show_asserts)
+    _emit(report, config.format, output, force, color, show_asserts, url_template)
     if nipa:
         return _nipa_exit(report)
     return _exit_for(report.findings, config.fail_on)

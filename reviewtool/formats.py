@@ -1,5 +1,5 @@
 """Renders a Report for people and machines: text, json, SARIF 2.1.0, b4's check protocols
-(line and JSON) and NIPA's exit-code contract."""
+(line and JSON), patchwork's checks and NIPA's exit-code contract."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from reviewtool.model import Finding, Location, Severity
 class RenderOptions:
     color: bool = False
     show_asserts: bool = False
+    url_template: str | None = None  # patchwork: each check's target_url
 
 
 _COLORS = {
@@ -370,6 +371,13 @@ def nipa_verdict(report: Report) -> tuple[int, str]:
     return code, summary_line(report)
 
 
+def render_patchwork(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    """patchwork's checks API, one object per patch (reviewtool/patchwork.py)."""
+    from reviewtool.patchwork import render_patchwork as render
+
+    return render(report, options.url_template)
+
+
 # name -> renderer
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "text": render_text,
@@ -377,4 +385,5 @@ RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "sarif": render_sarif,
     "b4": render_b4,
     "b4-json": render_b4_json,
+    "patchwork": render_patchwork,
 }

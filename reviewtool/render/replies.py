@@ -75,7 +75,7 @@ INPUT_ONLY_CODES = frozenset({"IN004", "IN005", "IN006", "IN008"})
 INPUT_ONLY_KEYS = frozenset({"IN001|||cover-only"})
 
 
-def _restated_transient(finding: Finding, findings: Sequence[Finding]) -> bool:
+def restated_transient(finding: Finding, findings: Sequence[Finding]) -> bool:
     """A BS007 whose original finding is in the report too: the original's comment already
     says which later patch removes it and which kernels carry it; one comment per problem."""
     if finding.code != "BS007" or not finding.evidence:
@@ -97,7 +97,7 @@ def for_author(findings: Sequence[Finding]) -> list[Finding]:
         for f in findings
         if f.code not in INPUT_ONLY_CODES
         and f.key not in INPUT_ONLY_KEYS
-        and not _restated_transient(f, findings)
+        and not restated_transient(f, findings)
     ]
     return _gaps_as_one_request(kept)
 
