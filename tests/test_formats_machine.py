@@ -175,7 +175,7 @@ def test_b4_json_on_stdin_is_a_json_array() -> None:
 
 
 def test_every_format_is_registered() -> None:
-    assert list(RENDERERS) == ["text", "json", "sarif", "b4", "b4-json"]
+    assert list(RENDERERS) == ["text", "json", "sarif", "b4", "b4-json", "patchwork"]
 
 
 # ---------------------------------------------------------------- NIPA
