@@ -181,6 +181,17 @@ class Finding:
         return self.location.patch
 
 
+@dataclass(frozen=True, slots=True)
+class PatchPair:
+    """Patch `old` of one posting is patch `new` of the next (`how`: "patch-id" or
+    "similarity"; `cost`: lines that differ between the two, 0 for a patch-id match)."""
+
+    old: int
+    new: int
+    how: str
+    cost: int = 0
+
+
 def finding_key(code: str, path: str | None, function: str | None, subject: str = "") -> str:
     """The identity of a finding across steps: no line numbers, so it survives unrelated edits."""
     return "|".join((code, path or "", function or "", subject))

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from reviewtool.checks import apply, asserts, bisect, input, kdoc, locks
+from reviewtool.checks import apply, asserts, bisect, history, input, kdoc, locks
 from reviewtool.checks.base import Check
 
 ALL: tuple[Check, ...] = tuple(
-    [*input.CHECKS, *apply.CHECKS, *locks.CHECKS, *asserts.CHECKS, *kdoc.CHECKS, *bisect.CHECKS]
+    [
+        *input.CHECKS,
+        *history.CHECKS,
+        *apply.CHECKS,
+        *locks.CHECKS,
+        *asserts.CHECKS,
+        *kdoc.CHECKS,
+        *bisect.CHECKS,
+    ]
 )
 
 
