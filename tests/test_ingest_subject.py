@@ -32,6 +32,12 @@ CASES = [
     ("[Linux-kernel] [PATCH] list tag", "list tag", 1, None, None, {}),
     ("[RFC][PATCH 2/4] two groups", "two groups", 1, 2, 4, {"rfc": True}),
     ("[PATCH 0/8]\n folded title", "folded title", 1, 0, 8, {}),
+    # versions and counters of several digits
+    ("[PATCH v12 3/8] mm: foo", "mm: foo", 12, 3, 8, {}),
+    ("[PATCHv12 10/12] a: b", "a: b", 12, 10, 12, {}),
+    ("[RFC PATCH v10 1/3] a: b", "a: b", 10, 1, 3, {"rfc": True}),
+    ("[PATCH V123 11/120] a: b", "a: b", 123, 11, 120, {}),
+    ("PATCH v12 3/8: bare", "bare", 12, 3, 8, {}),
 ]
 
 
@@ -95,3 +101,18 @@ def test_pathological_words_are_bounded():
     assert subject.title == "title"
     subject = parse_subject("[" + "/".join(["PATCH"] * 500) + " 1/2] t")
     assert (subject.index, subject.total, subject.title) == (1, 2, "t")
+
+
+@pytest.mark.parametrize(
+    ("raw", "index", "total"),
+    [
+        ("[PATCH 3/8] [PATCH 1/2] x: y", 3, 8),
+        ("[PATCH 2/4 1/3] x: y", 2, 4),
+        ("[PATCH 1 of 3] [PATCH 2/2] x: y", 1, 3),
+        ("[PATCH v2 05/11] Re: [PATCH 1/2] x: y", 5, 11),
+    ],
+)
+def test_the_first_counter_wins(raw, index, total):
+    # A patch re-posted inside another series: its place is the outer (first) counter.
+    subject = parse_subject(raw)
+    assert (subject.index, subject.total, subject.title) == (index, total, "x: y")
