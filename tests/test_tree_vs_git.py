@@ -1,0 +1,106 @@
+"""The in-memory applier is as strict as real `git apply`: hand-written cases for the rules
+that decide a match (bytes, not columns; never over lines this patch already rewrote), and
+seeded generated cases (whitespace, overlapping and reordered hunks, offsets, changed
+context, end-of-file newlines) where git's verdict and resulting text are the oracle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reviewtool.tree import build_snapshots
+from tests.applygen import followup_diff, git_apply, make_case
+from tests.builders import patch, series
+
+GENERATED_CASES = 80  # benchmarks/apply_vs_git.py runs thousands
+
+
+class MemoryTree:
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    def read(self, path: str) -> str | None:
+        return self.files.get(path)
+
+    def describe(self) -> str:
+        return "memory"
+
+
+def ours(base: str, *diffs: str) -> list[str | None]:
+    """f.c after each patch, None where the patch got BS001."""
+    patches = [patch(k, len(diffs), diff) for k, diff in enumerate(diffs, start=1)]
+    snapshots, findings = build_snapshots(series(*patches), MemoryTree({"f.c": base}))
+    assert {f.code for f in findings} <= {"BS001"}
+    failed = {f.patch for f in findings}
+    return [
+        None if step in failed else snapshot.files["f.c"].text
+        for step, snapshot in enumerate(snapshots[1:], start=1)
+    ]
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    path = tmp_path / "w"
+    path.mkdir()
+    return path
+
+
+def diff(body: str) -> str:
+    return "diff --git a/f.c b/f.c\n--- a/f.c\n+++ b/f.c\n" + body
+
+
+BASE = "int f(void)\n{\n\tint a;\n\tint b;\n\treturn a;\n}\n"
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "        int a;\n",  # the tab as eight spaces
+        "\tint a; \n",  # a trailing blank
+        "\tint  a;\n",  # a doubled space
+    ],
+    ids=["tab-expanded", "trailing-blank", "inner-space"],
+)
+def test_context_is_compared_byte_for_byte(work: Path, context: str):
+    # The differing line is not the hunk's first, so a match cannot be refused early.
+    body = f"@@ -2,4 +2,4 @@\n {{\n {context}-\tint b;\n+\tint c;\n \treturn a;\n"
+    assert git_apply(work, BASE, diff(body)) is None
+    assert ours(BASE, diff(body)) == [None]
+    exact = body.replace(context, "\tint a;\n")
+    assert ours(BASE, diff(exact)) == [git_apply(work, BASE, diff(exact))]
+    assert "\tint c;\n" in ours(BASE, diff(exact))[0]
+
+
+def test_a_hunk_never_matches_lines_an_earlier_hunk_of_the_patch_rewrote(work: Path):
+    # The second hunk's context is what the first hunk wrote: git refuses it (LINE_PATCHED),
+    # even though the text it expects is there once the first hunk applied.
+    base = "a\nb\nc\nd\ne\nf\ng\n"
+    body = "@@ -2,3 +2,3 @@\n b\n-c\n+C\n d\n@@ -2,3 +2,3 @@\n b\n-C\n+X\n d\n"
+    assert git_apply(work, base, diff(body)) is None
+    assert ours(base, diff(body)) == [None]
+    # the same second hunk as a patch of its own applies
+    first, second = body.split("@@ -2,3 +2,3 @@\n")[1:]
+    one, two = diff("@@ -2,3 +2,3 @@\n" + first), diff("@@ -2,3 +2,3 @@\n" + second)
+    assert ours(base, one, two) == ["a\nb\nC\nd\ne\nf\ng\n", "a\nb\nX\nd\ne\nf\ng\n"]
+
+
+@pytest.mark.parametrize("block", range(4))
+def test_generated_patches_apply_exactly_where_git_applies_them(work: Path, block: int):
+    """Each case: git's verdict on the patch, and its text where it applied; then a second
+    patch made against git's result, so the state a patch leaves is checked too."""
+    per_block = GENERATED_CASES // 4
+    shapes: set[tuple[str, str, bool]] = set()
+    for seed in range(block * per_block, (block + 1) * per_block):
+        case = make_case(seed)
+        theirs = git_apply(work, case.target, case.diff)
+        shapes.add((case.shape, case.disturbance, theirs is not None))
+        if theirs is None:
+            assert ours(case.target, case.diff) == [None], (seed, case.diff)
+            continue
+        second = followup_diff(seed, theirs)
+        assert ours(case.target, case.diff, second) == [
+            theirs,
+            git_apply(work, theirs, second),
+        ], (seed, case.diff, second)
+    assert any(applied for _, _, applied in shapes) and not all(a for _, _, a in shapes)
