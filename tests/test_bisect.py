@@ -11,8 +11,8 @@ from reviewtool.engine import run_series
 from reviewtool.model import Finding, Severity
 from reviewtool.resources import default_rules
 from reviewtool.tree import build_snapshots
+from tests.bisect_support import make_series, run_checks, summary
 from tests.builders import patch, series, snapshot
-from tests.test_bisect_support import make_series, run_checks, summary
 
 ALL_BS = bisect.CHECKS
 
