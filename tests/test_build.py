@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,16 +143,37 @@ def test_a_timeout_kills_the_build_and_is_not_cached(project):
     assert len(worktrees(repo)) == 1
 
 
-def test_sigterm_during_a_build_removes_the_worktrees(project):
+_BUILD_IN_A_CHILD = """
+import sys
+from pathlib import Path
+from reviewtool import build, ingest, series
+repo, base, mbox, command = sys.argv[1:]
+patches = series.assemble(ingest.read_messages([mbox], None))
+try:
+    build.build_series(Path(repo), base, patches, command, jobs=2)
+except build.BuildInterrupted:
+    sys.exit(42)
+"""
+
+
+def test_sigterm_during_a_build_removes_the_worktrees(project, tmp_path):
     repo, mbox = project
-    series = pipeline_series(mbox)
     base = git(repo, "rev-parse", "base")
-    # The build command signals reviewtool itself, as `kill` from another terminal would.
+    # The build command signals the process running the build, as `kill` from another
+    # terminal would: a child Python, never the test runner itself.
     command = "sh -c 'kill -TERM $PPID; sleep 20'"
-    with pytest.raises(build.BuildInterrupted):
-        build.build_series(repo, base, series, command, jobs=2)
+    child = subprocess.run(
+        [sys.executable, "-c", _BUILD_IN_A_CHILD, str(repo), base, str(mbox), command],
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == 42, child.stderr[-500:]
     assert len(worktrees(repo)) == 1
     assert not list(build.cache_dir(repo).rglob("*.json"))
+    assert not list((tmp_path / "tmp").glob("reviewtool-build-*"))
 
 
 def test_build_needs_a_git_base(project, tmp_path):
