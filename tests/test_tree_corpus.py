@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,8 @@ def corpus() -> Path:
 
 
 @pytest.fixture(scope="module")
-def repo(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ONE repository holding the 6.12 subset; each case resets it to the `base` tag."""
+def shared_repo(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ONE repository holding the 6.12 subset, made once for the module."""
     root = tmp_path_factory.mktemp("am") / "linux"
     shutil.copytree(corpus / "linux-6.12-subset", root)
     git(root, "init", "-q")
@@ -50,6 +51,17 @@ def repo(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(root, "commit", "-q", "--no-verify", "-m", "base")
     git(root, "tag", "base")
     return root
+
+
+@pytest.fixture
+def repo(shared_repo: Path) -> Iterator[Path]:
+    """The shared repository at `base` (as made, or as the previous test's reset left it);
+    reset afterwards even when the test fails, so a git am left half-done never leaks into
+    the next test."""
+    try:
+        yield shared_repo
+    finally:
+        reset(shared_repo)
 
 
 def reset(repo: Path) -> None:
@@ -93,7 +105,6 @@ def test_seed_series_every_step_equals_git_am(corpus: Path, repo: Path):
     assert len(series.patches) == len(mails) == 8
     snapshots, findings = build_snapshots(series, DirTree(corpus / "linux-6.12-subset"))
     assert findings == ()
-    reset(repo)
     for path, state in snapshots[0].files.items():
         assert state.text.encode("utf-8", "surrogateescape") == (repo / path).read_bytes()
     compared = 0
@@ -102,7 +113,6 @@ def test_seed_series_every_step_equals_git_am(corpus: Path, repo: Path):
         assert snapshots[step].applied
         compared += assert_same_as_work_tree(repo, snapshots[step], f"seed {step}/8")
     assert compared >= 8
-    reset(repo)
 
 
 def single_patches(corpus: Path) -> list[Path]:
@@ -137,11 +147,9 @@ def test_seed_fixed_series_every_step_equals_git_am(corpus: Path, repo: Path):
     series = load_series([seed / "series.mbox"])
     snapshots, findings = build_snapshots(series, DirTree(corpus / "linux-6.12-subset"))
     assert findings == () and len(series.patches) == len(mails) == 8
-    reset(repo)
     for step, mail in enumerate(mails, start=1):
         apply_with_git(repo, mail, f"fixed {step}/8")
         assert_same_as_work_tree(repo, snapshots[step], f"fixed {step}/8")
-    reset(repo)
 
 
 def test_bisect_series_apply_exactly_where_git_am_applies(corpus: Path, repo: Path):
@@ -154,7 +162,6 @@ def test_bisect_series_apply_exactly_where_git_am_applies(corpus: Path, repo: Pa
         mails = sorted(case.glob("[0-9][0-9][0-9][0-9].patch"))
         assert len(series.patches) == len(mails), case.name
         snapshots, findings = build_snapshots(series, base)
-        reset(repo)
         for step, mail in enumerate(mails, start=1):
             label = f"{case.name} {step}/{len(mails)}"
             ours = [f for f in findings if f.code == "BS001" and f.patch == step]
