@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.needs import missing
+
 _DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 
 def corpus_dir() -> Path:
-    """The corpus root. Fails when REVIEWTOOL_CORPUS is set but wrong (CI must run these
-    tests); skips when it is unset and no ../shared/corpus exists next to the checkout."""
+    """The corpus root. Fails when REVIEWTOOL_CORPUS is set but wrong, and under CI=true when
+    there is none; skips when it is unset and no ../shared/corpus exists next to the checkout."""
     configured = os.environ.get("REVIEWTOOL_CORPUS")
     if configured:
         path = Path(configured).resolve()
@@ -21,4 +23,4 @@ def corpus_dir() -> Path:
         return path
     if _DEFAULT.is_dir():
         return _DEFAULT
-    pytest.skip("corpus not available: set REVIEWTOOL_CORPUS to the shared corpus directory")
+    missing("corpus not available: set REVIEWTOOL_CORPUS to the shared corpus directory")

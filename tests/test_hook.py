@@ -5,7 +5,6 @@ that is stopped by a lock leak, lets a clean series through and runs the chained
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewtool import hook
+from tests.needs import require_send_email
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reply"
 LEAK = sorted((FIXTURES / "leak").glob("*.patch"))
@@ -25,19 +25,6 @@ mkdir -p "{out}"
 n=$(ls "{out}" | wc -l)
 {{ echo "X-Envelope: $*"; cat; }} > "{out}/$n.eml"
 """
-
-
-def _send_email_available() -> bool:
-    if shutil.which("git") is None:
-        return False
-    exec_path = subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout
-    return (Path(exec_path.strip()) / "git-send-email").exists()
-
-
-needs_send_email = pytest.mark.skipif(
-    not _send_email_available() and os.environ.get("CI", "").lower() not in ("true", "1"),
-    reason="git send-email is not installed (Debian: git-email); CI must have it",
-)
 
 
 @pytest.fixture
@@ -158,8 +145,8 @@ def test_foreign_hooks_are_never_clobbered(repo, env) -> None:
 # ---------------------------------------------------------------- real git send-email
 
 
-@needs_send_email
 def test_send_email_accepts_a_draft_and_keeps_its_threading(repo, env, tmp_path) -> None:
+    require_send_email()
     drafts = tmp_path / "drafts"
     made = _reviewtool(env, "reply", str(FIXTURES / "leak"), "-o", str(drafts), cwd=repo)
     assert made.returncode == 0, made.stderr
@@ -175,8 +162,8 @@ def test_send_email_accepts_a_draft_and_keeps_its_threading(repo, env, tmp_path)
     assert "jane@example.org" in text.splitlines()[0]  # the author is a recipient
 
 
-@needs_send_email
 def test_hook_stops_a_leaky_series_and_lets_a_clean_one_through(repo, env, tmp_path) -> None:
+    require_send_email()
     _dummy_hook(repo / ".git" / "hooks")
     assert _reviewtool(env, "hook", "install", "--repo", str(repo), cwd=repo).returncode == 0
     log = Path(env["DUMMY_LOG"])

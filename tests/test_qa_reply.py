@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from reviewtool.cli import main
+from tests.needs import require_send_email
 
 PEOPLE = [f'"Dev{n:02d}, Kernel" <dev{n:02d}@subsystem{n:02d}.example.org>' for n in range(40)]
 
@@ -48,13 +48,6 @@ diff --git a/drivers/foo/foo.c b/drivers/foo/foo.c
 """
 
 
-def _send_email_available() -> bool:
-    if shutil.which("git") is None:
-        return False
-    exec_path = subprocess.run(["git", "--exec-path"], capture_output=True, text=True).stdout
-    return (Path(exec_path.strip()) / "git-send-email").exists()
-
-
 @pytest.fixture
 def draft(tmp_path: Path) -> Path:
     series = tmp_path / "wide.patch"
@@ -81,8 +74,8 @@ def test_every_header_line_fits_and_the_cc_list_survives(draft):
     assert parsed["Cc"].addresses[1].display_name == "Dev00, Kernel"
 
 
-@pytest.mark.skipif(not _send_email_available(), reason="git send-email is not installed")
 def test_git_send_email_reaches_every_folded_recipient(draft, tmp_path):
+    require_send_email()
     config = tmp_path / "gitconfig"
     config.write_text("[user]\n\tname = Rita Reviewer\n\temail = rita@example.net\n")
     env = {**os.environ, "GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
