@@ -129,8 +129,8 @@ class BuildSession:
         self.stopping = False
 
     def add_worktree(self, commit: str) -> Path:
-        path = self.tmp / f"wt{len(self.worktrees)}"
-        with self._lock:
+        with self._lock:  # the name too: two threads must never both pick wtN
+            path = self.tmp / f"wt{len(self.worktrees)}"
             self.worktrees.append(path)
         # One at a time: a `git worktree add` reads every other worktree's admin directory and
         # fails on one another thread is still creating ("failed to read .../commondir").
