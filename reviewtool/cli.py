@@ -148,9 +148,9 @@ def _emit(
 
 
 def _format_names() -> list[str]:
-    from reviewtool.formats import RENDERERS
+    from reviewtool.formats import DIRECTORY_FORMATS, RENDERERS
 
-    return list(RENDERERS)
+    return [*RENDERERS, *DIRECTORY_FORMATS]
 
 
 common_rules = click.option(
@@ -175,6 +175,12 @@ common_output = click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write here (atomically).",
+)
+check_output = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write here (atomically); a directory for --format b4-review.",
 )
 common_force = click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 common_color = click.option(
@@ -204,7 +210,10 @@ def main() -> None:
 )
 @click.option("--series-version", "version", type=int, help="Pick this version (default newest).")
 @click.option(
-    "--format", "fmt", default=None, help="text (default), json, sarif, b4, b4-json, patchwork."
+    "--format",
+    "fmt",
+    default=None,
+    help="text (default), json, sarif, b4, b4-json, patchwork, b4-review (a directory).",
 )
 @click.option("--show-asserts", is_flag=True, help="List asserts each patch adds or removes.")
 @click.option(
@@ -241,7 +250,7 @@ def main() -> None:
 @common_ignore
 @common_fail_on
 @common_rules
-@common_output
+@check_output
 @common_force
 @common_color
 @guarded
@@ -278,14 +287,19 @@ def check_command(
         if config.format != "patchwork":
             raise ReviewtoolError("--url-template is for --format patchwork")
         check_url_template(url_template)
+    if output is not None and output.is_dir() and config.format != "b4-review":
+        raise ReviewtoolError(f"-o {output}: is a directory (only --format b4-review writes one)")
+    if config.format == "b4-review":
+        agent_files_at = agent_dir(output, force)
     stdin = sys.stdin.buffer if "-" in series else None
+    rules = _rules(config.rules)
     report = pipeline.check(
         list(series),
         tree=tree,
         base=base,
         repo=repo,
         version=version,
-        rules=_rules(config.rules),
+        rules=rules,
         select=config.select,
         ignore=config.ignore,
         stdin=stdin,
@@ -294,7 +308,10 @@ def check_command(
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
     )
-    _emit(report, config.format, output, force, color, show_asserts, url_template)
+    if config.format == "b4-review":
+        write_agent_files(report, rules, *agent_files_at)
+    else:
+        _emit(report, config.format, output, force, color, show_asserts, url_template)
     if nipa:
         return _nipa_exit(report)
     return _exit_for(report.findings, config.fail_on)
@@ -511,6 +528,107 @@ def reply_command(
         held = len(report.findings)  # all of them about the input (other versions, gaps...)
         why = f"{held} finding{'s' if held != 1 else ''}, about the input only" if held else ""
         click.echo(f"nothing to reply: {why or 'no findings'}", err=True)
+    return EXIT_CLEAN
+
+
+# ---------------------------------------------------------------- b4 review's agent
+
+_AGENT_FILE = re.compile(r"^(?:\d{4}|identity|series)\.txt$")
+
+
+def agent_dir(out_dir: Path | None, force: bool) -> tuple[Path, list[str]]:
+    """Where b4 review's agent files go (default: the b4 review checkout's
+    .git/b4-review/<HEAD-sha>/) and the review files already there, refused without --force:
+    asked before any work is done."""
+    from reviewtool import b4checkout
+
+    if out_dir is None:
+        checkout = b4checkout.find(Path.cwd())
+        if checkout is None:
+            raise ReviewtoolError(
+                "--format b4-review writes a directory: pass -o DIR (in a b4 review checkout "
+                "it defaults to .git/b4-review/<HEAD-sha>/)"
+            )
+        out_dir = b4checkout.agent_dir(checkout)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ReviewtoolError(f"-o {out_dir}: not a directory")
+    present = sorted(p.name for p in out_dir.iterdir()) if out_dir.is_dir() else []
+    present = [name for name in present if _AGENT_FILE.match(name)]
+    if present and not force:
+        raise ReviewtoolError(
+            f"{out_dir} already holds review files ({', '.join(present)}); "
+            "use --force to replace them"
+        )
+    return out_dir, present
+
+
+def write_agent_files(
+    report, rules, out_dir: Path, present: list[str], skip: frozenset[int] = frozenset()
+) -> None:
+    """Write the agent files; the review files `present` before that we did not write go:
+    b4 would file them under our identity."""
+    from reviewtool import render
+    from reviewtool.model import Address
+    from reviewtool.render.b4review import agent_files
+
+    options = render.options_from_rules(
+        rules, report.checks, reviewer=Address("reviewtool", "reviewtool@reviewtool.invalid")
+    )
+    files = agent_files(report, options, skip)
+    targets = {name: _safe_target(out_dir, name) for name in files}
+    for name, text in files.items():
+        write_atomically(targets[name], text, force=True)
+    for name in present:
+        if name not in files:
+            (out_dir / name).unlink()
+            click.echo(f"removed {out_dir / name} (not ours to leave under our identity)", err=True)
+    click.echo(f"wrote {', '.join(files)} to {out_dir}", err=True)
+
+
+@main.command("b4-agent")
+@click.argument("prompt", nargs=-1)
+@click.option(
+    "-o",
+    "--output-dir",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write here instead of .git/b4-review/<HEAD-sha>/.",
+)
+@common_select
+@common_ignore
+@common_rules
+@common_force
+@guarded
+def b4_agent_command(prompt, out_dir, select, ignore, rule_dirs, force) -> int:
+    """b4 review's agent (git config b4.review-agent-command "reviewtool b4-agent"): review
+    the checked-out b4 review branch against its base and write .git/b4-review/<HEAD-sha>/ for
+    b4 to take in. PROMPT, which b4 appends, is not read."""
+    from reviewtool import b4checkout, pipeline
+    from reviewtool.formats import summary_line
+
+    checkout = b4checkout.find(Path.cwd())
+    if checkout is None:
+        raise ReviewtoolError("HEAD is not a b4 review branch (b4/review/...) with b4's tracking")
+    target, present = agent_dir(out_dir or b4checkout.agent_dir(checkout), force)
+    config = settings(None, select, ignore, None, rule_dirs, checkout.top)
+    rules = _rules(config.rules)
+    report = pipeline.check(
+        [checkout.patch_range],
+        base=checkout.base,
+        repo=checkout.top,
+        rules=rules,
+        select=config.select,
+        ignore=config.ignore,
+    )
+    count = len(report.series.patches) if report.series else 0
+    if count != checkout.patches:
+        click.echo(
+            f"reviewtool: warning: b4's tracking lists {checkout.patches} patches, the branch "
+            f"has {count}: b4 numbers review files by position",
+            err=True,
+        )
+    write_agent_files(report, rules, target, present, checkout.skipped)
+    click.echo(summary_line(report))
     return EXIT_CLEAN
 
 

@@ -378,6 +378,10 @@ def render_patchwork(report: Report, options: RenderOptions = RenderOptions()) -
     return render(report, options.url_template)
 
 
+# formats that write a directory of files, which the cli writes: b4 review's agent files
+# (reviewtool/render/b4review.py)
+DIRECTORY_FORMATS = ("b4-review",)
+
 # name -> renderer
 RENDERERS: dict[str, Callable[[Report, RenderOptions], str]] = {
     "text": render_text,

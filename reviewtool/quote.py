@@ -408,3 +408,23 @@ def plan_reply(
         builder.comment([anchor.finding])
     near = tuple(a.finding for a in anchors if not a.exact)
     return ReplyPlan(patch=patch, parts=builder.finish(), unplaced=tuple(unplaced), near=near)
+
+
+def comment_lines(
+    patch: Patch,
+    findings: list[Finding],
+    post_image: Callable[[str], str | None] | None = None,
+) -> tuple[list[tuple[int, Finding, bool]], list[Finding]]:
+    """Where a quote of the whole diff carries each comment, found as `plan_reply` finds it:
+    `(line, finding, exact)` with `line` the 0-based line of `patch.diff` the comment
+    follows (`exact` False when it is the nearest change, not the finding's own line), in
+    diff order; then the findings no diff line can carry (the commit message, no change
+    near them)."""
+    anchors, unplaced = _anchors(patch, findings, 0, post_image)
+    placed: list[tuple[int, Finding, bool]] = []
+    for anchor in anchors:
+        if anchor.hunk is None:  # the commit message: not part of the diff
+            unplaced.append(anchor.finding)
+        else:
+            placed.append((anchor.end - patch.diff_start, anchor.finding, anchor.exact))
+    return placed, unplaced

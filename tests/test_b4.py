@@ -1,6 +1,7 @@
 """reviewtool under the real b4 0.16 (the test extra installs it): `b4 am --check` and
-`b4 prep --check` run our per-patch command, b4 review's parser reads our b4-json, and b4
-takes from a work tree's `.b4-config` only the key docs/integrations.md says it does.
+`b4 prep --check` run our per-patch command, b4 review's parser reads our b4-json, b4 takes
+from a work tree's `.b4-config` only the key docs/integrations.md says it does, and b4
+review takes in the files `reviewtool b4-agent` writes as its review agent.
 
 The configuration lines are read from docs/integrations.md, so the doc shows what runs here.
 Everything is hermetic: HOME, XDG dirs and git's global config point into tmp_path, b4 runs
@@ -11,6 +12,7 @@ under CI=true."""
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -29,6 +31,7 @@ MBOX = SEED / "anon-vma-v2.mbox"
 PATCHES = sorted((SEED / "format-patch").glob("v2-000[1-9]-*.patch"))
 KEYS = ("am-perpatch-check-cmd", "prep-perpatch-check-cmd", "review-perpatch-check-cmd")
 LEAK = "[LK001]"  # patch 1/8 takes anon_vma_lock_write() in a loop and never releases it
+AGENT_KEY = "review-agent-command"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,8 @@ def _command(git_config_line: str) -> str:
 
 def test_doc_gives_one_reviewtool_line_per_b4_hook() -> None:
     lines = doc_git_config_lines()
-    assert sorted(lines) == sorted(KEYS)
+    assert sorted(lines) == sorted((*KEYS, AGENT_KEY))
+    assert _command(lines[AGENT_KEY]) == "reviewtool b4-agent"
     assert _command(lines["am-perpatch-check-cmd"]) == "reviewtool check --format b4 -"
     assert _command(lines["prep-perpatch-check-cmd"]) == "reviewtool check --format b4 -"
     assert _command(lines["review-perpatch-check-cmd"]) == "reviewtool check --format b4-json -"
@@ -220,7 +224,7 @@ def test_setup_main_config_takes_only_prep_check_cmd_from_b4_config(
     repo.mkdir()
     _git(repo, env, "init", "-q")
     lines = doc_git_config_lines()
-    in_tree = "".join(f"    {key} = {_command(lines[key])}\n" for key in KEYS)
+    in_tree = "".join(f"    {key} = {_command(lines[key])}\n" for key in (*KEYS, AGENT_KEY))
     (repo / ".b4-config").write_text("[b4]\n" + in_tree)
     _git(repo, env, *shlex.split(doc_checkpatch_line())[1:])
     _enter(env, monkeypatch)
@@ -234,6 +238,7 @@ def test_setup_main_config_takes_only_prep_check_cmd_from_b4_config(
     ]
     assert config.get("am-perpatch-check-cmd") is None
     assert config.get("review-perpatch-check-cmd") is None
+    assert config.get(AGENT_KEY) is None  # the agent command comes from git config only
 
 
 # ---------------------------------------------------------------- b4 review's parser
@@ -310,3 +315,125 @@ def test_b4_prep_check_runs_our_command_from_b4_config(b4, tmp_path: Path, env) 
     assert detail.startswith("fail reviewtool: mm/rmap.c:") and LEAK in detail
     assert [flag for flag, _ in rows[1:]] == ["success"] * 7, log
     assert "Success: 7, Warning: 0, Error: 1" in log
+
+
+# ---------------------------------------------------------------- b4 review's agent
+
+
+def doc_agent_setup() -> str:
+    """The doc's shell lines that set up the agent (the indented block naming the key)."""
+    section = _b4_section()
+    for block in re.findall(r"((?:\n    \S[^\n]*)+)", section):
+        if f"b4.{AGENT_KEY}" in block:
+            return "\n".join(line[4:] for line in block.strip("\n").split("\n")) + "\n"
+    raise AssertionError("no agent setup block in the doc")
+
+
+def _review_branch(b4, repo: Path) -> str:
+    """A review branch made by b4's own code from the seed thread, the way the tracking TUI
+    checks out a series (`_checkout_new_series` and `_do_checkout` in b4's
+    review_tui/_tracking_app.py): am-ready mbox, `git_fetch_am_into_repo`,
+    `create_review_branch`."""
+    review = importlib.import_module("b4.review")
+    msgs = b4.get_msgs_from_mailbox_or_maildir(str(MBOX))
+    lser = review._get_lore_series(msgs, wantver=2)
+    am_msgs = lser.get_am_ready(
+        noaddtrailers=True,
+        addmysob=False,
+        addlink=False,
+        cherrypick=None,
+        copyccs=False,
+        allowbadchars=False,
+        showchecks=False,
+    )
+    ambytes = io.BytesIO()
+    b4.save_git_am_mbox(am_msgs, ambytes)
+    linkmask = "https://lore.kernel.org/r/%s"
+    top = next(m.msgid for m in lser.patches if m is not None)
+    base = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    b4.git_fetch_am_into_repo(
+        str(repo), ambytes=ambytes.getvalue(), at_base=base, origin=linkmask % top
+    )
+    branch = "b4/review/anon-vma-v2"
+    review.create_review_branch(str(repo), branch, base, lser, linkmask % top, linkmask)
+    return branch
+
+
+def test_b4_review_takes_in_our_agent_files(
+    b4, tmp_path: Path, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent hook end to end, offline: the doc's setup lines, a review branch made by b4,
+    the command run as b4's ReviewApp.action_agent runs it, and b4's
+    `_integrate_agent_reviews` (what action_agent calls next) taking our files in."""
+    review = importlib.import_module("b4.review")
+    repo = tmp_path / "linux"
+    shutil.copytree(SEED / "base", repo)
+    _git(repo, env, "init", "-q", "-b", "master")
+    _git(repo, env, "add", "-A")
+    _git(repo, env, "commit", "-q", "-m", "base: the files the series touches")
+    subprocess.run(["sh", "-e"], input=doc_agent_setup(), text=True, cwd=repo, env=env, check=True)
+    _enter(env, monkeypatch)
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(b4, "MAIN_CONFIG", b4.MAIN_CONFIG)  # restored after the test
+    b4._setup_main_config(topdir=str(repo))
+    branch = _review_branch(b4, repo)
+
+    # b4 0.16's action_agent (review_tui/_review_app.py; the TUI needs textual, not installed):
+    # shlex split, the prompt sentence appended, run in the top of the work tree.
+    source = (Path(b4.__file__).parent / "review_tui" / "_review_app.py").read_text()
+    for line in (
+        "sp = shlex.shlex(agent_cmd, posix=True)",
+        "prompt_path = os.path.join(self._topdir, agent_prompt)",
+        "cmdargs += [f'Read and execute the prompt from {prompt_path}']",
+        "spop = subprocess.Popen(cmdargs, cwd=self._topdir)",
+        "integrated = b4.review._integrate_agent_reviews(",
+    ):
+        assert line in source, f"b4 changed how it runs the agent: {line}"
+    config = b4.get_main_config()
+    words = shlex.shlex(str(config.get(AGENT_KEY)), posix=True)
+    words.whitespace_split = True
+    prompt_path = os.path.join(str(repo), str(config.get("review-agent-prompt-path")))
+    assert os.path.isfile(prompt_path)
+    cmdargs = [*words, f"Read and execute the prompt from {prompt_path}"]
+    agent = subprocess.run(cmdargs, cwd=repo, capture_output=True, text=True, timeout=300)
+    assert agent.returncode == 0, agent.stderr
+
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    spool = repo / ".git" / "b4-review" / head
+    assert sorted(p.name for p in spool.iterdir()) == ["0001.txt", "identity.txt", "series.txt"]
+    cover_text, tracking = review.load_tracking(str(repo), branch)
+    first = tracking["series"]["first-patch-commit"]
+    shas = subprocess.run(
+        ["git", "rev-list", "--reverse", f"{first}~1..HEAD~1"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert len(shas) == 8
+    assert review._integrate_agent_reviews(
+        str(repo), cover_text, tracking, shas, tracking["patches"]
+    )
+
+    assert not spool.exists()  # b4 consumed the directory
+    _, tracking = review.load_tracking(str(repo), branch)
+    ours = "reviewtool@reviewtool.invalid"
+    mine = tracking["patches"][0]["reviews"][ours]
+    assert mine["note"].startswith("reviewtool: 1 error (LK001 lock-not-released)")
+    (comment,) = mine["comments"]
+    assert comment["path"].endswith("mm/rmap.c") and comment["line"] == 464
+    assert comment["text"].startswith("anon_vma_lock_write() is taken earlier")
+    post_image = subprocess.run(
+        ["git", "show", f"{shas[0]}:mm/rmap.c"], cwd=repo, capture_output=True, text=True
+    ).stdout.split("\n")
+    assert post_image[463] == "}"  # line 464 closes cleanup_partial_anon_vmas()
+    above = "\n".join(post_image[447:463])
+    assert "list_for_each_entry_safe(avc, next" in above and "anon_vma_lock_write(" in above
+    assert all(ours not in p.get("reviews", {}) for p in tracking["patches"][1:])
+    assert tracking["series"]["reviews"][ours]["note"].startswith("reviewtool: 1 error in 8")
+    usercfg = b4.get_user_config()
+    assert review._get_patch_state(tracking["patches"][0], usercfg) == "external"
