@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, SeriesContext
 from reviewtool.csyntax import FactsCache, FileFacts
 from reviewtool.mail import parse_diff
 from reviewtool.model import FileState, Finding, Location, Series, Snapshot
 from reviewtool.resources import Rules
+
+if TYPE_CHECKING:
+    from reviewtool.memory import Memory
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Report:
     patch_info: dict[int, dict] = field(default_factory=dict)  # per-patch extras (asserts)
     base_description: str | None = None
     scanned_files: int = 0  # scan: how many C files were read
+    memory: Memory | None = None  # earlier postings compared (check with several versions)
 
 
 @dataclass

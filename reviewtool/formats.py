@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from reviewtool import __version__
 from reviewtool.engine import Report
+from reviewtool.memory import report as memory_report
 from reviewtool.model import Finding, Location, Severity
 
 
@@ -34,7 +35,9 @@ def _patch_label(report: Report, patch: int) -> str:
     return f"PATCH {patch}/{total}"
 
 
-def _finding_line(report: Report, finding: Finding, options: RenderOptions) -> str:
+def _finding_line(
+    report: Report, finding: Finding, options: RenderOptions, totals: dict[int, int] | None = None
+) -> str:
     loc = finding.location
     where = ""
     if loc.path:
@@ -49,6 +52,7 @@ def _finding_line(report: Report, finding: Finding, options: RenderOptions) -> s
         gone = f"{finding.fixed_in}/{report.series.total}"
         if gone not in message:
             message += f" (gone in {gone})"
+    message += memory_report.text_suffix(finding, totals or {})
     return f"{prefix}{where}{severity}: {message} [{finding.code} {finding.name}]"
 
 
@@ -70,6 +74,7 @@ def summary_line(report: Report) -> str:
 
 def render_text(report: Report, options: RenderOptions = RenderOptions()) -> str:
     lines: list[str] = []
+    totals = memory_report.totals_of(report)
     by_patch: dict[int, list[Finding]] = {}
     for finding in report.findings:
         by_patch.setdefault(finding.location.patch, []).append(finding)
@@ -80,13 +85,14 @@ def render_text(report: Report, options: RenderOptions = RenderOptions()) -> str
             if not found and not (options.show_asserts and asserts):
                 continue
             lines.append(f"--- {_patch_label(report, patch.index)} {patch.subject.title}")
-            lines.extend(_finding_line(report, f, options) for f in _reading_order(found))
+            lines.extend(_finding_line(report, f, options, totals) for f in _reading_order(found))
             if options.show_asserts:
                 lines.extend(_assert_lines(asserts))
         series_level = by_patch.get(0, [])
         if series_level:
             lines.append(f"--- {_patch_label(report, 0)} {report.series.title}")
-            lines.extend(_finding_line(report, f, options) for f in series_level)
+            lines.extend(_finding_line(report, f, options, totals) for f in series_level)
+        lines.extend(memory_report.since_block(report))
     else:
         lines.extend(_finding_line(report, f, options) for f in report.findings)
     lines.append(summary_line(report))
@@ -132,6 +138,8 @@ def finding_json(finding: Finding) -> dict:
             {"patch": e.patch, "path": e.path, "line": e.line, "function": e.function}
             for e in finding.evidence
         ],
+        "history": memory_report.history_json(finding.history),
+        "raised_by": memory_report.raised_json(finding.raised_by),
     }
 
 
@@ -166,6 +174,8 @@ def report_json(report: Report) -> dict:
         data["series"] = None
         data["patches"] = []
     data["findings"] = [finding_json(f) for f in report.findings]
+    data["fixed"] = memory_report.fixed_json(report)
+    data["versions"] = memory_report.versions_json(report)
     return data
 
 
@@ -204,7 +214,7 @@ def _sarif_rules(report: Report) -> list[dict]:
         rules.setdefault(
             check.code, _sarif_rule(check.code, check.name, check.severity, check.doc())
         )
-    for finding in report.findings:
+    for finding in [*report.findings, *memory_report.fixed_findings(report)]:
         rules.setdefault(
             finding.code, _sarif_rule(finding.code, finding.name, finding.severity, "")
         )
@@ -238,6 +248,9 @@ def _sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict:
             "fixedIn": finding.fixed_in,
         },
     }
+    baseline = memory_report.sarif_baseline_state(finding)
+    if baseline is not None:
+        result["baselineState"] = baseline
     location = _sarif_location(finding.location)
     if location is not None:
         result["locations"] = [location]
@@ -264,7 +277,10 @@ def report_sarif(report: Report) -> dict:
                 "rules": rules,
             }
         },
-        "results": [_sarif_result(f, rule_index) for f in report.findings],
+        "results": [
+            *(_sarif_result(f, rule_index) for f in report.findings),
+            *memory_report.sarif_absent(report, rule_index),
+        ],
         "columnKind": "unicodeCodePoints",
     }
     if report.series is not None:

@@ -175,6 +175,8 @@ class Finding:
     evidence: tuple[Location, ...] = ()
     introduced_in: int | None = None  # set by the engine
     fixed_in: int | None = None  # set by the engine: later patch where the key disappears
+    history: History | None = None  # set by memory: new or persisting across versions
+    raised_by: tuple[Raised, ...] = ()  # set by memory: replies that already said it
 
     @property
     def patch(self) -> int:
@@ -190,6 +192,39 @@ class PatchPair:
     new: int
     how: str
     cost: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A finding across versions. `state` "new": the previous posting does not have it;
+    "persisting": it has been there since `since_version` (its patch `since_patch` there),
+    and was at patch `previous_patch` of the posting just before (`previous_version`)."""
+
+    state: str
+    previous_version: int
+    previous_patch: int | None = None
+    since_version: int | None = None
+    since_patch: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """A reply that quotes a finding's lines and comments right under them."""
+
+    name: str
+    email: str
+    message_id: str
+    version: int | None = None  # the posting the reply answered
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """A finding of an earlier posting that the next posting no longer has."""
+
+    finding: Finding  # as it was, numbered in its own posting
+    version: int  # the posting it was in
+    fixed_in_version: int  # the next posting, where it is gone
+    new_patch: int | None = None  # its patch's partner there; None: the patch was dropped
 
 
 def finding_key(code: str, path: str | None, function: str | None, subject: str = "") -> str:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from reviewtool import checks as registry
+from reviewtool import memory
 from reviewtool.analysis.asserts import inventory as assert_inventory
-from reviewtool.engine import Report, run_files, run_series
+from reviewtool.engine import Report, run_files, run_series, sort_findings
 from reviewtool.errors import InputError
 from reviewtool.model import FileState
 from reviewtool.resources import Rules, default_rules
@@ -19,6 +20,7 @@ from reviewtool.resources import Rules, default_rules
 SCAN_SUFFIXES = (".c", ".h")
 MAX_SCAN_FILE_BYTES = 8 * 1024 * 1024
 MAX_SCAN_FILES = 200_000
+DEFAULT_HISTORY = 8  # earlier postings compared at most (each costs one more analysis)
 
 
 def _base_tree(tree: Path | None, base: str | None, repo: Path | None, base_commit: str | None):
@@ -66,9 +68,16 @@ def check(
     jobs: int = 1,
     build_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
+    since: Sequence[str] = (),
+    history: int = DEFAULT_HISTORY,
 ) -> Report:
     """Read a series and run every selected check at every patch; with `build_cmd`, also
-    build every patch in temporary git worktrees (BS008, needs a git base)."""
+    build every patch in temporary git worktrees (BS008, needs a git base).
+
+    Earlier postings of the series (other versions in the input, the postings of `since`;
+    at most `history` of them) are analysed on the same base too, so that each finding
+    says whether it is new or persisting and the report lists what they had that is gone.
+    Each earlier posting costs about one more analysis; without any, nothing extra runs."""
     from reviewtool import ingest
     from reviewtool import series as series_mod
     from reviewtool import tree as tree_mod
@@ -76,6 +85,7 @@ def check(
     rules = rules or default_rules()
     chosen = registry.select(select, ignore)
     messages = ingest.read_messages(sources, stdin)
+    since_messages = _read_since(since, stdin)
     series = series_mod.assemble(messages, version)
     base_tree = _base_tree(tree, base, repo, series.base_commit)
     building = bool(build_cmd) and any(c.code == "BS008" for c in chosen)
@@ -84,21 +94,24 @@ def check(
             "--build-cmd needs a git base: --base REV, or a base-commit: the repository has"
         )
     try:
-        snapshots, early = tree_mod.build_snapshots(series, base_tree)
-        base_file = _base_file_reader(base_tree)
-        findings, cache = run_series(
-            series, snapshots, chosen, rules, early_findings=early, base_file=base_file
-        )
+        snapshots, findings, cache = _analyse(series, base_tree, chosen, rules)
         if building:
             findings = _with_builds(
                 findings, series, base_tree, build_cmd, jobs, build_timeout, progress
             )
         patch_info = _patch_info(series, snapshots, cache, rules)
         findings, patch_info = _numbered_by_patch(series, findings, patch_info)
+        earlier, notes = _earlier(
+            messages, series, since_messages, history, base_tree, chosen, rules, cache
+        )
     finally:
         close = getattr(base_tree, "close", None)
         if close is not None:
             close()
+    current = memory.Posting(series, tuple(findings), tuple(snapshots))
+    findings, remembered = memory.remember(current, earlier, [*messages, *since_messages])
+    selected = {check.code for check in chosen}
+    findings = sort_findings([*findings, *(n for n in notes if n.code in selected)])
     describe = getattr(base_tree, "describe", None)
     return Report(
         series=series,
@@ -107,7 +120,52 @@ def check(
         checks=chosen,
         patch_info=patch_info,
         base_description=describe() if describe else None,
+        memory=remembered,
     )
+
+
+def _analyse(series, base_tree, chosen, rules, cache=None):
+    """Snapshots and findings of one posting (the engine's step numbers)."""
+    from reviewtool import tree as tree_mod
+
+    snapshots, early = tree_mod.build_snapshots(series, base_tree)
+    findings, cache = run_series(
+        series,
+        snapshots,
+        chosen,
+        rules,
+        cache=cache,
+        early_findings=early,
+        base_file=_base_file_reader(base_tree),
+    )
+    return snapshots, findings, cache
+
+
+def _read_since(since: Sequence[str], stdin: BinaryIO | None) -> list:
+    from reviewtool import ingest
+
+    if not since:
+        return []
+    messages = ingest.read_messages(since, stdin)
+    if not any(m.kind == "patch" for m in messages):
+        raise InputError(f"--since {' '.join(since)}: no patch found there")
+    return messages
+
+
+def _earlier(messages, series, since_messages, history, base_tree, chosen, rules, cache):
+    """The earlier postings, analysed on the same base (sharing the parse cache: unchanged
+    files are parsed once), and IN011 notes for those left out."""
+    from reviewtool.memory.chain import earlier_postings
+
+    if history <= 0:
+        return [], []
+    chain, notes = earlier_postings(messages, series, since_messages, history)
+    postings = []
+    for old in chain:
+        snapshots, found, cache = _analyse(old, base_tree, chosen, rules, cache)
+        found, _ = _numbered_by_patch(old, found, {})
+        postings.append(memory.Posting(old, tuple(found), tuple(snapshots)))
+    return postings, notes
 
 
 def _numbered_by_patch(series, findings, patch_info):
