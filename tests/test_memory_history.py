@@ -151,3 +151,21 @@ def test_same_key_twice_prefers_the_partner_patch():
         compare(old, [_finding("IN001", 0)], new, [_finding("IN001", 0)], pairs)[0][0].history
         is None
     )
+
+
+def test_reply_can_thank_for_what_v3_fixed(v2_then_v3):
+    from reviewtool import render
+    from reviewtool.model import Address
+    from reviewtool.resources import default_rules
+
+    report = pipeline.check([str(v2_then_v3)])
+    rita = Address("Rita Reviewer", "rita@example.org")
+    plain = render.options_from_rules(default_rules(), report.checks, reviewer=rita)
+    assert render.drafts(report, plain) == []  # v3 is clean: nothing to say by default
+    thanking = render.options_from_rules(
+        default_rules(), report.checks, reviewer=rita, acknowledge_fixed=True
+    )
+    (draft,) = render.drafts(report, thanking)
+    assert draft.patch == 0  # the cover letter reply
+    body = draft.as_text().split("\n\n", 1)[1]
+    assert body.rstrip().endswith("> [...]\n\nv2's lock leak in 1/8 is fixed, thanks.")

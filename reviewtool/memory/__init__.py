@@ -5,6 +5,8 @@ thread.
   which of the next (patch id, subject, then range-diff's assignment); `chain`: the earlier
   postings to compare (`--since`, other versions in the input); `history`: new /
   persisting / fixed; `report`: how the formats show it.
+- `quotes`: a reply's quote levels and inline comments; `thread`: which findings a reply
+  already raised (its quote located in the patch's post-image).
 
 `remember` is the glue `pipeline.check` calls once every posting is analysed.
 """
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reviewtool.memory.history import Step, compare, step_of
+from reviewtool.memory.thread import raised
 from reviewtool.memory.versions import match_patches
 from reviewtool.model import Finding, Fixed, Message, Series, Snapshot
 
@@ -51,18 +54,22 @@ class Memory:
 def remember(
     current: Posting, earlier: Sequence[Posting], messages: Sequence[Message]
 ) -> tuple[list[Finding], Memory | None]:
-    """The reviewed posting's findings with `history` when `earlier` postings are given
-    (oldest first), and the Memory of the chain."""
-    findings = list(current.findings)
+    """The reviewed posting's findings with `raised_by` (replies in `messages`) and, when
+    `earlier` postings are given (oldest first), `history`; plus the Memory of the chain."""
+    findings = raised(current.series, current.findings, current.snapshots, messages)
     if not earlier:
         return findings, None
     chain = [*earlier, current]
     previous = chain[0]
-    previous_findings = list(previous.findings)
+    previous_findings = raised(previous.series, previous.findings, previous.snapshots, messages)
     steps: list[Step] = []
     fixed: list[Fixed] = []
     for posting in chain[1:]:
-        mine = findings if posting is current else list(posting.findings)
+        mine = (
+            findings
+            if posting is current
+            else raised(posting.series, posting.findings, posting.snapshots, messages)
+        )
         pairs = match_patches(previous.series.patches, posting.series.patches)
         mine, gone = compare(previous.series, previous_findings, posting.series, mine, pairs)
         steps.append(step_of(previous.series, posting.series, pairs))

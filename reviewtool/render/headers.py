@@ -76,6 +76,8 @@ class DraftOptions:
     )
     lock_releases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # acquire -> releases
     check_docs: dict[str, str] = field(default_factory=dict)  # code -> docstring
+    include_raised: bool = False  # comment on findings a reply in the thread already raised
+    acknowledge_fixed: bool = False  # thank the author for what the previous version had
 
 
 def attribution_line(message: Message, style: str) -> str:

@@ -14,6 +14,7 @@ from reviewtool.engine import Report
 from reviewtool.errors import RuleDataError
 from reviewtool.model import Finding, Patch, Series
 from reviewtool.quote import Comment, Quoted, ReplyPlan, Trim, plan_reply
+from reviewtool.render.acknowledge import acknowledgement
 from reviewtool.render.comments import comment_text, environment, patch_steps, wrap
 from reviewtool.render.headers import (
     Draft,
@@ -54,13 +55,18 @@ def _blocks(plan: ReplyPlan, report: Report | None, options: DraftOptions) -> li
     return blocks
 
 
-def reply_body(plan: ReplyPlan, report: Report | None, options: DraftOptions) -> str:
+def reply_body(
+    plan: ReplyPlan, report: Report | None, options: DraftOptions, closing: str = ""
+) -> str:
+    blocks = _blocks(plan, report, options)
+    if closing:
+        blocks.append({"kind": "comment", "text": closing})
     return (
         environment()
         .get_template("reply.j2")
         .render(
             attribution=attribution_line(plan.patch.message, options.attribution),
-            blocks=_blocks(plan, report, options),
+            blocks=blocks,
         )
     )
 
@@ -71,7 +77,7 @@ def reply_body(plan: ReplyPlan, report: Report | None, options: DraftOptions) ->
 # About the reviewer's input, not the author's series: older versions or unrelated mails in
 # the mbox, slots taken from an earlier version, trailers we did not collect, a cover letter
 # whose patches we were not given. The author needs none of that in a reply.
-INPUT_ONLY_CODES = frozenset({"IN004", "IN005", "IN006", "IN008"})
+INPUT_ONLY_CODES = frozenset({"IN004", "IN005", "IN006", "IN008", "IN011"})
 INPUT_ONLY_KEYS = frozenset({"IN001|||cover-only"})
 
 
@@ -90,14 +96,16 @@ def restated_transient(finding: Finding, findings: Sequence[Finding]) -> bool:
     )
 
 
-def for_author(findings: Sequence[Finding]) -> list[Finding]:
-    """The findings a reply to the author should carry."""
+def for_author(findings: Sequence[Finding], include_raised: bool = False) -> list[Finding]:
+    """The findings a reply to the author should carry: not those someone in the thread
+    already raised (`Finding.raised_by`), unless `include_raised`."""
     kept = [
         f
         for f in findings
         if f.code not in INPUT_ONLY_CODES
         and f.key not in INPUT_ONLY_KEYS
         and not restated_transient(f, findings)
+        and (include_raised or not f.raised_by)
     ]
     return _gaps_as_one_request(kept)
 
@@ -129,7 +137,11 @@ def _series_level(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def cover_body(
-    series: Series, findings: list[Finding], report: Report, options: DraftOptions
+    series: Series,
+    findings: list[Finding],
+    report: Report,
+    options: DraftOptions,
+    acknowledgement: str = "",
 ) -> str:
     assert series.cover is not None
     return (
@@ -140,6 +152,7 @@ def cover_body(
             quoted=_cover_quote(series.cover.body),
             opening=wrap(_cover_opening(series, findings)),
             items=[_cover_item(f, report, options) for f in findings],
+            acknowledgement=acknowledgement,
         )
     )
 
@@ -201,11 +214,13 @@ def _post_image(report: Report, step: int) -> Callable[[str], str | None]:
 def drafts(report: Report, options: DraftOptions) -> list[Draft]:
     """One draft per patch that introduced findings, plus one to the cover letter when the
     series has series-level findings or transients. Without a cover letter, series-level
-    findings go at the end of the first patch's draft."""
+    findings go at the end of the first patch's draft (and so does the thanks of
+    `acknowledge_fixed`)."""
     series = report.series
     if series is None:
         return []
-    findings = for_author(report.findings)
+    findings = for_author(report.findings, options.include_raised)
+    thanks = acknowledgement(report) if options.acknowledge_fixed else ""
     by_patch: dict[int, list[Finding]] = {}
     for finding in findings:
         by_patch.setdefault(finding.location.patch, []).append(finding)
@@ -213,20 +228,22 @@ def drafts(report: Report, options: DraftOptions) -> list[Draft]:
     steps = patch_steps(report)
     orphans = by_patch.get(0, []) if series.cover is None else []
     out: list[Draft] = []
-    if series.cover is not None and series_findings:
-        body = cover_body(series, series_findings, report, options)
+    if series.cover is not None and (series_findings or thanks):
+        body = cover_body(series, series_findings, report, options, thanks)
         out.append(
             Draft(draft_filename(0, series.title), build_message(series.cover, body, options), 0)
         )
     for patch in series.patches:
         found = by_patch.get(patch.index, [])
-        extra = orphans if patch is series.patches[0] else []
-        if not found and not extra:
+        first = patch is series.patches[0]
+        extra = orphans if first else []
+        closing = thanks if first and series.cover is None else ""
+        if not found and not extra and not closing:
             continue
         plan = plan_reply(patch, found, options.context, _post_image(report, steps[patch.index]))
         if extra:
             plan = ReplyPlan(plan.patch, plan.parts, plan.unplaced + tuple(extra))
-        body = reply_body(plan, report, options)
+        body = reply_body(plan, report, options, closing)
         out.append(
             Draft(
                 draft_filename(patch.index, patch.subject.title),
