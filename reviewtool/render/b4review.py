@@ -138,7 +138,7 @@ def agent_files(
     series = report.series
     if series is None:
         return {}
-    findings = for_author(report.findings)
+    findings = for_author(report.findings, options.include_raised)
     files = {"identity.txt": IDENTITY + "\n"}
     steps = patch_steps(report)
     by_patch: dict[int, list[Finding]] = {}
