@@ -17,8 +17,14 @@ class DoesNotApply(Check):
 
     Why it matters:
         A maintainer cannot take a series that does not apply; a bisect stops at the patch
-        that broke. The finding names the patch, the file, the hunk header and the first
-        context line that does not match, so the submitter can rebase or fix the hand edit.
+        that broke. The finding names the patch, the file, the hunk header and why: the
+        first line where the file differs from what the hunk expects (expected and found,
+        numbered as the file stands before the patch, looked for where most of the hunk
+        lines up, so a hunk that moved and was edited is still explained), that the patch
+        is already applied (every change of the file is already there: what
+        `git apply -R --check` would accept; one finding for the file), that a file it
+        changes is missing, or that the hunk expects lines an earlier hunk that did not
+        apply would have added. The reasons are worked out only for hunks that fail.
 
     Example:
         A hunk of 3/5 was edited by hand after `git format-patch`:

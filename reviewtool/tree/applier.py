@@ -133,9 +133,25 @@ class Applier:
     budget: list[int]  # shared by the whole series: offset search steps left
     learned: dict[int, str] | None = None  # base lines of image.origin revealed by hunks
     patched: bytearray = field(default_factory=bytearray)  # lines written by this diff
+    # (image line after an applied hunk, lines it added): maps image lines back to the file
+    # before this diff, for messages
+    moves: list[tuple[int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.patched = bytearray(len(self.image.lines))
+
+    def original_line(self, index: int) -> int:
+        """The 1-based line, in the file before this diff, of 0-based image line `index`."""
+        return index + 1 - sum(delta for end, delta in self.moves if end <= index)
+
+    def locate(self, hunk: Hunk, steps: int) -> int | None:
+        """Where `hunk` would apply, searching at most `steps` offsets with a budget of its
+        own; nothing changes (for diagnostics)."""
+        saved, self.budget = self.budget, [steps]
+        try:
+            return self.find(hunk)
+        finally:
+            self.budget = saved
 
     def matches(self, pre: list[str], pos: int, hunk: Hunk) -> bool:
         lines, image = self.image.lines, self.image
@@ -205,6 +221,7 @@ class Applier:
                     self.learned[have] = want  # type: ignore[index]
         lines[pos : pos + size] = hunk.post
         self.patched[pos : pos + size] = b"\x01" * len(hunk.post)
+        self.moves.append((pos + len(hunk.post), len(hunk.post) - size))
         if self.image.partial and (
             hunk.trailing == 0 or not (hunk.post or ["\n"])[-1].endswith("\n")
         ):
@@ -213,37 +230,7 @@ class Applier:
             del self.patched[pos + len(hunk.post) :]
         return pos
 
-    def mismatch(self, hunk: Hunk) -> str:
-        """Why the hunk does not apply, for the finding."""
-        reason = self._mismatch_at_stated_line(hunk)
-        if self.budget[0] < 0:
-            reason += "; the search for its context elsewhere was cut short (too much work)"
-        return reason
-
-    def _mismatch_at_stated_line(self, hunk: Hunk) -> str:
-        lines = self.image.lines
-        start = 0 if _starts_file(hunk) else max(hunk.new_start - 1, 0)
-        for offset, want in enumerate(hunk.pre):
-            index = start + offset
-            if index >= len(lines):
-                if self.image.end_known:
-                    return f"the file ends at line {len(lines)}, before {_show(want)}"
-                break
-            have = lines[index]
-            if _known(have) and have != want:
-                return f"line {index + 1} is {_show(have)} where the patch expects {_show(want)}"
-        if _starts_file(hunk) or hunk.trailing == 0:
-            return "its context does not sit at the start or end of the file as the hunk requires"
-        return "its context only matches lines an earlier hunk of this patch already changed"
-
 
 def _starts_file(hunk: Hunk) -> bool:
     """git's match_beginning: a hunk at old line 0 or 1 must match at the top of the file."""
     return hunk.old_start <= 1
-
-
-def _show(line: str, limit: int = 72) -> str:
-    text = line.rstrip("\n")
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return repr(text)

@@ -16,7 +16,8 @@ from reviewtool.tree.applier import (
     image_state,
     split_lines,
 )
-from reviewtool.tree.diff import FileDiff, parse_diff
+from reviewtool.tree.diagnose import Diagnosis, explain
+from reviewtool.tree.diff import FileDiff, Hunk, parse_diff
 from reviewtool.tree.sources import BaseTree, DirTree, FileTooLarge, HunksOnly
 
 # Bounds on untrusted input: past them we report a finding instead of working (or hanging).
@@ -44,6 +45,9 @@ class _Builder:
     # ones a previous walk revealed, known from step 0 on.
     learned: dict[str, dict[int, str]] = field(default_factory=dict)
     seed: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Lines that hunks which did not apply would have added: path -> line -> patch label.
+    # A later hunk expecting one of them fails because of that earlier failure.
+    not_added: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def hunks_only(self) -> bool:
@@ -213,7 +217,15 @@ class _Builder:
 
     def _create(self, path: str, fdiff: FileDiff, budget: list[int]) -> None:
         if path in self.images or path in self.opaque:
-            self._does_not_apply(f"it creates {path}, which already exists", path, subject="exists")
+            created = [line for hunk in fdiff.hunks for line in hunk.post]
+            existing = self.images.get(path)
+            same = existing is not None and not existing.partial and existing.lines == created
+            self._does_not_apply(
+                f"it creates {path}, which already exists"
+                + (" with the same content (it is already applied)" if same else ""),
+                path,
+                subject="exists",
+            )
             return
         image = Image([])
         self._apply_hunks(path, image, fdiff, budget)
@@ -269,17 +281,46 @@ class _Builder:
     def _apply_hunks(self, path: str, image: Image, fdiff: FileDiff, budget: list[int]) -> bool:
         learned = self.learned.setdefault(image.origin, {}) if image.origin else None
         applier = Applier(image, budget, learned)
-        ok = True
+        failed: list[tuple[Hunk, Diagnosis]] = []
         for hunk in fdiff.hunks:
-            if applier.apply(hunk) is None:
-                ok = False
-                self._does_not_apply(
-                    f"hunk {hunk.header} of {path} fails: {applier.mismatch(hunk)}",
-                    path,
-                    max(hunk.new_start, 1),
-                    subject=hunk.pre[0].strip() if hunk.pre else hunk.header,
-                )
-        return ok
+            if applier.apply(hunk) is None:  # only now is the reason worked out
+                failed.append((hunk, explain(applier, hunk)))
+        if failed and len(failed) == len(fdiff.hunks) and all(d.applied_at for _, d in failed):
+            # every change is there already: one finding for the file, not one per hunk
+            count = len(failed)
+            first, why = failed[0]
+            changes = "its change" if count == 1 else f"all {count} of its changes"
+            self._does_not_apply(
+                f"{path} already has {changes} (it is already applied; hunk {first.header} "
+                f"is at line {why.applied_at})",
+                path,
+                why.applied_at,
+                subject="already-applied",
+            )
+            return False
+        for hunk, why in failed:
+            reason = why.reason
+            lost = self.not_added.get(path, {})
+            earlier = next((lost[line] for line in hunk.pre if line in lost), None)
+            if earlier is not None:
+                reason += f" (it expects lines that {earlier} adds in a hunk that did not apply)"
+            if budget[0] < 0:
+                reason += "; the search for its context elsewhere was cut short (too much work)"
+            self._does_not_apply(
+                f"hunk {hunk.header} of {path} fails: {reason}",
+                path,
+                max(hunk.new_start, 1),
+                subject=hunk.pre[0].strip() if hunk.pre else hunk.header,
+            )
+        if failed and self.step:
+            patch = self.series.patches[self.step - 1]
+            label = f"{patch.index}/{patch.total}"
+            lost = self.not_added.setdefault(path, {})
+            for hunk, _ in failed:
+                for line in hunk.post:
+                    if line not in hunk.pre and len(line.strip()) > 3:
+                        lost.setdefault(line, label)
+        return not failed
 
 
 def build_snapshots(
