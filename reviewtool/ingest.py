@@ -19,6 +19,13 @@ from reviewtool.model import Message
 
 MAX_INPUT_BYTES = 256 * 1024 * 1024  # total over all sources, after decompression
 MAX_MESSAGES = 20_000
+# Memory grows with lines, not bytes (a line costs ~100 bytes in the mail parser and ~300 in
+# a parsed hunk): a few MiB of "a\n" compressed to kilobytes, or a base64 part decoding to
+# short lines, must not reach the parsers whole. Raw lines of the input are counted while it is
+# read (a gzip bomb stops early); decoded body lines after each mail is parsed.
+MAX_INPUT_LINES = 4_000_000
+MAX_BODY_LINES = 4_000_000
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # one mail: bounds what the MIME parser holds at once
 GIT_TIMEOUT_SECONDS = 120
 DIR_SUFFIXES = (".patch", ".eml", ".mbox", ".diff", ".txt", ".mbox.gz", ".patch.gz", ".eml.gz")
 
@@ -38,11 +45,23 @@ class _Budget:
     def __init__(self) -> None:
         self.bytes = 0
         self.messages = 0
+        self.lines = 0
+        self.body_lines = 0
 
     def spend(self, size: int, what: str) -> None:
         self.bytes += size
         if self.bytes > MAX_INPUT_BYTES:
             raise InputError(f"{what}: input larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+
+    def read_lines(self, count: int, what: str) -> None:
+        self.lines += count
+        if self.lines > MAX_INPUT_LINES:
+            raise InputError(f"{what}: input longer than {MAX_INPUT_LINES} lines")
+
+    def decoded(self, message: Message, what: str) -> None:
+        self.body_lines += message.body.count("\n")
+        if self.body_lines > MAX_BODY_LINES:
+            raise InputError(f"{what}: decoded mail bodies longer than {MAX_BODY_LINES} lines")
 
     def count(self, what: str) -> None:
         self.messages += 1
@@ -60,16 +79,20 @@ def _read_capped(stream: BinaryIO, budget: _Budget, what: str) -> bytes:
 def _gunzip(data: bytes, budget: _Budget, what: str) -> bytes:
     """Decompress with a cap on the output: a small bomb must not fill memory."""
     limit = MAX_INPUT_BYTES - budget.bytes
+    line_limit = MAX_INPUT_LINES - budget.lines
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     chunks: list[bytes] = []
-    size = 0
+    size = lines = 0
     try:
         remaining = data
         while remaining:
             chunk = inflater.decompress(remaining, 1 << 20)
             size += len(chunk)
+            lines += chunk.count(b"\n")
             if size > limit:
                 raise InputError(f"{what}: decompressed input larger than {limit >> 20} MiB")
+            if lines > line_limit:
+                raise InputError(f"{what}: decompressed input longer than {line_limit} lines")
             chunks.append(chunk)
             remaining = inflater.unconsumed_tail
             if inflater.eof and inflater.unused_data.startswith(b"\x1f\x8b"):
@@ -255,9 +278,14 @@ def read_messages(sources: Sequence[str], stdin: BinaryIO | None = None) -> list
     messages: list[Message] = []
     for source in sources:
         for blob in _source_blobs(source, stdin, budget):
+            budget.read_lines(blob.count(b"\n"), source)
             for raw in split_mbox(blob):
                 budget.count(source)
+                if len(raw) > MAX_MESSAGE_BYTES:
+                    cap = MAX_MESSAGE_BYTES >> 20
+                    raise InputError(f"{source}: mail {budget.messages} larger than {cap} MiB")
                 messages.append(parse_message(raw))
+                budget.decoded(messages[-1], source)
     return messages
 
 
