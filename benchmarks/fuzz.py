@@ -1,0 +1,181 @@
+"""The long fuzz run: structure-aware inputs (tests/fuzz strategies) through pipeline.check,
+every renderer, the reply drafts and pipeline.scan, in-process, with the invariants of
+tests/fuzz/harness.py. Prints counts.
+
+    python benchmarks/fuzz.py --count 100000 [--seed 1] [--deadline 20] [--reply-every 10]
+                              [--save DIR]
+
+Counts: inputs run, inputs refused with a ReviewtoolError (exit 2), escaped exceptions by type
+and place, hangs (inputs past --deadline CPU seconds), broken invariants (a file written
+outside the output directory, an error that is not one line, a draft overwritten without
+--force), CPU seconds per input (mean, max) and the peak memory of the process (ru_maxrss).
+Run it niced on a shared machine. With --save, every input that broke something is written
+to DIR/<n>/ (series.mbox, tree/, scan/) to become a regression fixture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fuzz.gen_mail import any_case  # noqa: E402
+from tests.fuzz.harness import Hang, InvariantBroken, run_case  # noqa: E402
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.inputs = 0
+        self.rejected = 0
+        self.escaped: Counter[str] = Counter()
+        self.hangs = 0
+        self.broken: Counter[str] = Counter()
+        self.cpu: list[float] = []
+        self.saved = 0
+
+
+def run(args: argparse.Namespace, tally: Tally, round_seed: int, count: int) -> None:
+    @seed(round_seed)
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(any_case())
+    def one(case) -> None:
+        if tally.inputs >= args.count:
+            return
+        tally.inputs += 1
+        with tempfile.TemporaryDirectory(prefix="fuzz-") as scratch:
+            sandbox = Path(scratch)
+            started = time.process_time()
+            problem = None
+            try:
+                from tests.fuzz.harness import cpu_deadline
+
+                with cpu_deadline(args.deadline):
+                    reply = args.reply_every > 0 and tally.inputs % args.reply_every == 0
+                    outcome = run_case(case, sandbox, cli_reply=reply)
+                tally.rejected += outcome.rejected is not None
+                for escaped in outcome.escaped:
+                    tally.escaped[escaped] += 1
+                    problem = problem or escaped
+            except Hang:
+                tally.hangs += 1
+                problem = "hang"
+            except InvariantBroken as exc:
+                tally.broken[str(exc)[:160]] += 1
+                problem = str(exc)
+            tally.cpu.append(time.process_time() - started)
+            if problem and args.save:
+                save(case, args.save / f"{tally.saved:04d}", problem)
+                tally.saved += 1
+        if tally.inputs % 1000 == 0:
+            print(f"... {tally.inputs} inputs", file=sys.stderr, flush=True)
+
+    one()
+
+
+def save(case, where: Path, problem: str) -> None:
+    where.mkdir(parents=True, exist_ok=True)
+    (where / "series.mbox").write_bytes(case.mbox)
+    (where / "problem.txt").write_text(problem + "\n", encoding="utf-8")
+    for path, text in (case.tree or {}).items():
+        target = where / "tree" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8", errors="surrogateescape")
+    for name, data in case.scan.items():
+        (where / "scan").mkdir(exist_ok=True)
+        (where / "scan" / f"{name}.c").write_bytes(data)
+
+
+def campaign(args: argparse.Namespace) -> tuple[Tally, float, float]:
+    """One process's share: (tally, CPU seconds, peak memory in MiB)."""
+    tally = Tally()
+    started = time.process_time()
+    round_seed = args.seed
+    while tally.inputs < args.count:
+        before = tally.inputs
+        run(args, tally, round_seed, min(args.count - tally.inputs, 10_000))
+        round_seed += 1000
+        if tally.inputs == before:
+            break
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return tally, time.process_time() - started, peak
+
+
+def worker(args: argparse.Namespace) -> tuple[Tally, float, float]:
+    return campaign(args)
+
+
+def merged(results: list[tuple[Tally, float, float]]) -> tuple[Tally, float, float]:
+    total = Tally()
+    for tally, _, _ in results:
+        total.inputs += tally.inputs
+        total.rejected += tally.rejected
+        total.escaped.update(tally.escaped)
+        total.hangs += tally.hangs
+        total.broken.update(tally.broken)
+        total.cpu += tally.cpu
+        total.saved += tally.saved
+    return total, sum(r[1] for r in results), max(r[2] for r in results)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000, help="inputs to run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--deadline", type=float, default=20.0, help="CPU seconds per input")
+    parser.add_argument("--reply-every", type=int, default=10, help="CLI reply on every Nth")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (seeds seed, seed+1...)")
+    parser.add_argument("--save", type=Path, help="write inputs that broke something here")
+    args = parser.parse_args()
+    if args.save and args.save.exists():
+        shutil.rmtree(args.save)
+
+    if args.jobs <= 1:
+        tally, cpu, peak = campaign(args)
+    else:
+        shares = []
+        for job in range(args.jobs):
+            share = argparse.Namespace(**vars(args))
+            share.seed = args.seed + job
+            share.count = args.count // args.jobs + (job < args.count % args.jobs)
+            share.save = args.save / f"job{job}" if args.save else None
+            shares.append(share)
+        with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+            tally, cpu, peak = merged(pool.map(worker, shares))
+
+    print(f"inputs: {tally.inputs} (seed {args.seed}, deadline {args.deadline} CPU s)")
+    print(f"refused with a one-line error (exit 2): {tally.rejected}")
+    print(f"escaped exceptions: {sum(tally.escaped.values())}")
+    for what, count in tally.escaped.most_common():
+        print(f"  {count:6d}  {what}")
+    print(f"hangs: {tally.hangs}")
+    print(f"broken invariants: {sum(tally.broken.values())}")
+    for what, count in tally.broken.most_common():
+        print(f"  {count:6d}  {what}")
+    if tally.cpu:
+        mean = sum(tally.cpu) / len(tally.cpu)
+        print(f"CPU per input: mean {mean * 1000:.1f} ms, max {max(tally.cpu):.2f} s")
+    print(f"CPU total: {cpu:.0f} s in {args.jobs} process(es)")
+    print(f"peak memory (ru_maxrss, largest process): {peak:.0f} MiB")
+    if args.save:
+        print(f"saved {tally.saved} inputs under {args.save}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
