@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from reviewtool.checks import bisect
 from reviewtool.checks.base import Check, FileContext
+from reviewtool.checks.bisect.history import removes_definition_line
 from reviewtool.engine import run_series
 from reviewtool.model import Finding, Severity
 from reviewtool.resources import default_rules
@@ -502,7 +503,7 @@ def test_body_removed_while_its_forward_declaration_stays():
 
 def test_only_a_removed_definition_line_counts_as_a_removal():
     def removes(diff: str) -> bool:
-        return bisect._removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
+        return removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
 
     assert removes("--- a/x.c\n+++ b/x.c\n@@ -1 +0,0 @@\n-static void flush_locked(int a)\n")
     assert removes("--- a/x.h\n+++ b/x.h\n@@ -1 +0,0 @@\n-#define flush_locked(x) x\n")
@@ -512,7 +513,7 @@ def test_only_a_removed_definition_line_counts_as_a_removal():
 
 def test_definition_line_starting_with_the_name():
     diff = "--- a/x.c\n+++ b/x.c\n@@ -1 +0,0 @@\n-flush_locked(struct cgroup *cgrp)\n"
-    assert bisect._removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
+    assert removes_definition_line(series(patch(1, 1, diff)), 1, "flush_locked")
 
 
 def test_parameter_added_on_a_continuation_line():

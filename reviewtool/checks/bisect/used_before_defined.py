@@ -1,0 +1,184 @@
+"""BS003: a call a patch adds to something only a later patch of the series defines or
+declares."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+
+from reviewtool.analysis.symbols import FileSymbols, TreeView, strip_comments_and_literals
+from reviewtool.checks.base import Check, SeriesContext
+from reviewtool.checks.bisect.history import (
+    applied_steps,
+    changed_lines,
+    diff_names,
+    patch_label,
+    previous_symbols,
+    series_views,
+)
+from reviewtool.model import Finding, Location, Series, Severity
+
+
+def _adds_word(series: Series, step: int, name: str) -> bool:
+    """Whether patch `step` adds a line naming `name`. Without a base tree a hunk can reveal
+    a definition that was always there; only a patch that writes it makes it appear."""
+    return diff_names(series, step, name, "+")
+
+
+def _used_names(symbols: FileSymbols | None) -> Counter[str]:
+    if symbols is None:
+        return Counter()
+    return Counter(use.name for use in symbols.calls if not symbols.shadowed(use))
+
+
+class UsedBeforeDefined(Check):
+    """What it checks:
+        A call a patch adds to a function or function-like macro that nothing the calling file
+        can see defines or declares at that patch (the file itself, the headers it includes,
+        the other files of the series), while a later patch of the series does define or
+        declare it. The finding names that later patch.
+
+    Why it matters:
+        The kernel does not build between the two patches (`implicit declaration of function`
+        is an error), so git bisect cannot test them. Ordering the patches the other way round
+        costs nothing.
+
+    Example:
+        1/2 adds `do_read_fault_sanity_check(vmf);` to do_read_fault(); 2/2 adds
+        `static void do_read_fault_sanity_check(struct vm_fault *vmf)`.
+
+    Better:
+        Swap the patches, or add the helper in the same patch as its first caller.
+
+    Rule data:
+        None. Names nothing in the series ever provides are left alone: without the whole
+        tree they may simply live in a header the base tree does not hold.
+    """
+
+    code = "BS003"
+    name = "used-before-defined"
+    severity = Severity.ERROR
+    scope = "series"
+
+    def run(self, ctx: SeriesContext) -> Iterator[Finding]:
+        views = series_views(ctx)
+        appeared = [_appeared(views, step) for step in range(len(views))]
+        for step in applied_steps(views):
+            later_names = set().union(*appeared[step + 1 :])
+            yield from self._step(ctx.series, views, step, later_names)
+
+    def _step(
+        self, series: Series, views: list[TreeView], step: int, later_names: set[str]
+    ) -> Iterator[Finding]:
+        view = views[step]
+        for path in view.c_paths():
+            now = view.symbols(path)
+            if path not in view.snapshot.touched or now is None:
+                continue
+            before = previous_symbols(views, step, path)
+            old_calls, new_calls = _used_names(before), _used_names(now)
+            old_words = before.words if before is not None else Counter()
+            # Calls to anything; other uses (a macro, an enumerator, a function's address)
+            # only of names a later patch of the series provides.
+            calls = {name for name, count in new_calls.items() if count > old_calls[name]}
+            words = {n for n in later_names if now.words.get(n, 0) > old_words.get(n, 0)}
+            for name in sorted(calls | words):
+                if name in now.provides or view.visible(path, name):
+                    continue
+                used_before = old_calls[name] if name in calls else old_words.get(name, 0)
+                if used_before and not views[step - 1].visible(path, name):
+                    continue  # already unresolved before this patch: not this patch's doing
+                later = _first_visible(series, views, step, path, name)
+                if later is None:
+                    continue  # an external symbol we cannot see: never guess
+                yield self._report(series, views, step, path, name, name in calls, later)
+
+    def _report(
+        self,
+        series: Series,
+        views: list[TreeView],
+        step: int,
+        path: str,
+        name: str,
+        is_call: bool,
+        later: int,
+    ) -> Finding:
+        symbols = views[step].symbols(path)
+        assert symbols is not None
+        if is_call:
+            use = symbols.calls_to(name)[0]
+            line, function = use.line, use.function
+            what, error = f"{name}() is called", "implicit declaration"
+        else:
+            line = _first_use_line(views[step], series, step, path, name)
+            function = symbols.function_at(line) if line else None
+            what, error = f"{name} is used", f"'{name}' undeclared"
+        return replace(
+            self.finding(
+                f"{what} here but nothing declares or defines it before "
+                f"{patch_label(series, later)}: the kernel does not build at "
+                f"{patch_label(series, step)} ({error}); reorder the patches",
+                patch=step,
+                path=path,
+                line=line,
+                function=function,
+                subject=name,
+                evidence=(Location(later, None, None, name),),
+            ),
+            introduced_in=step,
+            fixed_in=later,
+        )
+
+
+PROVIDING_KINDS = ("function", "prototype", "macro", "function-macro", "enumerator")
+
+
+def _appeared(views: list[TreeView], step: int) -> set[str]:
+    """Names a file touched at `step` provides that it did not provide before."""
+    if step == 0:
+        return set()
+    names: set[str] = set()
+    for path in views[step].snapshot.touched:
+        now = views[step].symbols(path)
+        if now is None:
+            continue
+        before = previous_symbols(views, step, path)
+        old = before.provides if before is not None else {}
+        names.update(
+            name
+            for name, provisions in now.provides.items()
+            if name not in old and any(p.kind in PROVIDING_KINDS for p in provisions)
+        )
+    return names
+
+
+def _first_visible(
+    series: Series, views: list[TreeView], step: int, path: str, name: str
+) -> int | None:
+    """The first later step where `path` sees `name` because that patch wrote it (or changed
+    the file's includes)."""
+    for later in range(step + 1, len(views)):
+        if not views[later].visible(path, name):
+            continue
+        if _adds_word(series, later, name) or _includes_changed(views, later, path):
+            return later
+    return None
+
+
+def _includes_changed(views: list[TreeView], step: int, path: str) -> bool:
+    now, before = views[step].symbols(path), previous_symbols(views, step, path)
+    return now is not None and before is not None and now.includes != before.includes
+
+
+def _first_use_line(view: TreeView, series: Series, step: int, path: str, name: str) -> int | None:
+    """The first line this patch added that uses `name`, else its first use in the file."""
+    state = view.state(path)
+    if state is None:
+        return None
+    code = strip_comments_and_literals(state.text).splitlines()
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    added = changed_lines(series.patches[step - 1].diff).get(path, set())
+    uses = [number for number, line in enumerate(code, start=1) if pattern.search(line)]
+    return next((n for n in uses if n in added), uses[0] if uses else None)
