@@ -223,3 +223,23 @@ def _mentions(expr: Expr, names: set[str]) -> bool:
             return True
         stack.extend(current.children)
     return False
+
+
+def context_calls(
+    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]], op: str
+) -> frozenset[str]:
+    """The contexts (irq, bh) this function disables (`op` "acquire") or restores ("release")
+    anywhere: through a lock variant, local_irq_save() and the like, or a summarised callee."""
+    rules = table.acquires if op == "acquire" else table.releases
+    found: set[str] = set()
+    for node in cfg.nodes:
+        stack = [node.expr] if node.expr is not None else []
+        while stack:
+            expr = stack.pop()
+            if expr.kind == "call":
+                rule = rules.get(expr.name)
+                if rule is not None:
+                    found.add(rule.context or rule.cls)
+                found.update(e.cls for e in summaries.get(expr.name, ()) if e.op == op)
+            stack.extend(expr.children)
+    return frozenset(found & {"irq", "bh"})

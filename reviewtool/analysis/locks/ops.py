@@ -6,10 +6,10 @@ import re
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.locks.facts import _mentions, _release_classes
+from reviewtool.analysis.locks import context
+from reviewtool.analysis.locks.facts import _release_classes, context_calls
 from reviewtool.analysis.locks.rules import (
     _ASSERTISH,
-    _IRQ_CLASSES,
     _LOCK_POINTER_CLASSES,
     AcquireRule,
     LockTable,
@@ -52,15 +52,11 @@ class LockOps:
         self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
         self.released_anywhere: set[str] = set()
         self.testing = False  # evaluating a call whose result decides a branch
-        # local_irq_save(); spin_lock(); ... spin_unlock_irqrestore(): split variants are legal
-        irq_calls = {name for name, r in table.acquires.items() if r.cls in _IRQ_CLASSES} | {
-            name for name, r in table.releases.items() if r.cls in _IRQ_CLASSES
-        }
         self.release_classes = _release_classes(cfg, table, summaries)
         self.wrapper_named = _wrapper_name(cfg.name)
-        self.split_variants = any(
-            node.expr is not None and _mentions(node.expr, irq_calls) for node in cfg.nodes
-        )
+        # the contexts (irq, bh) this function disables / restores anywhere, any way
+        self.context_acquires = context_calls(cfg, table, summaries, "acquire")
+        self.context_releases = context_calls(cfg, table, summaries, "release")
 
     # -- lock operations --------------------------------------------------------------------
 
@@ -86,7 +82,11 @@ class LockOps:
             text = self._lock_expr(release.lock, expr.children)
             if text is None:
                 return [state]
-            return [self.release(state, release.cls, text, name)]
+            lock = self._match(state, release.cls, text)
+            state = self.release(state, release.cls, text, name)
+            if release.context:
+                state = self._restore_context(state, release.context, lock, name)
+            return [state]
         if name in ("guard", "CLASS") and expr.children and expr.children[0].kind == "call":
             return self.guard_call(state, expr)
         summary = self.summaries.get(name)
@@ -108,6 +108,7 @@ class LockOps:
             if compound:  # `..._and_unlock_inode(wbc, inode)`: its object is enough
                 names.add(base_variable(held.expr) or held.expr)
             if names & args:
+                state = context.drop_partnered(state, held)
                 return self._drop(state, held, self.node.line)
         return state
 
@@ -164,7 +165,24 @@ class LockOps:
             if found is None:
                 return [state]
             text = found
-        return [self.take(state, rule.cls, text, rule.name, rule, scope)]
+        state = self.take(state, rule.cls, text, rule.name, rule, scope)
+        if rule.context:
+            line = self.node.line
+            ident = f"{rule.cls}:{text}"
+            state = context.take_context(state, rule.context, rule.name, line, ident, scope)
+        return [state]
+
+    def _restore_context(self, state: State, kind: str, lock: Held | None, fn: str) -> State:
+        """The context half of `spin_unlock_irqrestore(&l, f)`: restoring a context nothing
+        here disabled, after releasing a lock this function took with a plain variant and
+        never disabling that context anywhere, is the variant mismatch (LK004)."""
+        state, disabled = context.release_context(state, kind, self.node.line)
+        if disabled or lock is None or lock.entry or kind in self.context_acquires:
+            return state
+        rule = self.table.acquires.get(lock.fn)
+        if rule is not None and not rule.context and rule.cls not in context.CONTEXT_KINDS:
+            self._event("LK004", lock, self.node.line, lock.line, fn)
+        return state
 
     def take(
         self, state: State, cls: str, text: str, fn: str, rule: AcquireRule | None, scope: int = 0
@@ -233,11 +251,15 @@ class LockOps:
                     state, held=tuple(sorted(lowered if h is current else h for h in state.held))
                 )
             rule = self.table.acquires.get(current.fn)
-            mismatch = rule is not None and fn in self.table.releases and fn not in rule.releases
-            if mismatch and self.split_variants and _same_base_api(current.fn, fn):
-                state = self._drop_split_part(state, fn)
-            elif mismatch:
+            release = self.table.releases.get(fn)
+            mismatch = rule is not None and release is not None and fn not in rule.releases
+            mismatch = mismatch and not current.partner  # any restore ends an irq/bh section
+            if mismatch and not _same_base_api(current.fn, fn):
                 self._event("LK004", current, line, current.line, fn)
+            if release is not None and not release.context:
+                state = context.orphan(state, current, line, fn)  # its context stays disabled
+            elif release is None:
+                state = context.drop_partnered(state, current)
             return self._drop(state, current, line)
         previous = next((r for r in state.released if r[0] == ident), None)
         if not certain:  # a summarised callee's release: no mismatch is claimed from it
@@ -274,18 +296,6 @@ class LockOps:
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line, 0))))
         return replace(state, released=released)
-
-    @staticmethod
-    def _drop_split_part(state: State, fn: str) -> State:
-        """`spin_unlock_irqrestore` after `local_irq_save` + `spin_lock`: it also ends the
-        IRQ-off section the plain lock was nested in."""
-        cls = "bh" if fn.endswith("_bh") else "irq"
-        if not fn.endswith(("_irqrestore", "_irq", "_bh")):
-            return state
-        part = next((h for h in state.held if h.ident.startswith(f"{cls}:")), None)
-        if part is None:
-            return state
-        return replace(state, held=tuple(h for h in state.held if h is not part))
 
     def _drop(self, state: State, held: Held, line: int) -> State:
         rest = tuple(h for h in state.held if h is not held)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
+from reviewtool.analysis.locks.context import context_of
 from reviewtool.resources import Rules, default_rules
 
 # -- rule data ---------------------------------------------------------------------------
@@ -21,6 +22,7 @@ class AcquireRule:
     deref: bool = False
     handover: bool = False
     transition_from: frozenset[str] = frozenset()
+    context: str = ""  # "irq" / "bh": also disables that context (spin_lock_irqsave)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,7 @@ class ReleaseRule:
     name: str
     cls: str
     lock: tuple[int, ...]
+    context: str = ""  # "irq" / "bh": also restores that context (spin_unlock_irqrestore)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +64,17 @@ def _table_for(rules: Rules) -> LockTable:
             handover=bool(entry.get("handover", False)),
             transition_from=frozenset(entry.get("transition_from", ())),
         )
+        rule = replace(rule, context=entry.get("context", context_of(rule.name, rule.cls)))
         previous = acquires.get(rule.name)
         if previous is not None:
             rule = replace(previous, releases=previous.releases | rule.releases)
         acquires[rule.name] = rule
-    releases = {
-        entry["name"]: ReleaseRule(
-            entry["name"], entry.get("class", entry["name"]), tuple(entry.get("lock", [0]))
-        )
-        for entry in table.get("release", ())
-    }
+    releases = {}
+    for entry in table.get("release", ()):
+        cls = entry.get("class", entry["name"])
+        context = entry.get("context", context_of(entry["name"], cls))
+        lock = tuple(entry.get("lock", [0]))
+        releases[entry["name"]] = ReleaseRule(entry["name"], cls, lock, context)
     return LockTable(
         acquires,
         releases,
@@ -88,14 +92,19 @@ def lock_table(rules: Rules | None = None) -> LockTable:
 # -- lock API naming conventions ---------------------------------------------------------
 
 
-_IRQ_CLASSES = frozenset({"irq", "bh"})
 _VARIANT_SUFFIX = re.compile(r"_(irqsave|irqrestore|irq|bh|nested)$")
+
+
+def _base_api(name: str) -> str:
+    """`raw_spin_lock_irqsave_nested` -> `raw_spin_lock`."""
+    while (stripped := _VARIANT_SUFFIX.sub("", name)) != name:
+        name = stripped
+    return name
 
 
 def _same_base_api(acquire: str, release: str) -> bool:
     """spin_lock_irqsave / spin_unlock: the same lock API, only the IRQ/BH part differs."""
-    base_acquire = _VARIANT_SUFFIX.sub("", acquire)
-    base_release = _VARIANT_SUFFIX.sub("", release)
+    base_acquire, base_release = _base_api(acquire), _base_api(release)
     return base_release == base_acquire.replace("_lock", "_unlock", 1) or (
         base_release.replace("unlock", "lock") == base_acquire
     )

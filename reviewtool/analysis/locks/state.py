@@ -27,6 +27,9 @@ class Held:
     stale: bool = False  # its expression's variable was reassigned: no longer nameable
     escaped: str = ""  # passed to a call whose result reports on it: "*" tested, else the var
     count: int = 1
+    partner: str = ""  # an irq/bh context component: the lock taken with it (context.py)
+    orphan: int = 0  # ... the line that lock was released leaving the context disabled
+    orphan_fn: str = ""  # ... and the function that did
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,12 @@ def _leaks(
         for held in exit.state.held:
             if held.stale or held.entry or held.scope:
                 continue
+            if held.partner and exit.state.holding(held.partner) is not None:
+                continue  # the lock it was taken with leaks too: that finding says it
+            if held.partner and held.orphan and _lock_class(held) not in analysis.context_releases:
+                mismatch = _variant_mismatch(cfg, analysis, held)
+                events.setdefault((mismatch.ident, mismatch.line), mismatch)
+                continue
             if (_lock_class(held), _held_template(held, exit, cfg)) in wrapped:
                 continue
             if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
@@ -147,6 +153,18 @@ def _leaks(
                     "LK001", held.ident, held.expr, exit.line, held.line, detail, subject
                 )
     return list(events.values())
+
+
+def _variant_mismatch(cfg: CFG, analysis: _Analysis, context: Held) -> Event:
+    """`spin_lock_irqsave(&l, f) ... spin_unlock(&l)` in a function that never restores the
+    context: the release at `context.orphan` does not release what the acquire took."""
+    rule = analysis.table.acquires.get(context.fn)
+    cls = rule.cls if rule is not None else ""
+    expr = context.partner[len(cls) + 1 :] if cls else context.partner
+    subject = stable_subject(context.partner, expr, cfg)
+    return Event(
+        "LK004", context.partner, expr, context.orphan, context.line, context.orphan_fn, subject
+    )
 
 
 def describe_path(cfg: CFG, exit_line: int) -> str:
