@@ -217,6 +217,14 @@ def main() -> None:
 )
 @click.option("--show-asserts", is_flag=True, help="List asserts each patch adds or removes.")
 @click.option(
+    "--base-candidate",
+    "base_candidates",
+    multiple=True,
+    metavar="REV",
+    help="Also try the series on this revision of the repository (repeatable); tried, with "
+    "the series' base-commit: and prerequisite-patch-id:, whenever the series does not apply.",
+)
+@click.option(
     "--url-template",
     help="patchwork: each check's target_url, with {msgid} {patch} {total} {version} "
     "filled in (e.g. https://ci.example.org/{msgid}.txt).",
@@ -274,6 +282,7 @@ def check_command(
     jobs=1,
     build_timeout=1200,
     url_template=None,
+    base_candidates=(),
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
@@ -307,6 +316,7 @@ def check_command(
         jobs=jobs,
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
+        base_candidates=base_candidates,
     )
     if config.format == "b4-review":
         write_agent_files(report, rules, *agent_files_at)

@@ -30,6 +30,7 @@ class Report:
     base_description: str | None = None
     scanned_files: int = 0  # scan: how many C files were read
     memory: Memory | None = None  # earlier postings compared (check with several versions)
+    base_candidates: tuple = ()  # tree.candidates.Candidate: other bases tried (on failure)
 
 
 @dataclass

@@ -176,7 +176,14 @@ def report_json(report: Report) -> dict:
     data["findings"] = [finding_json(f) for f in report.findings]
     data["fixed"] = memory_report.fixed_json(report)
     data["versions"] = memory_report.versions_json(report)
+    data["base_candidates"] = base_candidates_json(report)
     return data
+
+
+def base_candidates_json(report: Report) -> list[dict]:
+    """The other bases tried (only when the series did not apply, or some were named):
+    rev, source (base-commit, prerequisites, option), commit, applies, failure, used."""
+    return [candidate.to_json() for candidate in report.base_candidates]
 
 
 def render_json(report: Report, options: RenderOptions = RenderOptions()) -> str:

@@ -70,6 +70,7 @@ def check(
     progress: Callable[[str], None] | None = None,
     since: Sequence[str] = (),
     history: int = DEFAULT_HISTORY,
+    base_candidates: Sequence[str] = (),
 ) -> Report:
     """Read a series and run every selected check at every patch; with `build_cmd`, also
     build every patch in temporary git worktrees (BS008, needs a git base).
@@ -77,7 +78,10 @@ def check(
     Earlier postings of the series (other versions in the input, the postings of `since`;
     at most `history` of them) are analysed on the same base too, so that each finding
     says whether it is new or persisting and the report lists what they had that is gone.
-    Each earlier posting costs about one more analysis; without any, nothing extra runs."""
+    Each earlier posting costs about one more analysis; without any, nothing extra runs.
+
+    When the series does not apply (or `base_candidates` are named), the revisions of the
+    repository it might apply to are tried (tree/candidates.py) and a NOTE says which take it."""
     from reviewtool import ingest
     from reviewtool import series as series_mod
     from reviewtool import tree as tree_mod
@@ -95,6 +99,10 @@ def check(
         )
     try:
         snapshots, findings, cache = _analyse(series, base_tree, chosen, rules)
+        if any(check.code == "BS001" for check in chosen):
+            tried, findings = _base_candidates(series, base_tree, repo, base_candidates, findings)
+        else:
+            tried = ()
         if building:
             findings = _with_builds(
                 findings, series, base_tree, build_cmd, jobs, build_timeout, progress
@@ -121,7 +129,34 @@ def check(
         patch_info=patch_info,
         base_description=describe() if describe else None,
         memory=remembered,
+        base_candidates=tried,
     )
+
+
+def _base_candidates(series, base_tree, repo, revs, findings):
+    """The base candidates tried, and the findings with the NOTE about them (if any)."""
+    from reviewtool.tree import candidates
+
+    repo_dir = repo if repo is not None else Path.cwd()
+    if not _is_git(repo_dir):
+        if revs:
+            raise InputError("--base-candidate needs a git repository: -C REPO")
+        return (), findings
+    describe = getattr(base_tree, "describe", None)
+    tried, note = candidates.examine(
+        series, base_tree, repo_dir, revs, findings, describe() if describe else None
+    )
+    return tried, findings if note is None else [*findings, note]
+
+
+def _is_git(path: Path) -> bool:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "--git-dir"], capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
 
 
 def _analyse(series, base_tree, chosen, rules, cache=None):
