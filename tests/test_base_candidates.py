@@ -155,3 +155,13 @@ def test_base_candidate_needs_a_repository(tmp_path, monkeypatch, repo) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "--base-candidate", "master", str(repo["mbox"])])
     assert result.exit_code == 2 and "--base-candidate" in result.output
+
+
+def test_the_note_stays_out_of_replies_to_the_author(repo) -> None:
+    """Which revisions of the reviewer's repository take the series is the reviewer's to
+    read, not something to tell the author."""
+    from reviewtool.render.replies import for_author
+
+    report = _check(repo)
+    kept = for_author(report.findings)
+    assert [f.severity.label for f in kept] == ["error"]
