@@ -72,14 +72,8 @@ def test_every_diff_line_is_quoted_in_order_and_the_comment_follows_the_loop(
     assert lines[first_comment].startswith("anon_vma_lock_write() is taken earlier")
 
 
-def test_the_comment_is_the_reply_drafts_comment(seed_files, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main,
-        ["reply", "--from", "R <r@example.org>", "-o", str(tmp_path), "--tree"]
-        + [str(SEED / "base"), str(MBOX)],
-    )
-    assert result.exit_code == 0, result.output
-    draft = next(tmp_path.glob("0001-*.eml")).read_text()
+def test_the_comment_is_the_reply_drafts_comment(seed, seed_files) -> None:
+    (draft,) = [d.as_text() for d in render.drafts(*seed) if d.patch == 1]
     _, lines = _split(seed_files["0001.txt"])
     first = next(i for i, line in enumerate(lines) if line and not line.startswith(">"))
     end = next(i for i in range(first, len(lines)) if lines[i].startswith(">"))
@@ -107,18 +101,19 @@ def _cli(*args: str) -> tuple[int, str]:
 
 def test_check_writes_the_files_and_never_overwrites_without_force(tmp_path: Path) -> None:
     out = tmp_path / "review"
-    args = ("check", "--format", "b4-review", "-o", str(out), "--tree", str(SEED / "base"))
-    code, output = _cli(*args, str(MBOX))
+    one = str(next((SEED / "format-patch").glob("v2-0001-*.patch")))  # 1/8 alone, hunks only
+    args = ("check", "--format", "b4-review", "-o", str(out))
+    code, output = _cli(*args, one)
     assert code == 1, output  # the usual exit code: an error was found
     assert sorted(p.name for p in out.iterdir()) == ["0001.txt", "identity.txt", "series.txt"]
     before = {p.name: p.read_text() for p in out.iterdir()}
 
-    code, output = _cli(*args, str(MBOX))
+    code, output = _cli(*args, one)
     assert code == 2 and "--force" in output
     assert {p.name: p.read_text() for p in out.iterdir()} == before
 
     (out / "0005.txt").write_text("a stale review of 5/8\n")
-    code, output = _cli(*args, "--force", str(MBOX))
+    code, output = _cli(*args, "--force", one)
     assert code == 1
     assert sorted(p.name for p in out.iterdir()) == ["0001.txt", "identity.txt", "series.txt"]
     assert "0005.txt" in output  # said so when it removed the stale file
