@@ -178,3 +178,24 @@ def test_every_version_pair_of_the_corpus_threads_is_matched():
     # (cpuset v1..v6, memcg RFC..v5) is in, and the v4 thread's partial reroll pairs by id
     assert len(pairs) == 20
     assert totals == Counter({"patch-id": 25, "subject": 31, "similarity": 5, "unmatched": 19})
+
+
+def test_many_big_patches_pair_the_same_by_line_counts_and_greedily(monkeypatch):
+    """Past the diff budget the cost ignores line order, past MAX_ASSIGNED pairs are made
+    cheapest first: a reroll of 130 patches that each changed one line still pairs 1:1."""
+    from reviewtool.memory import versions
+
+    def one(n: int, changed: bool) -> str:
+        body = "".join(f"+\tstep_{n}_{k}();\n" for k in range(8))
+        if changed:
+            body = body.replace(f"step_{n}_3();", f"step_{n}_3(true);")
+        return (
+            f"diff --git a/drivers/d{n}.c b/drivers/d{n}.c\n--- a/drivers/d{n}.c\n"
+            f"+++ b/drivers/d{n}.c\n@@ -1,0 +1,8 @@\n{body}"
+        )
+
+    old = tuple(patch(n, 130, one(n, False), f"d{n}: add steps") for n in range(1, 131))
+    new = tuple(patch(n, 130, one(n, True), f"drivers {n}: steps") for n in range(1, 131))
+    monkeypatch.setattr(versions, "DIFF_BUDGET", 0)
+    pairs = match_patches(old, new)
+    assert [(p.old, p.new, p.how) for p in pairs] == [(n, n, "similarity") for n in range(1, 131)]

@@ -148,8 +148,14 @@ class Located:
     lines: frozenset[int]  # post-image lines the quote above the comment shows
 
 
-def _located(comment: InlineComment, snapshot: Snapshot, paths: Sequence[str]):
-    """(path, lines) the comment's block shows, trying the quoted header's file first."""
+def _located(
+    comment: InlineComment,
+    snapshot: Snapshot,
+    paths: Sequence[str],
+    images: dict[str, PostImage],
+):
+    """(path, lines) the comment's block shows, trying the quoted header's file first;
+    `images` caches each file's index across the comments on one patch."""
     entries = _block_entries(comment)
     if not entries or entries[-1] is None:
         return None
@@ -159,7 +165,9 @@ def _located(comment: InlineComment, snapshot: Snapshot, paths: Sequence[str]):
         state = snapshot.files.get(path)
         if state is None:
             continue
-        lines = PostImage(state.text).locate(entries)
+        if path not in images:
+            images[path] = PostImage(state.text)
+        lines = images[path].locate(entries)
         if lines:
             found.append((path, lines))
     return found[0] if len(found) == 1 else None  # two files show it: unknown which
@@ -199,9 +207,10 @@ def located_comments(
         paths = sorted(paths_of[index]) if paths_of is not None else sorted(snapshot.touched)
         if not paths:
             continue
+        images: dict[str, PostImage] = {}
         for message in replies:
             for comment in inline_comments(message.body, *flowed_params(message)):
-                where = _located(comment, snapshot, paths)
+                where = _located(comment, snapshot, paths, images)
                 if where is not None:
                     found.append(Located(message, index, where[0], frozenset(where[1])))
     return found

@@ -25,6 +25,7 @@ from reviewtool.model import Patch, PatchPair
 CREATION_FACTOR = 0.6  # git range-diff --creation-factor=60
 MAX_ASSIGNED = 120  # patches per side beyond which pairs are made greedily (cubic cost)
 MAX_LINES = 4000  # lines of one patch compared (a tree-wide rename is not read whole)
+DIFF_BUDGET = 2_000_000  # lines fed to line diffs per pairing; past it, multiset counts
 
 _HUNK_NUMBERS = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
 
@@ -51,6 +52,13 @@ def _differing(a: tuple[str, ...], b: tuple[str, ...]) -> int:
         return 0
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     same = sum(block.size for block in matcher.get_matching_blocks())
+    return len(a) + len(b) - 2 * same
+
+
+def _differing_unordered(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """The same count with lines as a multiset (order ignored): linear, a lower bound of
+    `_differing`, used when a pairing of many big patches would take too long."""
+    same = sum((Counter(a) & Counter(b)).values())
     return len(a) + len(b) - 2 * same
 
 
@@ -91,7 +99,9 @@ def _by_similarity(old: Sequence[Patch], new: Sequence[Patch]) -> list[PatchPair
         return []
     left = [comparable_lines(p) for p in old]
     right = [comparable_lines(p) for p in new]
-    pair_cost = [[_differing(a, b) for b in right] for a in left]
+    work = sum(map(len, left)) * len(right) + sum(map(len, right)) * len(left)
+    cost = _differing if work <= DIFF_BUDGET else _differing_unordered
+    pair_cost = [[cost(a, b) for b in right] for a in left]
     unpaired_old = [int(len(a) * CREATION_FACTOR) for a in left]
     unpaired_new = [int(len(b) * CREATION_FACTOR) for b in right]
     if len(old) <= MAX_ASSIGNED and len(new) <= MAX_ASSIGNED:
