@@ -183,6 +183,31 @@ check_output = click.option(
     help="Write here (atomically); a directory for --format b4-review.",
 )
 common_force = click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+
+
+def common_memory(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--since and --history: which earlier postings of the series are compared."""
+    command = click.option(
+        "--history",
+        type=click.IntRange(min=0, max=64),
+        default=8,
+        show_default=True,
+        help="Earlier versions compared at most, each one more analysis (0: none).",
+    )(command)
+    return click.option(
+        "--since",
+        multiple=True,
+        help="An earlier posting (mbox, directory, ...; repeatable): findings are new, "
+        "persisting or fixed against it.",
+    )(command)
+
+
+def _memory_stdin(series: tuple[str, ...], since: tuple[str, ...]):
+    if "-" in series and "-" in since:
+        raise ReviewtoolError("standard input ('-') can be read once: by SERIES or --since")
+    return sys.stdin.buffer if "-" in series or "-" in since else None
+
+
 common_color = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
 )
@@ -261,6 +286,7 @@ def main() -> None:
 @check_output
 @common_force
 @common_color
+@common_memory
 @guarded
 def check_command(
     series,
@@ -283,6 +309,8 @@ def check_command(
     build_timeout=1200,
     url_template=None,
     base_candidates=(),
+    since=(),
+    history=8,
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
@@ -300,7 +328,7 @@ def check_command(
         raise ReviewtoolError(f"-o {output}: is a directory (only --format b4-review writes one)")
     if config.format == "b4-review":
         agent_files_at = agent_dir(output, force)
-    stdin = sys.stdin.buffer if "-" in series else None
+    stdin = _memory_stdin(series, since)
     rules = _rules(config.rules)
     report = pipeline.check(
         list(series),
@@ -317,6 +345,8 @@ def check_command(
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
         base_candidates=base_candidates,
+        since=since,
+        history=history,
     )
     if config.format == "b4-review":
         write_agent_files(report, rules, *agent_files_at)
@@ -471,10 +501,22 @@ def _safe_target(out_dir: Path, filename: str) -> Path:
     help="Attribution style (default: git config reviewtool.attribution, else Gmail's).",
 )
 @click.option("--context", type=click.IntRange(0, 50), default=6, show_default=True)
+@click.option(
+    "--include-raised",
+    is_flag=True,
+    help="Also comment on findings a reply in the thread already raised.",
+)
+@click.option(
+    "--acknowledge-fixed",
+    is_flag=True,
+    help="Thank the author in the cover reply for what the previous version had and this "
+    "one fixed.",
+)
 @common_select
 @common_ignore
 @common_rules
 @common_force
+@common_memory
 @guarded
 def reply_command(
     series,
@@ -491,6 +533,10 @@ def reply_command(
     ignore,
     rule_dirs,
     force,
+    include_raised=False,
+    acknowledge_fixed=False,
+    since=(),
+    history=8,
 ) -> int:
     """Write review drafts: one reply per patch with findings, and one to the cover letter."""
     from datetime import UTC, datetime
@@ -507,7 +553,7 @@ def reply_command(
         raise ReviewtoolError(f"reviewtool.attribution {style!r}: one of default, mutt")
     config = settings(None, select, ignore, None, rule_dirs, repo)
     rules = _rules(config.rules)
-    stdin = sys.stdin.buffer if "-" in series else None
+    stdin = _memory_stdin(series, since)
     report = pipeline.check(
         list(series),
         tree=tree,
@@ -518,9 +564,17 @@ def reply_command(
         select=config.select,
         ignore=config.ignore,
         stdin=stdin,
+        since=since,
+        history=history,
     )
     options = render.options_from_rules(
-        rules, report.checks, reviewer=reviewer, attribution=style, context=context
+        rules,
+        report.checks,
+        reviewer=reviewer,
+        attribution=style,
+        context=context,
+        include_raised=include_raised,
+        acknowledge_fixed=acknowledge_fixed,
     )
     drafts = render.drafts(report, options)
     if out_dir is not None:
@@ -535,10 +589,20 @@ def reply_command(
         write_atomically(mbox, render.mbox_text(drafts, datetime.now(UTC)), force=force)
         click.echo(f"wrote {len(drafts)} drafts to {mbox}", err=True)
     if not drafts:
-        held = len(report.findings)  # all of them about the input (other versions, gaps...)
-        why = f"{held} finding{'s' if held != 1 else ''}, about the input only" if held else ""
-        click.echo(f"nothing to reply: {why or 'no findings'}", err=True)
+        click.echo(f"nothing to reply: {_why_no_drafts(report, include_raised)}", err=True)
     return EXIT_CLEAN
+
+
+def _why_no_drafts(report, include_raised: bool) -> str:
+    """Every finding was about the input (other versions, gaps...) or already raised."""
+    held = len(report.findings)
+    if not held:
+        return "no findings"
+    raised = 0 if include_raised else sum(1 for f in report.findings if f.raised_by)
+    why = f"{held} finding{'s' if held != 1 else ''}"
+    if raised:
+        return f"{why}, {raised} already raised in the thread (--include-raised drafts them)"
+    return f"{why}, about the input only"
 
 
 # ---------------------------------------------------------------- b4 review's agent
