@@ -21,6 +21,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reviewtool import cli, pipeline
+from reviewtool.cli.common import safe_target, write_atomically
 from reviewtool.errors import ReviewtoolError
 from reviewtool.formats import RENDERERS, RenderOptions
 from reviewtool.model import Address
@@ -173,10 +174,10 @@ def write_drafts(report, out: Path) -> int:
     drafts = render.drafts(report, options)
     for draft in drafts:
         try:
-            target = cli._safe_target(out, draft.filename)
+            target = safe_target(out, draft.filename)
         except ReviewtoolError:
             continue  # refused: a symlink planted under this name points outside
-        cli.write_atomically(target, draft.as_text(), force=True)
+        write_atomically(target, draft.as_text(), force=True)
     return len(drafts)
 
 
