@@ -169,3 +169,12 @@ def test_reply_can_thank_for_what_v3_fixed(v2_then_v3):
     assert draft.patch == 0  # the cover letter reply
     body = draft.as_text().split("\n\n", 1)[1]
     assert body.rstrip().endswith("> [...]\n\nv2's lock leak in 1/8 is fixed, thanks.")
+
+
+def test_in011_is_registered_and_documented_like_every_check():
+    from reviewtool import checks
+
+    note = checks.by_code()["IN011"]
+    assert note.scope == "series" and note.severity == Severity.NOTE
+    for section in ("What it checks", "Why it matters", "Example", "Better", "Rule data"):
+        assert section in note.doc()

@@ -101,12 +101,13 @@ class MixedSeries(_AssemblyCheck):
 class OlderVersions(_AssemblyCheck):
     """What it checks: the input holds more than one version of the series.
 
-    Why it matters: only one version is reviewed (the newest, or `--version`); reviewers
-    should know the others were seen and skipped.
+    Why it matters: only one version is reviewed (the newest, or `--series-version`); the
+    others are compared with it (its findings are new or persisting, theirs that are gone are
+    fixed: docs/memory.md) unless `--history 0`, but get no findings of their own.
 
     Example: a thread with `[PATCH v4 0/6]` … and `[PATCH v5 6/6]`.
 
-    Better: nothing to fix; pass `--version N` to review another version.
+    Better: nothing to fix; pass `--series-version N` to review another version.
 
     Rule data: none.
     """
