@@ -253,6 +253,7 @@ def _sarif_result(finding: Finding, rule_index: dict[str, int]) -> dict:
             "patch": finding.location.patch,
             "introducedIn": finding.introduced_in,
             "fixedIn": finding.fixed_in,
+            **memory_report.sarif_properties(finding),
         },
     }
     baseline = memory_report.sarif_baseline_state(finding)

@@ -12,7 +12,7 @@ import pytest
 
 from reviewtool import ingest, pipeline, render
 from reviewtool import series as series_mod
-from reviewtool.formats import render_json, render_text
+from reviewtool.formats import render_json, render_text, report_sarif
 from reviewtool.memory.quotes import decode_flowed, inline_comments, quote_lines
 from reviewtool.memory.thread import flowed_params, located_comments, normalized, replies_by_patch
 from reviewtool.model import Address
@@ -50,6 +50,10 @@ def test_a_reply_quoting_the_loop_with_a_comment_under_it_raises_the_leak(tmp_pa
         "(gone in 7/8) (raised by Jane Reviewer <jane@example.org> in <review-1@example.org>)"
         in text
     )
+    (result,) = [r for r in report_sarif(report)["runs"][0]["results"] if r["ruleId"] == "LK001"]
+    assert result["properties"]["raisedBy"] == [
+        {"name": "Jane Reviewer", "email": "jane@example.org", "messageId": "review-1@example.org"}
+    ]
     (lk,) = [f for f in json.loads(render_json(report))["findings"] if f["code"] == "LK001"]
     assert lk["raised_by"] == [
         {

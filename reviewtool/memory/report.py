@@ -173,6 +173,17 @@ def sarif_baseline_state(finding: Finding) -> str | None:
     return _BASELINE.get(finding.history.state) if finding.history is not None else None
 
 
+def sarif_properties(finding: Finding) -> dict:
+    """Result properties: who already raised the finding (`raisedBy`), when someone did."""
+    if not finding.raised_by:
+        return {}
+    return {
+        "raisedBy": [
+            {"name": p.name, "email": p.email, "messageId": p.message_id} for p in finding.raised_by
+        ]
+    }
+
+
 def sarif_absent(report, rule_index: dict[str, int]) -> list[dict]:
     """The previous posting's findings the reviewed one no longer has: results with
     baselineState "absent", kind "pass" (the rule finds nothing there now) and level
@@ -225,6 +236,7 @@ __all__ = [
     "raised_json",
     "sarif_absent",
     "sarif_baseline_state",
+    "sarif_properties",
     "since_block",
     "text_suffix",
     "versions_json",
