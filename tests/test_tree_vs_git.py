@@ -85,6 +85,26 @@ def test_a_hunk_never_matches_lines_an_earlier_hunk_of_the_patch_rewrote(work: P
     assert ours(base, one, two) == ["a\nb\nC\nd\ne\nf\ng\n", "a\nb\nX\nd\ne\nf\ng\n"]
 
 
+def test_a_context_line_without_newline_matches_one_with_it_as_git_does(work: Path):
+    # git compares the preimage as one buffer: `}` (no newline at end of file) is a prefix of
+    # the file's `}\n`, so the hunk applies and the file loses its final newline.
+    body = "@@ -1,3 +1,3 @@\n a\n-b\n+B\n }\n\\ No newline at end of file\n"
+    base = "a\nb\n}\n"
+    assert ours(base, diff(body)) == [git_apply(work, base, diff(body))] == ["a\nB\n}"]
+    # ... and where the file goes on, git joins the line to the next one
+    longer = "a\nb\n}\nmore\n"
+    expected = git_apply(work, longer, diff(body))
+    assert expected == "a\nB\n}more\n"
+    later = diff("@@ -1,3 +1,3 @@\n a\n-B\n+b2\n }more\n")
+    assert ours(longer, diff(body), later) == [expected, git_apply(work, expected, later)]
+    # a removed line must end the file exactly (no trailing context: match_end)
+    strict = "@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n"
+    assert git_apply(work, "a\nb\n", diff(strict)) is None
+    assert ours("a\nb\n", diff(strict)) == [None]
+    _, [finding] = build_snapshots(series(patch(1, 1, diff(strict))), MemoryTree({"f.c": "a\nb\n"}))
+    assert "expected 'b' (no newline at end of file), found 'b'" in finding.message
+
+
 @pytest.mark.parametrize("block", range(4))
 def test_generated_patches_apply_exactly_where_git_applies_them(work: Path, block: int):
     """Each case: git's verdict on the patch, and its text where it applied; then a second

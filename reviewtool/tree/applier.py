@@ -166,7 +166,8 @@ class Applier:
         if self.patched.find(1, pos, pos + size) != -1:
             return False
         if not image.partial:
-            return lines[pos : pos + size] == pre
+            window = lines[pos : pos + size]
+            return window == pre or _newline_only_differs(window, pre, hunk)
         window = lines[pos : pos + size]
         return all(
             have == want or not _known(have) for have, want in zip(window, pre, strict=False)
@@ -188,14 +189,14 @@ class Applier:
             start = len(lines)  # git compares unsigned: a negative start also lands here
         if start > MAX_LINES_PER_FILE:
             return None
-        partial, first = self.image.partial, pre[0] if pre else None
+        partial, first, size = self.image.partial, pre[0] if pre else None, len(pre)
         cost = 4 if partial else 1  # a step over wildcards costs about four exact ones
         for pos in _search_order(start, len(lines)):
             if pos != start:
                 self.budget[0] -= cost
                 if self.budget[0] < 0:
                     return None
-            if first is not None:  # cheap test of the first line before the whole window
+            if first is not None and (size > 1 or first.endswith("\n")):  # cheap test first
                 have = lines[pos] if pos < len(lines) else 0
                 if have != first and (_known(have) or not partial):
                     continue
@@ -229,6 +230,34 @@ class Applier:
             del lines[pos + len(hunk.post) :]
             del self.patched[pos + len(hunk.post) :]
         return pos
+
+
+_C_SPACE = frozenset(" \t\n\v\f\r")
+
+
+def _newline_only_differs(window: list[str | int], pre: list[str], hunk: Hunk) -> bool:
+    """git's match_fragment compares the preimage as one buffer: a last context line marked
+    "No newline at end of file" is then a prefix of the file's line, which may go on with
+    blanks (its newline, usually). git replaces the whole line, so the file loses its final
+    newline, or that line is joined to the next one. A hunk without trailing context must
+    end the file exactly (match_end), so this never applies to it."""
+    last = pre[-1] if pre else "\n"
+    if last.endswith("\n") or hunk.trailing == 0 or window[:-1] != pre[:-1]:
+        return False
+    have = window[-1]
+    return (
+        isinstance(have, str)
+        and have.startswith(last)
+        and all(char in _C_SPACE for char in have[len(last) :])
+    )
+
+
+def rejoin_lines(image: Image) -> None:
+    """After a diff: a line that lost its newline in the middle of a complete file is one line
+    with the next, as the file on disk has it (git wrote it that way)."""
+    lines = image.lines
+    if not image.partial and any(not line.endswith("\n") for line in lines[:-1]):  # type: ignore[union-attr]
+        image.lines = split_lines("".join(lines))  # type: ignore[arg-type]
 
 
 def _starts_file(hunk: Hunk) -> bool:

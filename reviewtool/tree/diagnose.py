@@ -24,7 +24,8 @@ class Diagnosis:
 
 def show(line: str) -> str:
     text = line.rstrip("\n")
-    return repr(text if len(text) <= SHOWN else text[: SHOWN - 3] + "...")
+    shown = repr(text if len(text) <= SHOWN else text[: SHOWN - 3] + "...")
+    return shown + ("" if line.endswith("\n") else " (no newline at end of file)")
 
 
 def _reversed(hunk: Hunk) -> Hunk:

@@ -14,6 +14,7 @@ from reviewtool.tree.applier import (
     Image,
     image_from_preimage,
     image_state,
+    rejoin_lines,
     split_lines,
 )
 from reviewtool.tree.diagnose import Diagnosis, explain
@@ -320,6 +321,7 @@ class _Builder:
                 for line in hunk.post:
                     if line not in hunk.pre and len(line.strip()) > 3:
                         lost.setdefault(line, label)
+        rejoin_lines(image)
         return not failed
 
 
