@@ -169,28 +169,51 @@ def test_hunk_at_line_one_must_match_at_the_top():
     assert [f.code for f in findings] == ["BS001"]
 
 
-def test_failing_hunk_reports_bs001_keeps_the_rest_and_later_patches_still_apply():
+def test_a_patch_that_does_not_apply_changes_nothing_and_later_patches_apply_without_it():
+    # git am stops at 1/3; we report it and go on with the tree as it was before it.
     bad_then_good = modify(
         "foo.c",
         "@@ -3,3 +3,3 @@\n line 3\n-line 4 (edited by hand)\n+LINE 4\n line 5\n"
         "@@ -15,3 +15,3 @@\n line 15\n-line 16\n+LINE 16\n line 17\n",
     )
-    later = modify("foo.c", "@@ -15,3 +15,4 @@\n line 15\n LINE 16\n+added later\n line 17\n")
-    snapshots, findings = build([bad_then_good, later], {"foo.c": BASE_C})
-    assert len(findings) == 1
+    needs_the_first = modify("foo.c", "@@ -15,3 +15,4 @@\n line 15\n LINE 16\n+added\n line 17\n")
+    on_the_base = modify("foo.c", "@@ -15,3 +15,4 @@\n line 15\n line 16\n+added\n line 17\n")
+    snapshots, findings = build(
+        [bad_then_good, needs_the_first, on_the_base], {"foo.c": BASE_C, "bar.c": "x\n"}
+    )
+    assert [(f.code, f.patch) for f in findings] == [("BS001", 1), ("BS001", 2)]
     finding = findings[0]
-    assert (finding.code, finding.name, finding.severity) == (
-        "BS001",
+    assert (finding.name, finding.severity, finding.location.path) == (
         "does-not-apply",
         Severity.ERROR,
+        "foo.c",
     )
-    assert finding.patch == 1 and finding.location.path == "foo.c"
-    assert "@@ -3,3 +3,3 @@" in finding.message
+    assert "@@ -3,3 +3,3 @@" in finding.message and "patch 1/3" in finding.message
     assert "'line 4'" in finding.message and "'line 4 (edited by hand)'" in finding.message
-    assert "patch 1/2" in finding.message
-    assert not snapshots[1].applied and snapshots[2].applied
-    lines = snapshots[2].files["foo.c"].text.splitlines()
-    assert lines[3] == "line 4" and lines[15] == "LINE 16" and lines[16] == "added later"
+    # the hunk that would have applied did not: the step is the tree before the patch
+    assert snapshots[1].files == snapshots[0].files and snapshots[1].touched == frozenset()
+    assert not snapshots[1].applied and not snapshots[2].applied and snapshots[3].applied
+    assert "'line 16'" in findings[1].message and "'LINE 16'" in findings[1].message
+    lines = snapshots[3].files["foo.c"].text.splitlines()
+    assert lines[3] == "line 4" and lines[15] == "line 16" and lines[16] == "added"
+
+
+def test_a_failed_rename_or_deletion_leaves_every_file_where_it_was():
+    rename_then_fail = (
+        "diff --git a/foo.c b/moved.c\nsimilarity index 90%\nrename from foo.c\nrename to moved.c\n"
+        "--- a/foo.c\n+++ b/moved.c\n@@ -1,2 +1,2 @@\n-no such line\n+x\n line 2\n"
+    )
+    delete_and_edit = modify("foo.c", "@@ -1,2 +1,2 @@\n-line 1\n+LINE 1\n line 2\n") + (
+        "diff --git a/gone.c b/gone.c\ndeleted file mode 100644\n"
+        "--- a/gone.c\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-x\n-not y\n"
+    )
+    snapshots, findings = build(
+        [rename_then_fail, delete_and_edit], {"foo.c": BASE_C, "gone.c": "x\ny\n"}
+    )
+    assert [(f.code, f.patch) for f in findings] == [("BS001", 1), ("BS001", 2)]
+    for step in (1, 2):
+        assert snapshots[step].files == snapshots[0].files
+        assert (snapshots[step].renamed, snapshots[step].applied) == ((), False)
 
 
 def test_creating_an_existing_file_and_changing_a_missing_one_are_bs001():
@@ -206,8 +229,7 @@ def test_creating_an_existing_file_and_changing_a_missing_one_are_bs001():
     ]
     assert "already exists" in findings[0].message and "does not exist" in findings[1].message
     assert snapshots[1].files["a.c"].text == "old\n"
-    # The missing file is still followed from its hunks, so later checks see the new code.
-    assert snapshots[2].files["nope.c"].text == "a\nB\nc\n"
+    assert "nope.c" not in snapshots[2].files  # a patch that does not apply changes nothing
 
 
 def test_binary_patch_is_not_analysed_and_does_not_crash():

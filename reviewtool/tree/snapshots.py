@@ -28,6 +28,14 @@ MAX_DIFF_LINES = 1_000_000  # a larger diff is not parsed at all
 
 
 @dataclass
+class _Checkpoint:
+    images: dict[str, Image]
+    absent: set[str]
+    opaque: set[str]
+    learned: dict[str, dict[int, str]]
+
+
+@dataclass
 class _Builder:
     """Walks the series one patch at a time, keeping a mutable image of every present file;
     each step's Snapshot carries unchanged FileStates over by reference."""
@@ -39,7 +47,8 @@ class _Builder:
     opaque: set[str] = field(default_factory=set)  # binary or too large: not followed
     findings: list[Finding] = field(default_factory=list)
     step: int = 0
-    failed: bool = False
+    failed: bool = False  # this patch was not (wholly) followed: Snapshot.applied is False
+    refused: bool = False  # ... because it does not apply: it changes nothing
     budget: list[int] = field(default_factory=lambda: [MAX_SEARCH_STEPS])
     snapshots: list[Snapshot] = field(default_factory=list)
     # Hunks-only: base lines (by base path and line number) that hunks revealed, and the
@@ -68,6 +77,7 @@ class _Builder:
         from reviewtool.checks.apply import DOES_NOT_APPLY
 
         self.failed = True
+        self.refused |= severity is None or severity == Severity.ERROR
         if self.step:
             patch = self.series.patches[self.step - 1]
             message = f"patch {patch.index}/{patch.total} does not apply: {message}"
@@ -133,7 +143,7 @@ class _Builder:
             subject="too-large",
             severity=Severity.WARNING,
         )
-        self.failed = False  # a size limit of ours is not a failure of the patch
+        self.failed = self.refused = False  # a size limit of ours is not the patch's fault
 
     def _base_from_hunks(self, diffs: list[FileDiff]) -> dict[str, FileState]:
         """Without a base, what the first patch touching a file shows of it is the base."""
@@ -153,7 +163,8 @@ class _Builder:
     def apply_patch(
         self, step: int, patch: Patch, files: list[FileDiff] | None, error: str, previous: Snapshot
     ) -> Snapshot:
-        self.step, self.failed = step, False
+        self.step, self.failed, self.refused = step, False, False
+        checkpoint = self._checkpoint(files or [])
         touched: set[str] = set()
         renamed: list[tuple[str, str]] = []
         if files is None:
@@ -184,6 +195,12 @@ class _Builder:
                 continue
             touched.update(p for p in (fdiff.old_path, fdiff.new_path) if p is not None)
             self._apply_file(fdiff, self.budget, renamed)
+        if self.refused:
+            # git am stops here; we skip the patch and go on: the tree stays as it was before
+            # it, later patches are applied to that, and no finding comes from a half-applied
+            # state (only the BS001 findings say what failed)
+            self._restore(checkpoint)
+            return Snapshot(step, dict(previous.files), frozenset(), False, ())
         states = dict(previous.files)
         for path in touched:
             if path in self.images:
@@ -191,6 +208,19 @@ class _Builder:
             else:
                 states.pop(path, None)
         return Snapshot(step, states, frozenset(touched), not self.failed, tuple(renamed))
+
+    def _checkpoint(self, files: list[FileDiff]) -> _Checkpoint:
+        """What applying `files` may change, copied: the images of the paths they name (the
+        applier edits images in place), the sets of absent and opaque paths, learned lines."""
+        named = {p for fdiff in files for p in (fdiff.old_path, fdiff.new_path) if p is not None}
+        images = {p: image.copy() if p in named else image for p, image in self.images.items()}
+        learned = {origin: dict(lines) for origin, lines in self.learned.items()}
+        return _Checkpoint(images, set(self.absent), set(self.opaque), learned)
+
+    def _restore(self, checkpoint: _Checkpoint) -> None:
+        self.images = checkpoint.images
+        self.absent, self.opaque = checkpoint.absent, checkpoint.opaque
+        self.learned = checkpoint.learned
 
     def _escaping(self, fdiff: FileDiff) -> str | None:
         if not isinstance(self.base, DirTree):
@@ -332,8 +362,11 @@ def build_snapshots(
     (does not apply) and IN010 (unsafe path) findings met on the way. Nothing is written.
 
     Step 0 holds the base content of every path a patch names (absent paths stay absent).
-    Each patch is applied like `git am` would, except that a failing hunk only fails itself:
-    the file keeps the hunks that applied and later patches run against it.
+    Each patch is applied like `git am` would. Where git am stops, at a patch that does not
+    apply (a hunk fails, a file it changes is missing or one it creates exists), we report
+    BS001 for each failure and skip the patch: its step is the tree before it (marked not
+    applied, nothing touched), later patches apply to that, and nothing is derived from a
+    half-applied patch. An unsafe path (IN010) only skips that file.
 
     Without a base (`None` or `HunksOnly`) each file is rebuilt from hunks: the context and
     removed lines of the first patch touching it form its step-0 state, placed at their
