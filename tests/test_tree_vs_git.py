@@ -28,11 +28,13 @@ class MemoryTree:
 
 
 def ours(base: str, *diffs: str) -> list[str | None]:
-    """f.c after each patch, None where the patch got BS001."""
+    """f.c after each patch, None where the patch got BS001 (and changed nothing)."""
     patches = [patch(k, len(diffs), diff) for k, diff in enumerate(diffs, start=1)]
     snapshots, findings = build_snapshots(series(*patches), MemoryTree({"f.c": base}))
     assert {f.code for f in findings} <= {"BS001"}
     failed = {f.patch for f in findings}
+    for step in failed:  # like git am skipping it: the tree stays as it was before the patch
+        assert snapshots[step].files == snapshots[step - 1].files
     return [
         None if step in failed else snapshot.files["f.c"].text
         for step, snapshot in enumerate(snapshots[1:], start=1)
