@@ -190,8 +190,27 @@ def test_transient_comment_names_the_patch_that_removes_it() -> None:
     body = _parsed(draft_for_patch(_leak_patch(), [finding], FIXED)).get_content()
     words = " ".join(body.split())
     assert "Patch 2/2 removes this code again, but the kernel at 1/2 carries the leak" in words
-    longer = _parsed(draft_for_patch(_leak_patch(), [_leak_finding(fixed_in=7)], FIXED))
-    assert "every kernel from 1/2 to 6/2 carries the leak" in " ".join(longer.get_content().split())
+    first_of_eight = to_patch(parse_message(LEAK.read_bytes()), 1, 8)
+    assert first_of_eight is not None
+    longer = _parsed(draft_for_patch(first_of_eight, [_leak_finding(fixed_in=7)], FIXED))
+    assert "every kernel from 1/8 to 6/8 carries the leak" in " ".join(longer.get_content().split())
+
+
+@pytest.mark.parametrize(
+    ("fixed_in", "span"),
+    [
+        (7, "every kernel from 1/2 to 2/2"),
+        (3, "every kernel from 1/2 to 2/2"),
+        (2, "the kernel at 1/2"),
+    ],
+)
+def test_a_transient_span_never_runs_past_the_series(fixed_in: int, span: str) -> None:
+    # A fixed_in past the last patch (subjects that disagree with what arrived) must not
+    # make the comment name kernels the series does not have.
+    body = _parsed(draft_for_patch(_leak_patch(), [_leak_finding(fixed_in=fixed_in)], FIXED))
+    words = " ".join(body.get_content().split())
+    assert f"{span} carries the leak" in words
+    assert not re.search(r"\b[3-9]/2\b", words.replace(f"Patch {fixed_in}/2", ""))
 
 
 def test_wrap_fills_paragraphs_and_never_breaks_words() -> None:

@@ -197,13 +197,14 @@ def comment_variables(
 
 def _carriers(first: int, fixed_in: int | None, total: int | None) -> str:
     """The kernels that carry a transient finding: "the kernel at 1/2" or "every kernel from
-    1/8 to 6/8"."""
+    1/8 to 6/8"; never past the series' last patch, whatever `fixed_in` says."""
     if not fixed_in:
         return ""
     of = total if total is not None else "?"
-    if fixed_in - 1 <= first:
+    last = fixed_in - 1 if total is None else min(fixed_in - 1, total)
+    if last <= first:
         return f"the kernel at {first}/{of}"
-    return f"every kernel from {first}/{of} to {fixed_in - 1}/{of}"
+    return f"every kernel from {first}/{of} to {last}/{of}"
 
 
 def _exit_phrase(text: str, function: str | None) -> str:
