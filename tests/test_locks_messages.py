@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reviewtool import pipeline
 
 MERGING = """\
@@ -53,5 +55,21 @@ def test_one_forgotten_release_is_one_finding_with_every_exit(tmp_path: Path):
     (tmp_path / "exits.c").write_text(EXITS)
     [leak] = pipeline.scan([tmp_path], select=("LK",)).findings
     assert (leak.code, leak.location.line) == ("LK001", 8)
-    assert leak.message.endswith("; also held at the exits at lines 10")
+    assert leak.message.endswith("; also held at the exit at line 10")
     assert [e.line for e in leak.evidence] == [6, 10]
+
+
+@pytest.mark.parametrize(
+    ("exits", "said"),
+    [
+        (3, "; also held at the exits at lines 10 and 12"),
+        (4, "; also held at the exits at lines 10, 12 and 14"),
+    ],
+)
+def test_the_other_exits_are_counted_in_words(tmp_path: Path, exits: int, said: str):
+    early = "".join(f"\tif (a == {n})\n\t\treturn {n};\n" for n in range(1, exits + 1))
+    source = EXITS.replace("\tif (a)\n\t\treturn 1;\n\tif (b)\n\t\treturn 2;\n", early)
+    (tmp_path / "exits.c").write_text(source)
+    [leak] = pipeline.scan([tmp_path], select=("LK",)).findings
+    assert leak.message.endswith(said)
+    assert len(leak.evidence) == exits

@@ -166,10 +166,10 @@ class LockNotReleased(_LockCheck):
             finding = self.make(ctx, function, group[0])
             more = tuple(Location(0, ctx.path, e.line, function) for e in group[1:])
             if more:
-                others = ", ".join(str(e.line) for e in group[1:])
+                also = _exits([e.line for e in group[1:]])
                 finding = replace(
                     finding,
-                    message=f"{finding.message}; also held at the exits at lines {others}",
+                    message=f"{finding.message}; also held at {also}",
                     evidence=finding.evidence + more,
                 )
             yield finding
@@ -182,6 +182,14 @@ class LockNotReleased(_LockCheck):
             + (f" {how}" if how.startswith("when ") else f" ({how})" if how else "")
         )
         return self._finding(ctx, function, event, message)
+
+
+def _exits(lines: list[int]) -> str:
+    """The other exits in words: "the exit at line 10", "the exits at lines 10 and 12"."""
+    if len(lines) == 1:
+        return f"the exit at line {lines[0]}"
+    listed = ", ".join(str(line) for line in lines[:-1])
+    return f"the exits at lines {listed} and {lines[-1]}"
 
 
 class DoubleAcquire(_LockCheck):
