@@ -25,9 +25,11 @@ KIND_TO_CODE = {
 
 @dataclass
 class LockScore:
-    """Recall per expected kind; precision per reported code. A finding is correct when its
-    code matches the case's kind in the case's function; it is a false positive on a benign
-    case or in another function (another code in the right function is neither)."""
+    """Recall per expected kind; precision per reported code. On a buggy case exactly one
+    finding can be correct: the expected code in the expected function (on the expected or an
+    accepted line if one does). Every other finding the case's patch introduces is a false
+    positive: another code in that function, a second report, a finding elsewhere, and any
+    finding on a benign case."""
 
     cases: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter)
@@ -36,6 +38,7 @@ class LockScore:
     false_positives: Counter = field(default_factory=Counter)
     misses: list[str] = field(default_factory=list)
     noise: list[str] = field(default_factory=list)
+    unlocated: list[str] = field(default_factory=list)
 
     def recall(self, kind: str) -> float:
         return self.hits[kind] / self.cases[kind] if self.cases[kind] else 1.0
@@ -66,22 +69,30 @@ def _lock_case(case: Path, tree: Path, score: LockScore) -> None:
     introduced = [f for f in report.findings if f.introduced_in is not None]
     want = KIND_TO_CODE.get(kind)
     lines = {expected.get("line"), *expected.get("accept_lines", ())}
-    hit = located = False
+    matching = [
+        f
+        for f in introduced
+        if want and f.code == want and f.location.function == expected["function"]
+    ]
+    # the one correct finding: on the expected line when one of them is
+    best = next(
+        (f for f in matching if f.location.line in lines), matching[0] if matching else None
+    )
     for finding in introduced:
-        same_function = finding.location.function == expected["function"]
-        if want and same_function and finding.code == want:
+        if finding is best:
             score.correct[finding.code] += 1
-            hit = True
-            located = located or finding.location.line in lines
-        elif kind == "none" or not same_function:
-            score.false_positives[finding.code] += 1
-            score.noise.append(
-                f"{case.name} {finding.code} {finding.location.function}:"
-                f"{finding.location.line} {finding.message}"
-            )
-    if want and hit:
+            continue
+        score.false_positives[finding.code] += 1
+        score.noise.append(
+            f"{case.name} {finding.code} {finding.location.function}:"
+            f"{finding.location.line} {finding.message}"
+        )
+    if best is not None:
         score.hits[kind] += 1
-        score.located[kind] += located
+        if best.location.line in lines:
+            score.located[kind] += 1
+        else:
+            score.unlocated.append(f"{case.name} {kind} reported at line {best.location.line}")
     elif want:
         score.misses.append(f"{case.name} {kind} {expected['function']} ({expected['mutation']})")
 
@@ -113,6 +124,8 @@ def print_locks(score: LockScore, verbose: bool) -> None:
             print("  miss  ", line)
         for line in score.noise:
             print("  noise ", line)
+        for line in score.unlocated:
+            print("  elsewhere ", line)
 
 
 BISECT_CODES = {
