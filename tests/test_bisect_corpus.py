@@ -71,14 +71,24 @@ def test_every_expected_hazard_is_found_on_its_patch(results):
     assert missed == []
 
 
-def test_no_bisect_finding_beyond_the_expected_ones(results):
-    extra = []
+def test_the_findings_are_exactly_the_expected_hazards(results):
+    """Each hazard once, with its exact code, on its patch; nothing else, on any patch (a
+    second finding or another code on an expected patch counts as wrong too)."""
+    wrong = []
     for name, (expected, findings) in results.items():
-        wanted = {hazard["patch"] for hazard in expected["findings"]}
-        extra += [(name, f.code, f.patch) for f in findings if f.patch not in wanted]
-        if not expected["findings"]:
-            assert findings == [], name  # the clean control
-    assert extra == []
+        want = sorted(
+            (
+                VARIANT_CODE[expected["variant"]]
+                if hazard["kind"] == "build-break"
+                else next(iter(EXPECTED_CODES[hazard["kind"]])),
+                hazard["patch"],
+            )
+            for hazard in expected["findings"]
+        )
+        got = sorted((f.code, f.patch) for f in findings)
+        if got != want:
+            wrong.append((name, got, want))
+    assert wrong == []
 
 
 def test_call_site_counts_match_the_oracle(results):
