@@ -88,7 +88,7 @@ def test_mutations_agree_with_kernel_doc() -> None:
         else:
             disagreements.append((record["file"], record["kind"], record["op"][:2]))
     print(f"kernel-doc mutations: {agree}/{len(records)} agree {dict(by_kind)}")
-    assert agree / len(records) >= 0.98, disagreements[:10]
+    assert disagreements[:10] == []  # 600/600 reached: a ratchet
 
 
 # ---- regeneration (not run by pytest) --------------------------------------------------------
