@@ -19,6 +19,7 @@ argument expression (`spinlock:&root->lock`, `mm: anon_vma rwsem:anon_vma`)."""
 from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG, build_cfg
+from reviewtool.analysis.locks.contracts import resolve
 from reviewtool.analysis.locks.facts import _has_lock_work, flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
@@ -37,7 +38,12 @@ from reviewtool.analysis.locks.state import (
     lvalue_key,
     stable_subject,
 )
-from reviewtool.analysis.locks.summary import _leaks, _summarise, describe_path
+from reviewtool.analysis.locks.summary import (
+    _leaks,
+    _summarise,
+    callers_locks_released,
+    describe_path,
+)
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules, default_rules
@@ -88,6 +94,10 @@ def analyse_function(
         result.budget_exceeded = True
         return result
     result.exits = analysis.exits
+    result.released_via = analysis.released_via
+    result.takes_locks = analysis.takes_locks
+    result.refuted_via = analysis.refuted_via
+    result.releases_callers = callers_locks_released(cfg, analysis)
     result.summary = _summarise(cfg, analysis, annotations)
     result.events = list(analysis.events.values())
     result.events.extend(_leaks(cfg, analysis, result.summary, annotations))
@@ -169,4 +179,5 @@ def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = N
             summaries[fn.name] = tuple(effects)
             result.summary = tuple(effects)
         results[(fn.name, fn.start_line)] = result
+    resolve(results)
     return FileLocks(results)

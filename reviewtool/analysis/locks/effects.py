@@ -261,7 +261,8 @@ class Effects(LockOps):
     def _summary_condition(
         self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None = None
     ) -> list[tuple[State, bool | None]]:
-        effect = next(e for e in summary if e.acquired_when)
-        truth = effect.acquired_when != "zero"
-        taken = self.apply_summary(state, expr, summary, assigned, conditional=True)
-        return [(s, truth) for s in taken] + [(state, not truth)]
+        return [
+            (s, truth)
+            for truth in (True, False)
+            for s in self.apply_summary(state, expr, summary, assigned, truth)
+        ]

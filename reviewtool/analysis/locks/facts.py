@@ -17,6 +17,20 @@ def _constant(expr: Expr) -> bool:
     return expr.kind == "name" and expr.name.isupper()
 
 
+_ERROR_POINTERS = frozenset({"ERR_PTR", "ERR_CAST"})
+
+
+def error_value(expr: Expr | None) -> bool:
+    """`-EINVAL`, `-1`, `ERR_PTR(-ENOMEM)`: a value the kernel's conventions make a failure."""
+    if expr is None:
+        return False
+    if expr.kind == "const":
+        return expr.value is not None and expr.value < 0
+    if expr.kind == "unary" and expr.name == "-" and expr.children:
+        return expr.children[0].kind in ("name", "const")
+    return expr.kind == "call" and expr.name in _ERROR_POINTERS
+
+
 # -- flags: variables tested in conditions ----------------------------------------------------
 
 

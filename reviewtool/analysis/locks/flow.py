@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.effects import Effects
-from reviewtool.analysis.locks.facts import _TRANSPARENT, _atom, _constant, live_facts
+from reviewtool.analysis.locks.facts import (
+    _TRANSPARENT,
+    _atom,
+    _constant,
+    error_value,
+    live_facts,
+)
 from reviewtool.analysis.locks.rules import LockTable
 from reviewtool.analysis.locks.state import Effect, Exit, State, base_variable, lvalue_key
 from reviewtool.csyntax.ir import Expr
@@ -107,9 +113,10 @@ class _Analysis(Effects):
             results = [(state, None)]
         returned = lvalue_key(node.expr) if node.kind == "return" else None
         computed = node.kind == "return" and node.expr is not None and not _constant(node.expr)
+        failure = node.kind == "return" and error_value(node.expr)
         for out, truth in results:
             out = replace(out, held=tuple(h for h in out.held if not h.scope))
-            self.exits.append(Exit(node.line, out, truth, returned, computed))
+            self.exits.append(Exit(node.line, out, truth, returned, computed, failure))
 
     # -- conditions -------------------------------------------------------------------------
 

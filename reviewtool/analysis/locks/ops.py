@@ -14,7 +14,6 @@ from reviewtool.analysis.locks.rules import (
     AcquireRule,
     LockTable,
     _same_base_api,
-    _wrapper_name,
 )
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
@@ -27,6 +26,7 @@ from reviewtool.analysis.locks.state import (
     _strip,
     _substitute,
     base_variable,
+    contract_key,
     lvalue_key,
     stable_subject,
 )
@@ -51,9 +51,11 @@ class LockOps:
         self.node: Node = cfg.entry
         self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
         self.released_anywhere: set[str] = set()
+        self.released_via: set[str] = set()  # callee contracts whose lock is released here
+        self.takes_locks = False
+        self.refuted_via: set[str] = set()  # callee contracts this function contradicts
         self.testing = False  # evaluating a call whose result decides a branch
         self.release_classes = _release_classes(cfg, table, summaries)
-        self.wrapper_named = _wrapper_name(cfg.name)
         # the contexts (irq, bh) this function disables / restores anywhere, any way
         self.context_acquires = context_calls(cfg, table, summaries, "acquire")
         self.context_releases = context_calls(cfg, table, summaries, "release")
@@ -72,6 +74,11 @@ class LockOps:
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
+        for arg in expr.children:  # `f(&dropped)`: the callee may set what it points to
+            if arg.kind == "unary" and arg.name == "&" and arg.children:
+                inner = arg.children[0]
+                if inner.kind == "name" and state.fact(inner.name) is not None:
+                    state = state.with_fact(inner.name, None)
         rule = self.table.acquires.get(name)
         if rule is not None:
             if rule.lock is None:
@@ -165,8 +172,9 @@ class LockOps:
             if found is None:
                 return [state]
             text = found
+        already = self._match(state, rule.cls, text)
         state = self.take(state, rule.cls, text, rule.name, rule, scope)
-        if rule.context:
+        if rule.context and (already is None or rule.cls in self.table.nesting):
             line = self.node.line
             ident = f"{rule.cls}:{text}"
             state = context.take_context(state, rule.context, rule.name, line, ident, scope)
@@ -185,25 +193,40 @@ class LockOps:
         return state
 
     def take(
-        self, state: State, cls: str, text: str, fn: str, rule: AcquireRule | None, scope: int = 0
+        self,
+        state: State,
+        cls: str,
+        text: str,
+        fn: str,
+        rule: AcquireRule | None,
+        scope: int = 0,
+        via: str = "",
     ) -> State:
         ident = f"{cls}:{text}"
         line = self.node.line
+        self.takes_locks = True
         current = self._match(state, cls, text)
         if rule is not None and rule.transition_from:
             if current is None:
                 return state
             held = tuple(sorted(replace(h, fn=fn) if h is current else h for h in state.held))
             return replace(state, held=held)
+        if current is not None and current.via and not via and cls not in self.table.nesting:
+            # taking it itself right after the call: the caller never expected the callee to
+            # return holding it, so that contract is refuted (its leak is the callee's)
+            self.refuted_via.add(current.via)
+            state = replace(state, held=tuple(h for h in state.held if h is not current))
+            current = None
         if current is not None:
             if rule is not None and rule.handover:
                 return state
             if cls in self.table.nesting:
-                bumped = replace(current, count=min(current.count + 1, 3))
+                count = min(current.count + 1, 3)
+                bumped = replace(current, count=count, via=current.via or via)
                 held = tuple(sorted(bumped if h is current else h for h in state.held))
                 return replace(state, held=held)
             if not current.stale:
-                self._event("LK002", current, line, current.line)
+                self._event("LK002", current, line, current.line, via=current.via or via)
             return state
         released = state.released
         entry = any(r[0] == ident and r[1] for r in released)
@@ -212,8 +235,8 @@ class LockOps:
             self.batch_lines.add(line)  # one more of a series of locks kept (a batch)
         if len(state.held) >= MAX_HELD:
             return replace(state, released=released)
-        held = tuple(sorted((*state.held, Held(ident, text, fn, line, scope, entry))))
-        return replace(state, held=held, released=released)
+        taken = Held(ident, text, fn, line, scope, entry, via=via)
+        return replace(state, held=tuple(sorted((*state.held, taken))), released=released)
 
     def _match(self, state: State, cls: str, text: str) -> Held | None:
         """The held lock `cls:text` denotes: by identity, through an alias, or (for locks
@@ -298,6 +321,8 @@ class LockOps:
         return replace(state, released=released)
 
     def _drop(self, state: State, held: Held, line: int) -> State:
+        if held.via:
+            self.released_via.add(held.via)  # the callee's contract holds: callers release
         rest = tuple(h for h in state.held if h is not held)
         released = tuple(r for r in state.released if r[0] != held.ident)
         released = tuple(sorted((*released, (held.ident, held.entry, line, held.line))))
@@ -341,34 +366,26 @@ class LockOps:
         expr: Expr,
         summary: tuple[Effect, ...],
         assigned: str | None,
-        conditional: bool = False,
+        truth: bool | None = None,
     ) -> list[State]:
+        """The callee's effects; with `truth`, the result it returned: its effects that only
+        happen for such a result (`acquired_when`) too."""
         for effect in summary:
-            if effect.acquired_when and not conditional:
+            if effect.acquired_when and (
+                truth is None or (effect.acquired_when == "zero") == truth
+            ):
                 continue
             text = _substitute(effect.template, expr.children, assigned)
             if text is None:
                 continue
-            if effect.op == "acquire" and not self._confirmed(effect):
-                continue
             if effect.op == "acquire":
                 rule = self.table.acquires.get(effect.fn)
-                state = self.take(
-                    state,
-                    effect.cls,
-                    text,
-                    effect.fn,
-                    replace(rule, acquired_when="") if rule else None,
-                )
+                via = contract_key(expr.name, effect) if effect.unconfirmed else ""
+                plain = replace(rule, acquired_when="") if rule else None
+                state = self.take(state, effect.cls, text, effect.fn, plain, via=via)
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
         return [state]
-
-    def _confirmed(self, effect: Effect) -> bool:
-        """A callee said to return holding a lock only counts in callers that release that
-        kind of lock somewhere (or hand it on): otherwise its own bug (a forgotten unlock in
-        a `..._start()` helper) would be reported in every caller instead of in it."""
-        return effect.cls == "annotated" or effect.cls in self.release_classes or self.wrapper_named
 
     @staticmethod
     def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
@@ -382,8 +399,12 @@ class LockOps:
 
     # -- events -----------------------------------------------------------------------------
 
-    def _event(self, code: str, held: Held, line: int, other: int, detail: str = "") -> None:
+    def _event(
+        self, code: str, held: Held, line: int, other: int, detail: str = "", via: str = ""
+    ) -> None:
         key = (code, held.ident, line)
         if key not in self.events:
             subject = stable_subject(held.ident, held.expr, self.cfg)
-            self.events[key] = Event(code, held.ident, held.expr, line, other, detail, subject)
+            via = via or held.via
+            event = Event(code, held.ident, held.expr, line, other, detail, subject, via)
+            self.events[key] = event

@@ -30,6 +30,7 @@ class Held:
     partner: str = ""  # an irq/bh context component: the lock taken with it (context.py)
     orphan: int = 0  # ... the line that lock was released leaving the context disabled
     orphan_fn: str = ""  # ... and the function that did
+    via: str = ""  # taken through a callee's unconfirmed contract: its key (contracts.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class Event:
     detail: str = ""  # the branch leading to the exit, or the mismatching function
     subject: str = ""  # identity for the finding key: class and expression, variables
     #                    abstracted (`spinlock:&$1->lock`) so renaming one keeps the key
+    via: str = ""  # the lock came from a callee's unconfirmed contract (its key)
+    contract: str = ""  # a leak this function's own unconfirmed contract may explain
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Effect:
     template: str  # expression with `\x00N\x00` for parameter N, RETURNED for the result
     fn: str
     acquired_when: str = ""
+    # returning with the lock is only a contract until a caller or a partner in the file
+    # releases it (contracts.py); `origin` are the callee contracts it passes on
+    unconfirmed: bool = False
+    origin: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +92,7 @@ class Exit:
     truth: bool | None  # of the returned value, None when unknown or void
     returned: str | None  # the variable or field returned, if that is what is returned
     computed: bool = False  # returns a computed value (not a constant, not void)
+    failure: bool = False  # returns an error: a negative constant, -EFOO, ERR_PTR(...)
 
 
 @dataclass
@@ -98,6 +106,10 @@ class FunctionResult:
     summary: tuple[Effect, ...] = ()
     exits: list[Exit] = field(default_factory=list)
     error: str = ""  # the analysis gave up on input it could not handle (nothing reported)
+    released_via: set[str] = field(default_factory=set)  # callee contracts released here
+    takes_locks: bool = False  # takes some lock on some path (not a pure unlock helper)
+    refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here
+    releases_callers: set[tuple[str, str]] = field(default_factory=set)  # (class, template)
 
 
 @dataclass
@@ -208,6 +220,17 @@ def _template(
     ):
         return expr  # a global lock
     return None
+
+
+def contract_key(function: str, effect: Effect) -> str:
+    """The identity of one function's contract to return holding a lock."""
+    return f"{function}\x00{effect.cls}\x00{effect.template}"
+
+
+def split_ident(ident: str) -> tuple[str, str]:
+    """`mm: anon_vma rwsem:anon_vma` -> (class, expression): classes may hold ": "."""
+    cls, _, expr = ident.rpartition(":")
+    return cls, expr
 
 
 def _lock_class(held: Held) -> str:

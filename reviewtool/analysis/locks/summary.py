@@ -15,6 +15,8 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     _template,
     base_variable,
+    contract_key,
+    split_ident,
     stable_subject,
 )
 
@@ -46,29 +48,20 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
             continue
         template = templates.pop()
         sample = holding[0][0]
-        held_truths = {e.truth for _, e in holding}
-        free_truths = {e.truth for e in free}
-        if not free:
-            released = ident in analysis.released_anywhere
-            named = _wrapper_name(cfg.name)
-            # held on every path: only by design when annotated or named so (a helper that
-            # locks and returns its object on every path looks just like a forgotten unlock)
-            designed = _annotated(annotations, sample.expr) or named and not released
-            if not designed:
-                continue  # holding it on every path is a leak unless named or annotated so
-            effects.append(Effect("acquire", _lock_class(sample), template, sample.fn))
-        elif (
-            held_truths in ({True}, {False})
-            and free_truths == {not next(iter(held_truths))}
-            and (RETURNED in template or _wrapper_name(cfg.name))
-        ):
-            when = "nonzero" if held_truths == {True} else "zero"
-            effects.append(Effect("acquire", _lock_class(sample), template, sample.fn, when))
+        when = _held_when({e.truth for _, e in holding}, {e.truth for e in free}) if free else ""
+        if when is None:
+            continue  # held on some paths only, with nothing in the result to tell which
+        if when and any(e.failure for _, e in holding):
+            continue  # held exactly when it returns an error: what no caller expects
+        origin = frozenset(h.via for h, _ in holding if h.via)
+        cls = _lock_class(sample)
+        contract = not _annotated(annotations, sample.expr)
+        effects.append(Effect("acquire", cls, template, sample.fn, when, contract, origin))
     released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
     for ident in sorted(set().union(*released_sets)):
         if any(any(h.ident == ident for h in e.state.held) for e in exits):
             continue
-        cls, expr = ident.split(":", 1)
+        cls, expr = split_ident(ident)
         template = _template(expr, params, cfg.locals)
         if template is None:
             continue
@@ -83,7 +76,33 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if when_released in ({True}, {False}) and when_kept == {not next(iter(when_released))}:
             when = "nonzero" if when_released == {True} else "zero"
             effects.append(Effect("release", cls, template, "", when))
+        elif not analysis.takes_locks:
+            # an unlock helper that releases its caller's lock on some paths only, decided by
+            # what it is given (`unlock(pool, in_softirq)`): callers count it as released
+            effects.append(Effect("release", cls, template, ""))
     return tuple(effects)
+
+
+def callers_locks_released(cfg: CFG, analysis: _Analysis) -> set[tuple[str, str]]:
+    """The caller's locks this function releases on some path, as (class, template)."""
+    found = set()
+    for exit in analysis.exits:
+        for ident, callers, _line, _taken in exit.state.released:
+            cls, expr = split_ident(ident)
+            template = _template(expr, cfg.params, cfg.locals) if callers else None
+            if template is not None:
+                found.add((cls, template))
+    return found
+
+
+def _held_when(held: set[bool | None], free: set[bool | None]) -> str | None:
+    """When the result says the lock is held: "nonzero" (a pointer or true, NULL or 0 when
+    not), "zero" (0 for success, an error code when not), or None when no result tells."""
+    if free == {False} and held <= {True, None}:
+        return "nonzero"
+    if held == {False} and free and free <= {True, None}:
+        return "zero"
+    return None
 
 
 def _annotated(annotations: tuple, expr: str) -> bool:
@@ -106,10 +125,10 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         return True
     if exit.computed and _lock_class(held) in analysis.table.protocol_classes:
         return True  # folio locks go back to callers under return codes (VM_FAULT_LOCKED)
-    if _wrapper_name(cfg.name) and (
-        held.ident not in analysis.released_anywhere or _held_at_every_exit(analysis, held)
-    ):
-        return True  # named for taking it, and never dropping it or always returning with it
+    if _wrapper_name(cfg.name) and held.ident not in analysis.released_anywhere:
+        # held on some paths and never released here, with no result that tells callers
+        # which (no contract to confirm): only here does a name for locking decide
+        return True
     template = _held_template(held, exit, cfg)
     # the locked object is what the function returns, when it has one to return (NULL else)
     return (
@@ -129,7 +148,7 @@ def _held_at_every_exit(analysis: _Analysis, held: Held) -> bool:
 def _leaks(
     cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...], annotations: tuple
 ) -> list[Event]:
-    wrapped = {(e.cls, e.template) for e in summary if e.op == "acquire"}
+    wrapped = {(e.cls, e.template): e for e in summary if e.op == "acquire"}
     events: dict[tuple[str, int], Event] = {}
     for exit in analysis.exits:
         for held in exit.state.held:
@@ -141,7 +160,8 @@ def _leaks(
                 mismatch = _variant_mismatch(cfg, analysis, held)
                 events.setdefault((mismatch.ident, mismatch.line), mismatch)
                 continue
-            if (_lock_class(held), _held_template(held, exit, cfg)) in wrapped:
+            effect = wrapped.get((_lock_class(held), _held_template(held, exit, cfg)))
+            if effect is not None and not effect.unconfirmed:
                 continue
             if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
                 continue
@@ -149,8 +169,17 @@ def _leaks(
             if key not in events:
                 detail = describe_path(cfg, exit.line)
                 subject = stable_subject(held.ident, held.expr, cfg)
+                contract = contract_key(cfg.name, effect) if effect is not None else ""
                 events[key] = Event(
-                    "LK001", held.ident, held.expr, exit.line, held.line, detail, subject
+                    "LK001",
+                    held.ident,
+                    held.expr,
+                    exit.line,
+                    held.line,
+                    detail,
+                    subject,
+                    held.via,
+                    contract,
                 )
     return list(events.values())
 
