@@ -30,6 +30,7 @@ from pathlib import Path
 from reviewtool.analysis.kdoc import analyse
 
 Warning = tuple[int, str]
+PERL_RUNTIME_WARNING = re.compile(r" at \S*kernel-doc line \d+(?:, <\w+> line \d+)?\.$")
 
 
 def normal(message: str) -> str:
@@ -57,6 +58,8 @@ def parse_script_output(relative: str, output: str) -> Counter[Warning]:
     start = re.compile(rf"^{re.escape(relative)}:(\d+): (?:warning|error): (.*)$")
     records: list[list] = []
     for line in output.split("\n"):
+        if PERL_RUNTIME_WARNING.search(line):
+            continue  # perl's own "Use of uninitialized value ..." lines, not kernel-doc's
         match = start.match(line)
         if match:
             records.append([int(match.group(1)), match.group(2)])

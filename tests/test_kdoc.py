@@ -42,8 +42,11 @@ def test_missing_param_reported_where_the_prototype_ends() -> None:
     ]
 
 
-def test_empty_param_description_is_not_a_description() -> None:
-    text = block("foo - x", " * @a:\n * Return: 0\n")
+def test_empty_param_description_counts_but_a_trailing_space_does_not() -> None:
+    """kernel-doc's section pattern `:([^:].*)?$` takes the line's newline as the text of
+    `@a:`, so it is described; after `@a: ` the text is one space, stripped to nothing."""
+    assert problems(block("foo - x", " * @a:\n * Return: 0\n")) == []
+    text = block("foo - x", " * @a: \n * Return: 0\n")
     assert problems(text) == [("param-not-described", 7, "foo", "a")]
 
 
@@ -65,7 +68,7 @@ def test_return_section_spellings(section: str) -> None:
     assert problems(block("foo - x", f" * @a: a\n *\n * {section}\n")) == []
 
 
-@pytest.mark.parametrize("body", [" * Returns 0 on success.\n", " * Return:\n"])
+@pytest.mark.parametrize("body", [" * Returns 0 on success.\n", " * Return: \n"])
 def test_return_without_a_section_or_text(body: str) -> None:
     kinds = [k for k, *_ in problems(block("foo - x", " * @a: a\n" + body))]
     assert kinds == ["return-not-described"]

@@ -58,8 +58,9 @@ class ParamNotDescribed(_KdocCheck):
         static struct vxfs_direct *vxfs_find_entry(struct inode *ip, struct dentry *dp)
 
     Better:
-        Add ` * @ip: directory inode` (an `@ip:` line with an empty description counts as
-        missing, as in kernel-doc).
+        Add ` * @ip: directory inode`. As in kernel-doc, a bare `@ip:` line counts as a
+        description (kernel-doc reads the line's newline as its text), `@ip: ` with only a
+        space after the colon does not.
 
     Rule data:
         rules/kerneldoc.toml: [sections] names, [prototype] words stripped before the
@@ -221,7 +222,10 @@ class MissingShortDescription(_KdocCheck):
 class PrototypeNotUnderstood(_KdocCheck):
     """What it checks:
         A function kernel-doc comment followed by something kernel-doc cannot read as a
-        function prototype: "cannot understand function prototype: '...'".
+        function prototype: "cannot understand function prototype: '...'"; a struct, union,
+        enum or typedef it cannot parse ("Cannot parse struct or union!", an error in
+        kernel-doc's output); a tracepoint without TP_PROTO ("Unrecognized tracepoint
+        format").
 
     Why it matters:
         Nothing in the comment is checked or rendered; usually the comment sits above a
@@ -243,14 +247,15 @@ class PrototypeNotUnderstood(_KdocCheck):
     code = "KD007"
     name = "prototype-not-understood"
     severity = Severity.NOTE
-    kinds = ("bad-prototype",)
+    kinds = ("bad-prototype", "parse-error")
 
 
 class MalformedLine(_KdocCheck):
     """What it checks:
         A line inside a kernel-doc comment that kernel-doc cannot read: a body line without
-        the leading ` *` ("bad line: ..."), or a second `/**` block between a comment and its
-        declaration, read as an inline member comment ("Incorrect use of kernel-doc format").
+        the leading ` *` ("bad line: ..."), text glued to the closing `*/` ("suspicious ending
+        line"), or a second `/**` block between a comment and its declaration, read as an
+        inline member comment ("Incorrect use of kernel-doc format").
 
     Why it matters:
         kernel-doc drops the line (the text is lost from the documentation) or attaches the
@@ -303,6 +308,34 @@ class DuplicateSection(_KdocCheck):
     kinds = ("duplicate-section",)
 
 
+class KernelDocNotChecked(_KdocCheck):
+    """What it checks:
+        A kernel-doc comment whose declaration reviewtool stopped reading before kernel-doc
+        would: more than 400,000 characters without the `;` or `{` that ends it, or structs
+        nested more than 200 levels. Bounds on hostile input; kernel-doc itself has none.
+
+    Why it matters:
+        Nothing about that comment was checked, and silence would read as "no warning".
+
+    Example:
+        /**
+         * struct huge - generated
+         */
+        struct huge { ... 500,000 characters ... };
+
+    Better:
+        Run `scripts/kernel-doc -none -Wall` on the file by hand.
+
+    Rule data:
+        None.
+    """
+
+    code = "KD010"
+    name = "kernel-doc-not-checked"
+    severity = Severity.NOTE
+    kinds = ("cut-short",)
+
+
 CHECKS: list[Check] = [
     ParamNotDescribed(),
     ExcessParam(),
@@ -313,4 +346,5 @@ CHECKS: list[Check] = [
     PrototypeNotUnderstood(),
     MalformedLine(),
     DuplicateSection(),
+    KernelDocNotChecked(),
 ]

@@ -44,11 +44,11 @@ def _vocabulary(key: int, table: dict[str, Any]) -> KdocVocabulary:
         prototype = table["prototype"]
         prefixes = tuple(prototype["strip_prefixes"])
         anywhere = tuple(prototype["strip_anywhere"])
-        patterns = tuple(re.compile(p, re.X) for p in prototype.get("strip_patterns", []))
+        patterns = tuple(re.compile(p, re.X | re.A) for p in prototype.get("strip_patterns", []))
     except (KeyError, TypeError, re.error) as exc:
         raise RuleDataError(f"kerneldoc.toml: malformed or missing entry ({exc})") from None
     alternatives = "|".join([r"\@[.\w]+", r"\@\.\.\.", *sections])
-    section_pattern = re.compile(DOC_COM + rf"\s*({alternatives})\s*:([^:].*)?$", re.I)
+    section_pattern = re.compile(DOC_COM + rf"\s*({alternatives})\s*:([^:].*)?$", re.I | re.ASCII)
     vocabulary = KdocVocabulary(sections, prefixes, anywhere, patterns, section_pattern)
     _VOCABULARIES[key] = (table, vocabulary)
     return vocabulary
@@ -69,6 +69,7 @@ class Prototype:
     text: str
     line: int  # the line where kernel-doc finished reading it (where it reports)
     understood: bool = True
+    actual: tuple[str, ...] = ()  # kernel-doc's $struct_actual: raw names, spaces removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,8 @@ KINDS = (
     "duplicate-section",
     "member-not-described",
     "excess-member",
+    "parse-error",  # kernel-doc's "Cannot parse struct or union!" (an error, not a warning)
+    "cut-short",  # ours: a bound on hostile input stopped the reader; nothing was checked
 )
 
 
@@ -127,10 +130,10 @@ class OpenBlock:
     decl_type: str = ""
     identifier: str = ""
     purpose: str = ""
-    section: str = ""
-    contents: str = ""
     section_line: int = 0
-    params: dict[str, int] = field(default_factory=dict)
+    descs: dict[str, str] = field(default_factory=dict)  # %parameterdescs from the comment
+    desc_lines: dict[str, int] = field(default_factory=dict)  # where each was described
+    sectcheck: list[str] = field(default_factory=list)  # every @name described, repeats too
     sections: dict[str, str] = field(default_factory=dict)  # name -> text, as kernel-doc
     prototype: str = ""
     braces: int = 0
@@ -145,7 +148,7 @@ def freeze(block: OpenBlock, end_line: int, prototype: Prototype | None) -> Kdoc
         decl_type=block.decl_type,
         identifier=block.identifier,
         purpose=block.purpose,
-        params=tuple(block.params.items()),
+        params=tuple((name, block.desc_lines.get(name, 0)) for name in block.descs),
         sections=tuple(name for name, text in block.sections.items() if text),
         prototype=prototype,
     )

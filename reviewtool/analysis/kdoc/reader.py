@@ -1,13 +1,15 @@
-"""The comment reader: scripts/kernel-doc's line-based state machine (normal, name, body,
-proto, docblock, inline) over the raw text, with its own regular expressions; `analyse` is the
-entry point. The prototype after a block goes to `prototypes`, the verdicts to `verdicts`."""
+"""The comment reader: scripts/kernel-doc's line-based state machine (process_normal, _name,
+_body, _proto, _docblock, _inline) over the raw text, with its own regular expressions, its
+section bookkeeping (dump_section) and its prototype accumulation; `analyse` is the entry
+point. Declarations go to `prototypes` / `types`, the warnings come from `verdicts`."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
+from reviewtool.analysis.kdoc.follow import PendingName
+from reviewtool.analysis.kdoc.lines import logical_lines, one_line
 from reviewtool.analysis.kdoc.model import (
     CONTEXT,
     DESCRIPTION,
@@ -18,201 +20,194 @@ from reviewtool.analysis.kdoc.model import (
     KdocResult,
     KdocVocabulary,
     OpenBlock,
-    Prototype,
     freeze,
     load_vocabulary,
 )
-from reviewtool.analysis.kdoc.prototypes import parse_function_prototype, parse_type_prototype
+from reviewtool.analysis.kdoc.prototypes import (
+    finished_prototype,
+    parse_function_prototype,
+    syscall_munge,
+    tracepoint_munge,
+)
+from reviewtool.analysis.kdoc.types import CutShort, parse_type_prototype
 from reviewtool.analysis.kdoc.verdicts import function_verdicts, type_verdicts
 from reviewtool.resources import Rules
 
-# ---- the expressions of scripts/kernel-doc ------------------------------------------------
-_DOC_START = re.compile(r"^/\*\*\s*$")
-_DOC_END = re.compile(r"\*/")
-_DOC_DECL = re.compile(DOC_COM + r"(\w+)")
-_DOC_BLOCK = re.compile(DOC_COM + r"DOC:\s*(.*)?")
-_DOC_CONTENT = re.compile(r"\s*\* ?(.*)")
-_DOC_INLINE_START = re.compile(r"^\s*/\*\*\s*$")
-_DOC_INLINE_SECT = re.compile(r"\s*\*\s*(@\s*[\w][\w\.]*\s*):(.*)")
-_DOC_INLINE_END = re.compile(r"^\s*\*/\s*$")
-_DOC_INLINE_ONELINE = re.compile(r"^\s*/\*\*\s*(@[\w\s]+):\s*(.*)\s*\*/\s*$")
-_TYPE_PARAM = re.compile(r"\@(\w*((\.\w+)|(->\w+))*(\.\.\.)?)")
+A = re.ASCII
+_DOC_START = re.compile(r"^/\*\*\s*$", A)
+_DOC_END = re.compile(r"\*/", A)
+_DOC_DECL = re.compile(DOC_COM + r"(\w+)", A)
+_DOC_BLOCK = re.compile(DOC_COM + r"DOC:\s*(.*)?", A)
+_DOC_CONTENT = re.compile(r"\s*\* ?(.*)", A)
+_DOC_INLINE_START = re.compile(r"^\s*/\*\*\s*$", A)
+_DOC_INLINE_SECT = re.compile(r"\s*\*\s*(@\s*[\w][\w\.]*\s*):(.*)", A)
+_DOC_INLINE_END = re.compile(r"^\s*\*/\s*$", A)
+_DOC_INLINE_ONELINE = re.compile(r"^\s*/\*\*\s*(@[\w\s]+):\s*(.*)\s*\*/\s*$", A)
+_SUSPICIOUS_END = re.compile(r"\s*\*\s*[a-zA-Z_0-9:\.]+\*/", A)
+_TYPE_PARAM = re.compile(r"\@(\w*((\.\w+)|(->\w+))*(\.\.\.)?)", A)
 _FN_TYPE = r"\w+\s*\*\s*"
 _PARENTHESIS = r"\(\w*\)"
 _DECL_END = r"[-:].*"
-_NAME_ANY = re.compile(rf"^{DOC_COM}([\w\s]+?)(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$")
-_NAME_TYPE = re.compile(r"^(struct|union|enum|typedef)\b\s*(\S*)")
-_NAME_FN = re.compile(rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+)\s*(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$")
-_NAME_FN_LOOSE = re.compile(rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+.*)(?:{_PARENTHESIS})?\s*{_DECL_END}$")
-_MAX_PROTOTYPE = 20000  # characters: a runaway prototype (no `{` or `;`) stops here
-_MAX_PURPOSE = 2000  # characters of a short description kept
-_MAX_LINE_JOIN = 400  # backslash-continued lines joined into one
+_NAME_ANY = re.compile(rf"^{DOC_COM}([\w\s]+?)(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$", A)
+_NAME_TYPE = re.compile(r"^(struct|union|enum|typedef)\b\s*(\S*)", A)
+_NAME_FN = re.compile(
+    rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+)\s*(?:{_PARENTHESIS})?\s*(?:{_DECL_END})?$", A
+)
+_NAME_FN_LOOSE = re.compile(
+    rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+.*)(?:{_PARENTHESIS})?\s*{_DECL_END}$", A
+)
+MAX_PROTOTYPE = 400_000  # characters read after a block; kernel-doc has no bound, we need one
+_MAX_PURPOSE = 2000  # characters of a short description kept (it is never part of a verdict)
 
 
 class _Reader:
-    """scripts/kernel-doc's state machine: normal, name, body, proto, docblock, inline."""
+    """scripts/kernel-doc's globals for one file: the state, the block being read (with
+    %parameterdescs, %sections, $sectcheck), $section, $contents and $prototype."""
 
     def __init__(self, vocabulary: KdocVocabulary) -> None:
         self.vocabulary = vocabulary
-        self.state = "normal"
-        self.body_state = "body"
-        self.inline_state = ""
+        self.state = "normal"  # normal, name, body, maybe, blank, proto, docblock, inline
+        self.inline_state = ""  # name, text, error
         self.block: OpenBlock | None = None
+        self.section = DESCRIPTION
+        self.contents = ""
         self.blocks: list[KdocBlock] = []
         self.problems: list[KdocProblem] = []
         self.line_no = 0
-        # A `/**` comment that is not kernel-doc: kernel-doc forgets it, but a reviewer wants
-        # to know which declaration it sits on. (problem index, seen `*/`, prototype text)
-        self.pending: tuple[int, bool, str] | None = None
+        self.leftover_sectcheck: list[str] = []  # a DOC: block does not reset $sectcheck
+        self.pending = PendingName(vocabulary)
 
-    # -- driver --
     def feed(self, line: str, line_no: int) -> None:
         self.line_no = line_no
-        handler = getattr(self, f"_on_{self.state}")
-        handler(line)
+        if self.state == "normal":
+            self._normal(line)
+        elif self.state == "name":
+            self._name(line)
+        elif self.state in ("body", "maybe", "blank"):
+            self._body(line)
+        elif self.state == "inline":
+            self._inline(line)
+        elif self.state == "proto":
+            self._proto(line)
+        elif self.state == "docblock":
+            self._docblock(line)
 
     def reset(self) -> None:
+        """reset_state (and starting afresh after lines a hunks-only state does not have)."""
         self.state = "normal"
+        self.inline_state = ""
         self.block = None
+        self.leftover_sectcheck = []
 
     def warn(self, kind: str, function: str | None, subject: str, message: str) -> None:
         block_line = self.block.start_line if self.block else 0
-        self.problems.append(
-            KdocProblem(kind, self.line_no, function, subject, message, block_line)
-        )
+        problem = KdocProblem(kind, self.line_no, function, subject, one_line(message), block_line)
+        self.problems.append(problem)
 
-    # -- states --
-    def _on_normal(self, line: str) -> None:
-        if _DOC_START.match(line):
-            self.pending = None
+    # ---- states
+    def _normal(self, line: str) -> None:
+        if _DOC_START.search(line):
+            self.pending.clear()
             self.state = "name"
-            self.block = OpenBlock(start_line=self.line_no)
-        elif self.pending is not None:
-            self._follow_pending(line)
+            self.block = OpenBlock(start_line=self.line_no, sectcheck=self.leftover_sectcheck)
+        elif self.pending.active:
+            self.pending.follow(line, self.line_no, self.problems)
 
-    def _follow_pending(self, line: str) -> None:
-        """Read past the comment to the declaration it documents and name it."""
-        assert self.pending is not None
-        index, closed, text = self.pending
-        if not closed:
-            self.pending = (index, bool(_DOC_END.search(line)), text)
-            return
-        if not line.strip() and not text:
-            return
-        text += re.match(r"[^{]*", re.sub(r"//.*$", "", line)).group(0) + " "
-        if "{" in line or ";" in line or re.search(r"#\s*define", line) or len(text) > 2000:
-            prototype = re.sub(r"/\*.*?\*/", "", text, flags=re.S).strip()
-            parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
-            if parsed.understood and parsed.name:
-                for at in range(index, len(self.problems)):
-                    if self.problems[at].function is None:
-                        self.problems[at] = dataclasses.replace(
-                            self.problems[at], function=parsed.name
-                        )
-            self.pending = None
-        else:
-            self.pending = (index, closed, text)
-
-    def _on_name(self, line: str) -> None:
+    def _name(self, line: str) -> None:
         block = self.block
         assert block is not None
-        block.name_line = self.line_no
-        block.name_text = line
-        if _DOC_BLOCK.search(line):
+        block.name_line, block.name_text = self.line_no, line.rstrip("\n")
+        if doc := _DOC_BLOCK.search(line):
             block.decl_type = "doc"
-            self.state = "docblock"
+            self.state, self.contents = "docblock", ""
+            self.section = doc.group(1) or "Introduction"
             return
         decl = _DOC_DECL.search(line)
         if not decl:
-            self._finish_block(None)
-            self.warn(
-                "not-kernel-doc",
-                None,
-                normalise_line(line),
-                f"Cannot understand {line.strip()} on line {self.line_no} - I thought it was "
-                "a doc line",
+            message = (
+                f"Cannot understand {line} on line {self.line_no} - I thought it was a doc line"
             )
-            self.pending = (len(self.problems) - 1, bool(_DOC_END.search(line)), "")
-            self.reset()
+            self._not_kernel_doc(line, [("not-kernel-doc", message)])
             return
         identifier, decl_type = _name_line(line, decl.group(1))
-        block.identifier = identifier
-        block.section = DESCRIPTION
+        block.identifier, block.decl_type = identifier, decl_type
+        self.state, self.contents, self.section = "body", "", DESCRIPTION
         block.section_line = self.line_no + 1
-        purpose = re.search(r"[-:](.*)", line)
-        block.purpose = " ".join(purpose.group(1).split()) if purpose else ""
-        self.body_state = "maybe" if purpose else "body"
-        self.state = "body"
-        first_problem = len(self.problems)
+        purpose = re.search(r"[-:](.*)", line, A)
+        if purpose:
+            block.purpose = " ".join(purpose.group(1).split())
+            self.state = "maybe"
+        problems: list[tuple[str, str]] = []
         if not decl_type:
-            self._finish_block(None)
-            self.warn(
-                "not-kernel-doc",
-                None,
-                normalise_line(line),
-                "This comment starts with '/**', but isn't a kernel-doc comment. Refer "
-                "Documentation/doc-guide/kernel-doc.rst",
+            problems.append(
+                (
+                    "not-kernel-doc",
+                    "This comment starts with '/**', but isn't a kernel-doc comment. Refer "
+                    f"Documentation/doc-guide/kernel-doc.rst\n{line}",
+                )
             )
-        else:
-            block.decl_type = decl_type
         if not block.purpose:
-            # kernel-doc says this of a comment that is not kernel-doc too.
-            self.warn(
-                "missing-short-description",
-                (identifier or None) if decl_type else None,
-                (identifier or normalise_line(line)) if decl_type else normalise_line(line),
-                f"missing initial short description on line: {line.strip()}",
+            problems.append(
+                ("missing-short-description", f"missing initial short description on line:\n{line}")
             )
-        if decl_type and not identifier and decl_type != "enum":
-            self._finish_block(None)
-            self.warn(
-                "not-kernel-doc",
-                None,
-                normalise_line(line),
-                f"wrong kernel-doc identifier on line: {line.strip()}",
-            )
-            decl_type = ""
-        if not decl_type:
-            self.pending = (first_problem, bool(_DOC_END.search(line)), "")
-            self.reset()
+        if identifier == "" and decl_type != "enum":
+            problems.append(("not-kernel-doc", f"wrong kernel-doc identifier on line:\n{line}"))
+        if not decl_type or (identifier == "" and decl_type != "enum"):
+            self._not_kernel_doc(line, problems)
+            return
+        for kind, message in problems:
+            self.warn(kind, identifier or None, identifier or _normalise(line), message)
 
-    def _on_docblock(self, line: str) -> None:
+    def _not_kernel_doc(self, line: str, problems: list[tuple[str, str]]) -> None:
+        """kernel-doc forgets the comment; a reviewer wants to know which declaration it
+        sits on: the problems get that name once the declaration is read."""
+        assert self.block is not None
+        self.block.decl_type = ""
+        self.blocks.append(freeze(self.block, 0, None))
+        first = len(self.problems)
+        for kind, message in problems:
+            self.warn(kind, None, _normalise(line), message)
+        self.pending.start(first, bool(_DOC_END.search(line)))
+        self.state = "normal"
+        self.block = None
+
+    def _docblock(self, line: str) -> None:
         if _DOC_END.search(line):
             block = self.block
             assert block is not None
+            self._dump_section(self.section, self.contents)  # dump_doc_section
             self.blocks.append(freeze(block, self.line_no, None))
-            self.reset()
+            self.leftover_sectcheck = block.sectcheck
+            self.state, self.block, self.contents = "normal", None, ""
 
-    def _on_body(self, line: str) -> None:
+    def _body(self, line: str) -> None:
         block = self.block
         assert block is not None
-        if self.body_state == "blank" and re.match(r"^\s*\*\s?\S", line):
-            self._dump_section(force=True)
-            block.section = DESCRIPTION
+        if self.state == "blank" and re.search(r"^\s*\*\s?\S", line, A):
+            self._dump_section(self.section, self.contents)
+            self.section, self.contents = DESCRIPTION, ""
             block.section_line = self.line_no
-            block.contents = ""
-        section = self.vocabulary.section_pattern.search(line)
-        if section:
-            self._start_section(section.group(1), section.group(2) or "")
+        if section := self.vocabulary.section_pattern.search(line):
+            self._new_section(section.group(1), section.group(2) or "")
         elif _DOC_END.search(line):
-            self._dump_section()
+            if self.contents not in ("", "\n"):
+                self._dump_section(self.section, self.contents)
+                self.section, self.contents = DESCRIPTION, ""
+            if _SUSPICIOUS_END.search(line):
+                self.warn(
+                    "bad-line",
+                    block.identifier,
+                    _normalise(line),
+                    f"suspicious ending line: {line}",
+                )
             block.end_line = self.line_no
-            block.prototype = ""
-            block.braces = 0
-            self.state = "proto"
+            block.prototype, block.braces, self.state = "", 0, "proto"
         elif content := _DOC_CONTENT.search(line):
             self._content(content.group(1))
         else:
-            self.warn(
-                "bad-line",
-                block.identifier,
-                normalise_line(line),
-                f"bad line: {line.rstrip()}".rstrip(),
-            )
+            self.warn("bad-line", block.identifier, _normalise(line), f"bad line: {line}")
 
-    def _start_section(self, name: str, text: str) -> None:
-        block = self.block
-        assert block is not None
+    def _new_section(self, name: str, text: str) -> None:
         lowered = name.lower()
         if lowered == "description":
             name = DESCRIPTION
@@ -220,204 +215,186 @@ class _Reader:
             name = CONTEXT
         elif lowered in ("return", "returns") or name == "@return":
             name = RETURN
-        self._dump_section()
-        block.section = name
-        block.contents = text.lstrip(" ")
-        if block.contents:
-            block.contents += "\n"
-        block.section_line = self.line_no
-        self.body_state = "body"
+        if self.contents not in ("", "\n"):
+            self._dump_section(self.section, self.contents)
+        self.state = "body"
+        self.contents = text.lstrip(" ")
+        if self.contents:
+            self.contents += "\n"
+        self.section = name
+        assert self.block is not None
+        self.block.section_line = self.line_no
 
     def _content(self, text: str) -> None:
         block = self.block
         assert block is not None
         if text == "":
-            if block.section == CONTEXT:
-                self._dump_section(force=True)
-                block.section = DESCRIPTION
-                block.contents = ""
+            if self.section == CONTEXT:
+                self._dump_section(self.section, self.contents)
+                self.section, self.contents, self.state = DESCRIPTION, "", "body"
                 block.section_line = self.line_no
-                self.body_state = "body"
             else:
-                self.body_state = "blank" if block.section != DESCRIPTION else "body"
-                block.contents += "\n"
-        elif self.body_state == "maybe":
-            if len(block.purpose) < _MAX_PURPOSE:  # bounded: a purpose is one sentence
+                self.state = "blank" if self.section != DESCRIPTION else "body"
+                self.contents += "\n"
+        elif self.state == "maybe":
+            if len(block.purpose) < _MAX_PURPOSE:
                 block.purpose = " ".join(f"{block.purpose} {text}".split())
         else:
-            block.contents += text + "\n"
+            self.contents += text + "\n"
 
-    def _dump_section(self, force: bool = False) -> None:
-        """kernel-doc's dump_section: only a section with content counts as described (its
-        callers skip empty ones, except after a blank line, which `force`s it)."""
+    def _dump_section(self, name: str, contents: str) -> None:
+        """dump_section: `@name` descriptions go to %parameterdescs and $sectcheck, the
+        others to %sections (a repeated one is reported, Description excepted)."""
         block = self.block
         assert block is not None
-        if not force and block.contents in ("", "\n"):
-            return
-        name = block.section
-        param = _TYPE_PARAM.search(name) if name.startswith("@") else None
-        if name == "@...":
-            block.params["..."] = block.section_line
-        elif param is not None:
-            block.params[param.group(1)] = block.section_line
-        else:
-            previous = block.sections.get(name, "")
-            if previous and name != DESCRIPTION:
+        param = _TYPE_PARAM.search(name)
+        if param is not None:
+            key = param.group(1)
+            block.descs[key] = contents
+            block.desc_lines.setdefault(key, block.section_line)
+            block.sectcheck.append(key)
+        elif block.sections.get(name):
+            if name != DESCRIPTION:
                 self.warn(
                     "duplicate-section", block.identifier, name, f"duplicate section name '{name}'"
                 )
-            block.sections[name] = previous + block.contents
-        block.section = DESCRIPTION
-        block.contents = ""
+            block.sections[name] += contents
+        else:
+            block.sections[name] = contents
 
-    def _on_proto(self, line: str) -> None:
+    def _proto(self, line: str) -> None:
         block = self.block
         assert block is not None
-        oneline = _DOC_INLINE_ONELINE.match(line)
-        if oneline:
-            name = oneline.group(1).strip()
-            if oneline.group(2).strip():
-                block.params[name.lstrip("@").strip()] = self.line_no
-            return
-        if _DOC_INLINE_START.match(line):
-            self.state = "inline"
-            self.inline_state = "name"
-            return
-        if block.decl_type == "function":
+        if oneline := _DOC_INLINE_ONELINE.search(line):
+            self.section, self.contents = oneline.group(1), oneline.group(2)
+            if self.contents != "":
+                block.section_line = self.line_no
+                self._dump_section(self.section, self.contents + "\n")
+                self.section, self.contents = DESCRIPTION, ""
+        elif _DOC_INLINE_START.search(line):
+            self.state, self.inline_state = "inline", "name"
+        elif block.decl_type == "function":
             self._proto_function(line)
         else:
             self._proto_type(line)
 
-    def _on_inline(self, line: str) -> None:
+    def _inline(self, line: str) -> None:
         block = self.block
         assert block is not None
         sect = _DOC_INLINE_SECT.search(line)
         if self.inline_state == "name" and sect:
-            name = sect.group(1).strip().lstrip("@").strip()
-            block.params[name] = self.line_no
+            self.section, self.contents = sect.group(1), sect.group(2)
+            block.section_line = self.line_no
+            if self.contents != "":
+                self.contents = self.contents.lstrip(" ") + "\n"
             self.inline_state = "text"
-        elif _DOC_INLINE_END.match(line):
-            self.state = "proto"
-            self.inline_state = ""
-        elif _DOC_CONTENT.search(line) and self.inline_state == "name":
-            self.inline_state = "error"
-            self.warn(
-                "bad-line",
-                block.identifier,
-                normalise_line(line),
-                f"Incorrect use of kernel-doc format: {line.rstrip()}",
-            )
+        elif _DOC_INLINE_END.search(line):
+            if self.contents not in ("", "\n"):
+                self._dump_section(self.section, self.contents)
+                self.section, self.contents = DESCRIPTION, ""
+            self.state, self.inline_state = "proto", ""
+        elif content := _DOC_CONTENT.search(line):
+            if self.inline_state == "text":
+                self.contents += content.group(1) + "\n"
+                if re.match(r"^\s*$", self.contents, A):
+                    self.contents = ""
+            elif self.inline_state == "name":
+                self.inline_state = "error"
+                message = f"Incorrect use of kernel-doc format: {line}"
+                self.warn("bad-line", block.identifier, _normalise(line), message)
 
     def _proto_function(self, line: str) -> None:
         block = self.block
         assert block is not None
-        line = re.sub(r"//.*$", "", line)
-        if line.startswith("#") and not re.match(r"^#\s*define", line):
-            pass
-        else:
-            block.prototype += re.match(r"[^{]*", line).group(0) + "\n"
-        if "{" in line or re.search(r"#\s*define", line) or ";" in line:
-            prototype = re.sub(r"/\*.*?\*/", "", block.prototype, flags=re.S)
-            prototype = re.sub(r"[\r\n]+", " ", prototype).lstrip()
-            prototype = re.sub(r"^(\S+\s+)\(\s*\*(\S+)\)", r"\1\2", prototype)
-            self._dump_function(prototype)
+        line = re.sub(r"//.*$", "", line, flags=A | re.S)
+        if not (line.startswith("#") and not re.match(r"^#\s*define", line, A)):
+            block.prototype += re.match(r"[^\{]*", line).group(0)
+        if "{" in line or ";" in line or re.search(r"#\s*define", line, A):
+            prototype = finished_prototype(block.prototype)
+            identifier = block.identifier
+            if "SYSCALL_DEFINE" in prototype:
+                prototype = syscall_munge(prototype)
+            if re.search("TRACE_EVENT|DEFINE_EVENT|DEFINE_SINGLE_EVENT", prototype):
+                prototype, identifier, known = tracepoint_munge(prototype, identifier)
+                if not known:
+                    message = f"Unrecognized tracepoint format: \n{prototype}\n"
+                    self.warn("bad-prototype", identifier, identifier, message)
+            parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
+            self.blocks.append(freeze(block, block.end_line, parsed))
+            for warning in function_verdicts(block, parsed, identifier):
+                self.warn(*warning)
             self.reset()
-        elif len(block.prototype) > _MAX_PROTOTYPE:
-            self.reset()
+        elif len(block.prototype) > MAX_PROTOTYPE:
+            self._cut_short(f"no `{{`, `;` or #define in {MAX_PROTOTYPE} characters")
 
     def _proto_type(self, line: str) -> None:
         block = self.block
         assert block is not None
-        text = re.sub(r"[\r\n]+", " ", line).strip()
-        text = re.sub(r"//.*$", "", text)
+        text = re.sub(r"[\r\n]+", " ", line, flags=A)
+        text = re.sub(r"^\s+", "", text, flags=A)
+        text = re.sub(r"\s+$", "", text, flags=A)
+        text = re.sub(r"//.*$", "", text, flags=A | re.S)
         if text.startswith("#"):
             text += ";"
-        while True:
-            piece = re.match(r"([^{};]*)([{};])(.*)", text)
-            if piece is None:
-                block.prototype += text
-                break
+        while piece := re.search(r"([^\{\};]*)([\{\};])(.*)", text, A):
             if block.prototype:
                 block.prototype += " "
             block.prototype += piece.group(1) + piece.group(2)
-            delimiter = piece.group(2)
-            block.braces += {"{": 1, "}": -1}.get(delimiter, 0)
-            if delimiter == ";" and block.braces == 0:
+            block.braces += {"{": 1, "}": -1}.get(piece.group(2), 0)
+            if piece.group(2) == ";" and block.braces == 0:
                 self._dump_type(block.prototype)
-                self.reset()
                 return
             text = piece.group(3)
-        if len(block.prototype) > _MAX_PROTOTYPE:
-            self.reset()
-
-    # -- verdicts --
-    def _dump_function(self, prototype: str) -> None:
-        block = self.block
-        assert block is not None
-        parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
-        self._finish_block(parsed)
-        for warning in function_verdicts(block, parsed, prototype):
-            self.warn(*warning)
+        block.prototype += text
+        if len(block.prototype) > MAX_PROTOTYPE:
+            self._cut_short(f"the declaration is longer than {MAX_PROTOTYPE} characters")
 
     def _dump_type(self, prototype: str) -> None:
         block = self.block
         assert block is not None
-        parsed = parse_type_prototype(prototype, block.decl_type, self.line_no)
-        self._finish_block(parsed)
-        for warning in type_verdicts(block, parsed):
-            self.warn(*warning)
-
-    def _finish_block(self, prototype: Prototype | None) -> None:
-        block = self.block
-        if block is None:
+        try:
+            parsed = parse_type_prototype(prototype, block.decl_type, self.line_no)
+        except CutShort as exc:
+            self._cut_short(str(exc))
             return
-        self.blocks.append(freeze(block, block.end_line, prototype))
+        self.blocks.append(freeze(block, block.end_line, parsed))
+        if parsed is None:
+            what = {"struct": "struct or union", "union": "struct or union"}
+            kind = what.get(block.decl_type, block.decl_type)
+            self.warn("parse-error", block.identifier, block.identifier, f"Cannot parse {kind}!")
+        else:
+            for warning in type_verdicts(block, parsed, block.identifier):
+                self.warn(*warning)
+        self.reset()
+
+    def _cut_short(self, why: str) -> None:
+        """A bound of ours, not kernel-doc's: say that this block was not checked."""
+        block = self.block
+        assert block is not None
+        self.blocks.append(freeze(block, block.end_line, None))
+        message = f"kernel-doc comment of '{block.identifier}' not checked: {why}"
+        self.warn("cut-short", block.identifier or None, block.identifier, message)
+        self.reset()
 
 
-def normalise_line(line: str) -> str:
+def _normalise(line: str) -> str:
     return " ".join(line.strip().lstrip("*").split())
+
+
+normalise_line = _normalise
 
 
 def _name_line(line: str, first_word: str) -> tuple[str, str]:
     """(identifier, decl_type) from a name line; decl_type "" when it is not kernel-doc."""
     identifier = first_word
-    whole = _NAME_ANY.match(line)
-    if whole:
+    if whole := _NAME_ANY.search(line):
         identifier = whole.group(1)
-    typed = _NAME_TYPE.match(identifier)
-    if typed:
-        return typed.group(2).rstrip(), typed.group(1)
-    function = _NAME_FN.match(line) or _NAME_FN_LOOSE.match(line)
-    if function:
-        identifier = re.sub(r"^define\s+", "", function.group(1))
-        return identifier.rstrip(), "function"
-    return identifier.rstrip(), ""
-
-
-# ---- entry point --------------------------------------------------------------------------
-
-
-def logical_lines(text: str) -> Iterator[tuple[str, int]]:
-    """(line, last physical line number): backslash continuations joined as kernel-doc does
-    (a line not starting with ` *` and ending in `\\` swallows the next)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline ending the last line does not start another
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        joined = 0
-        while (
-            not line.startswith(" *")
-            and re.search(r"\\\s*$", line)
-            and index + 1 < len(lines)
-            and joined < _MAX_LINE_JOIN
-        ):
-            line = re.sub(r"\\\s*$", "", line) + lines[index + 1]
-            index += 1
-            joined += 1
-        index += 1
-        yield line, index
+    if typed := _NAME_TYPE.search(identifier):
+        return re.sub(r"\s+$", "", typed.group(2), flags=A), typed.group(1)
+    if function := _NAME_FN.search(line) or _NAME_FN_LOOSE.search(line):
+        identifier = re.sub(r"^define\s+", "", function.group(1), count=1, flags=A)
+        return re.sub(r"\s+$", "", identifier, flags=A), "function"
+    return re.sub(r"\s+$", "", identifier, flags=A), ""
 
 
 def analyse(
@@ -431,6 +408,7 @@ def analyse(
     for line, line_no in logical_lines(text):
         if known is not None and not known(line_no):
             reader.reset()
+            reader.pending.clear()
             continue
-        reader.feed(line.expandtabs(8), line_no)
+        reader.feed(line, line_no)
     return KdocResult(tuple(reader.blocks), tuple(reader.problems))
