@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reviewtool.checks import apply, asserts, bisect, history, input, kdoc, locks
+from reviewtool.checks import apply, asserts, bisect, coverage, history, input, kdoc, locks
 from reviewtool.checks.base import Check
 
 ALL: tuple[Check, ...] = tuple(
@@ -14,6 +14,7 @@ ALL: tuple[Check, ...] = tuple(
         *asserts.CHECKS,
         *kdoc.CHECKS,
         *bisect.CHECKS,
+        *coverage.CHECKS,
     ]
 )
 
