@@ -82,8 +82,15 @@ def run(args: argparse.Namespace, tally: Tally, round_seed: int, count: int) -> 
             if problem and args.save:
                 save(case, args.save / f"{tally.saved:04d}", problem)
                 tally.saved += 1
-        if tally.inputs % 1000 == 0:
-            print(f"... {tally.inputs} inputs", file=sys.stderr, flush=True)
+        if tally.inputs % 500 == 0:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
+            print(
+                f"... seed {args.seed}: {tally.inputs} inputs, {tally.rejected} refused, "
+                f"{sum(tally.escaped.values())} escaped, {tally.hangs} hangs, "
+                f"{sum(tally.broken.values())} broken, peak {peak} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
 
     one()
 

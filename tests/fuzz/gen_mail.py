@@ -311,7 +311,7 @@ def raw_case(draw) -> Case:
 @st.composite
 def scan_case(draw) -> Case:
     """C files only, deeper and more damaged than those inside series."""
-    files = draw(st.lists(c_file(max_functions=6, depth=5), min_size=1, max_size=3))
+    files = draw(st.lists(c_file(max_functions=4, depth=4), min_size=1, max_size=2))
     return Case(
         None,
         b"",
