@@ -107,7 +107,7 @@ def test_rules_listing_is_grouped_by_family_with_a_sentence_each():
     lines = result.output.splitlines()
     families = [line[:2] for line in lines]
     order = [f for i, f in enumerate(families) if f not in families[:i]]
-    assert order == ["IN", "LK", "AS", "KD", "BS"]
+    assert order == ["IN", "LK", "AS", "KD", "BS", "CV"]
     assert not any(line.rstrip().endswith("What it checks:") for line in lines)
     lk001 = next(line for line in lines if line.startswith("LK001"))
     assert "A lock taken in a function is still held" in lk001

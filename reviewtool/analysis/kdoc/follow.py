@@ -8,6 +8,7 @@ import dataclasses
 import re
 
 from reviewtool.analysis.kdoc.model import KdocProblem, KdocVocabulary
+from reviewtool.analysis.kdoc.params import CutShort
 from reviewtool.analysis.kdoc.prototypes import parse_function_prototype
 
 A = re.ASCII
@@ -43,7 +44,11 @@ class PendingName:
             return
         prototype = re.sub(r"/\*.*?\*/", "", self.text, flags=A | re.S).strip()
         prototype = re.sub(r"\s+", " ", prototype, flags=A)
-        parsed = parse_function_prototype(prototype, self.vocabulary, line_no)
+        try:
+            parsed = parse_function_prototype(prototype, self.vocabulary, line_no)
+        except CutShort:
+            self.clear()
+            return
         if parsed.understood and parsed.name and self.first is not None:
             for at in range(self.first, len(problems)):
                 if problems[at].function is None:

@@ -12,6 +12,13 @@ _ARG_EXPR = re.compile(r"(\([^\),]+),", A)
 _FNPTR = re.compile(r"\(.+\)\s*\(", A)
 _FNPTR_NAME = re.compile(r"[^\(]+\(\*?\s*([\w\[\]\.]*)\s*\)", A)
 _ARRAY_OF_PTR = re.compile(r"\(.+\)\s*\[", A)
+MAX_COMMA_ROUNDS = 1000  # rounds of kernel-doc's comma hiding (one per comma in a group)
+
+
+class CutShort(Exception):
+    """A bound on hostile input was reached: kernel-doc's answer is not known."""
+
+
 _ARRAY_OF_PTR_NAME = re.compile(r"[^\(]+\(\s*\*\s*([\w\[\]\.]*?)\s*(\s*\[\s*[\w]+\s*\]\s*)*\)", A)
 
 
@@ -36,8 +43,13 @@ class ParamList:
 
 def create_parameterlist(args: str, splitter: str, out: ParamList | None = None) -> ParamList:
     out = out or ParamList()
-    while _ARG_EXPR.search(args):
+    for _ in range(MAX_COMMA_ROUNDS):
+        if not _ARG_EXPR.search(args):
+            break
         args = _ARG_EXPR.sub(r"\1#", args)
+    else:
+        if _ARG_EXPR.search(args):
+            raise CutShort(f"more than {MAX_COMMA_ROUNDS} commas inside one parenthesis")
     for arg in perl_split(re.escape(splitter), args):
         arg = re.sub(r"/\*.*\*/", "", arg, count=1, flags=A)
         arg = re.sub(r"\sPOS0?\s", " ", arg, count=1, flags=A)

@@ -43,6 +43,7 @@ _DOC_INLINE_START = re.compile(r"^\s*/\*\*\s*$", A)
 _DOC_INLINE_SECT = re.compile(r"\s*\*\s*(@\s*[\w][\w\.]*\s*):(.*)", A)
 _DOC_INLINE_END = re.compile(r"^\s*\*/\s*$", A)
 _DOC_INLINE_ONELINE = re.compile(r"^\s*/\*\*\s*(@[\w\s]+):\s*(.*)\s*\*/\s*$", A)
+_DELIMITER = re.compile(r"[\{\};]")
 _SUSPICIOUS_END = re.compile(r"\s*\*\s*[a-zA-Z_0-9:\.]+\*/", A)
 _TYPE_PARAM = re.compile(r"\@(\w*((\.\w+)|(->\w+))*(\.\.\.)?)", A)
 _FN_TYPE = r"\w+\s*\*\s*"
@@ -56,7 +57,9 @@ _NAME_FN = re.compile(
 _NAME_FN_LOOSE = re.compile(
     rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+.*)(?:{_PARENTHESIS})?\s*{_DECL_END}$", A
 )
-MAX_PROTOTYPE = 400_000  # characters read after a block; kernel-doc has no bound, we need one
+# Characters read after a block (kernel-doc has no bound; hostile input needs one): the
+# largest real declarations in 6.12 are ~13,000 (a struct in cfg80211.h) and ~3,200.
+MAX_PROTOTYPE = 100_000
 _MAX_PURPOSE = 2000  # characters of a short description kept (it is never part of a verdict)
 
 
@@ -309,7 +312,9 @@ class _Reader:
         line = re.sub(r"//.*$", "", line, flags=A | re.S)
         if not (line.startswith("#") and not re.match(r"^#\s*define", line, A)):
             block.prototype += re.match(r"[^\{]*", line).group(0)
-        if "{" in line or ";" in line or re.search(r"#\s*define", line, A):
+        if len(block.prototype) > MAX_PROTOTYPE:
+            self._cut_short(f"the declaration is longer than {MAX_PROTOTYPE} characters")
+        elif "{" in line or ";" in line or re.search(r"#\s*define", line, A):
             prototype = finished_prototype(block.prototype)
             identifier = block.identifier
             if "SYSCALL_DEFINE" in prototype:
@@ -319,13 +324,15 @@ class _Reader:
                 if not known:
                     message = f"Unrecognized tracepoint format: \n{prototype}\n"
                     self.warn("bad-prototype", identifier, identifier, message)
-            parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
+            try:
+                parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
+            except CutShort as exc:
+                self._cut_short(str(exc))
+                return
             self.blocks.append(freeze(block, block.end_line, parsed))
             for warning in function_verdicts(block, parsed, identifier):
                 self.warn(*warning)
             self.reset()
-        elif len(block.prototype) > MAX_PROTOTYPE:
-            self._cut_short(f"no `{{`, `;` or #define in {MAX_PROTOTYPE} characters")
 
     def _proto_type(self, line: str) -> None:
         block = self.block
@@ -336,16 +343,19 @@ class _Reader:
         text = re.sub(r"//.*$", "", text, flags=A | re.S)
         if text.startswith("#"):
             text += ";"
-        while piece := re.search(r"([^\{\};]*)([\{\};])(.*)", text, A):
+        position = 0  # `/([^\{\};]*)([\{\};])(.*)/` piece by piece, without re-scanning
+        for delimiter in _DELIMITER.finditer(text):
             if block.prototype:
                 block.prototype += " "
-            block.prototype += piece.group(1) + piece.group(2)
-            block.braces += {"{": 1, "}": -1}.get(piece.group(2), 0)
-            if piece.group(2) == ";" and block.braces == 0:
+            block.prototype += text[position : delimiter.end()]
+            position = delimiter.end()
+            block.braces += {"{": 1, "}": -1}.get(delimiter.group(), 0)
+            if len(block.prototype) > MAX_PROTOTYPE:
+                break
+            if delimiter.group() == ";" and block.braces == 0:
                 self._dump_type(block.prototype)
                 return
-            text = piece.group(3)
-        block.prototype += text
+        block.prototype += text[position:]
         if len(block.prototype) > MAX_PROTOTYPE:
             self._cut_short(f"the declaration is longer than {MAX_PROTOTYPE} characters")
 

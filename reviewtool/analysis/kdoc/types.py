@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from reviewtool.analysis.kdoc.model import Prototype
-from reviewtool.analysis.kdoc.params import create_parameterlist, perl_split
+from reviewtool.analysis.kdoc.params import CutShort, create_parameterlist, perl_split
 
 A = re.ASCII
 ATTRIBUTE = r"__attribute__\s*\(\([a-z0-9,_\*\s\(\)]*\)\)"
@@ -40,10 +40,6 @@ _MEMBER_MACROS = tuple(
     )
 )
 MAX_NESTING_ROUNDS = 200  # nested struct levels flattened; deeper ones are cut short
-
-
-class CutShort(Exception):
-    """A bound on hostile input was reached: kernel-doc's answer is not known."""
 
 
 def parse_type_prototype(prototype: str, decl_type: str, line: int) -> Prototype | None:
@@ -192,11 +188,58 @@ def _enum(text: str, line: int) -> Prototype | None:
     if not _truthy(members):
         return None
     members = re.sub(r"\s+$", "", members, count=1, flags=A)
-    members = re.sub(r"\([^;]*?[\)]", "", members, flags=A)
+    members = _drop_parenthesised(members)
     values = [
         re.sub(r"^\s*(\w+).*", r"\1", arg, count=1, flags=A) for arg in perl_split(",", members)
     ]
     return Prototype(name, "enum", "", tuple(values), frozenset(), text, line)
+
+
+def _drop_parenthesised(members: str) -> str:
+    r"""`s/\([^;]*?[\)]//g` in one pass: each `(` up to the next `)` unless a `;` comes first
+    (the regex, run by re, is quadratic on many unclosed parentheses)."""
+    out: list[str] = []
+    index = 0
+    next_close = next_semicolon = -1
+    while index < len(members):
+        if members[index] != "(":
+            start = members.find("(", index)
+            start = len(members) if start < 0 else start
+            out.append(members[index:start])
+            index = start
+            continue
+        if next_close < index:
+            next_close = members.find(")", index)
+            next_close = len(members) if next_close < 0 else next_close
+        if next_semicolon < index:
+            next_semicolon = members.find(";", index)
+            next_semicolon = len(members) if next_semicolon < 0 else next_semicolon
+        if next_close < next_semicolon:
+            index = next_close + 1
+        else:
+            out.append("(")
+            index += 1
+    return "".join(out)
+
+
+_TAIL_SPACE = " \t\n\r\f\v"
+
+
+def _trim_tail(text: str, opening: str, closing: str) -> str:
+    r"""One `s/\(*.\)\s*;$/;/` (or the `[`/`]` one) without a regex scan of the whole
+    text: the `)` is the last non-space before the final `;`, the `.` the character
+    before it, and the match starts at the run of `(` in front of that."""
+    if not text.endswith(";"):
+        return text
+    end = len(text) - 1
+    while end > 0 and text[end - 1] in _TAIL_SPACE:
+        end -= 1
+    if end < 2 or text[end - 1] != closing or text[end - 2] == "\n":
+        return text
+    start = end - 2
+    while start > 0 and text[start - 1] == opening:
+        start -= 1
+    return text[:start] + ";"
 
 
 _TYPEDEF_TYPE = r"((?:\s+[\w\*]+\b){1,8})\s*"
@@ -219,11 +262,12 @@ def _typedef(text: str, line: int) -> Prototype | None:
                 found.group(2), "typedef", rtype, tuple(params.params), frozenset(params.auto),
                 text, line, actual=tuple(params.actual),
             )  # fmt: skip
-    for _ in range(len(text) + 1):
-        if not (re.search(r"\(*.\)\s*;$", text, A) or re.search(r"\[*.\]\s*;$", text, A)):
+    while True:  # `s/\(*.\)\s*;$/;/; s/\[*.\]\s*;$/;/` while either matches
+        trimmed = _trim_tail(text, "(", ")")
+        trimmed = _trim_tail(trimmed, "[", "]")
+        if trimmed == text:
             break
-        text = re.sub(r"\(*.\)\s*;$", ";", text, count=1, flags=A)
-        text = re.sub(r"\[*.\]\s*;$", ";", text, count=1, flags=A)
+        text = trimmed
     found = re.search(r"typedef.*\s+(\w+)\s*;", text, A)
     if found:
         return Prototype(found.group(1), "typedef-plain", "", (), frozenset(), text, line)
