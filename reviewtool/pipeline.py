@@ -38,6 +38,13 @@ def _base_tree(tree: Path | None, base: str | None, repo: Path | None, base_comm
     return None
 
 
+def _with_tree_vocabulary(rules: Rules, base_tree) -> Rules:
+    """The lock vocabulary derived from the base tree's own headers (lazily, cached)."""
+    from reviewtool.analysis.vocab.tree import tree_rules
+
+    return tree_rules(rules, base_tree)
+
+
 def _repo_has_commit(repo: Path, rev: str) -> bool:
     if not all(c in "0123456789abcdefABCDEF" for c in rev) or not 7 <= len(rev) <= 64:
         return False
@@ -92,6 +99,7 @@ def check(
     since_messages = _read_since(since, stdin)
     series = series_mod.assemble(messages, version)
     base_tree = _base_tree(tree, base, repo, series.base_commit)
+    rules = _with_tree_vocabulary(rules, base_tree)
     building = bool(build_cmd) and any(c.code == "BS008" for c in chosen)
     if building and not isinstance(base_tree, tree_mod.GitTree):
         raise InputError(
@@ -305,9 +313,13 @@ def scan(
     rules: Rules | None = None,
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    tree: Path | None = None,
 ) -> Report:
-    """Whole-file analysis of C files: every file check, nothing diff-aware."""
+    """Whole-file analysis of C files: every file check, nothing diff-aware. With `tree`
+    (the kernel tree the files belong to), the lock vocabulary comes from its headers."""
     rules = rules or default_rules()
+    if tree is not None:
+        rules = _with_tree_vocabulary(rules, _base_tree(tree, None, None, None))
     chosen = tuple(c for c in registry.select(select, ignore) if c.scope == "file")
 
     scanned = 0

@@ -57,6 +57,15 @@ class Rules:
         """The parsed `rules/<name>.toml`."""
         return _load_toml(self._find(f"{name}.toml"))
 
+    def tables(self, name: str) -> list[dict[str, Any]]:
+        """Every `<name>.toml` along the search path, the user's first, the packaged last
+        (for tables whose entries merge rather than shadow)."""
+        found = [root / f"{name}.toml" for root in self.search_path]
+        tables = [_load_toml(path) for path in found if path.is_file()]
+        if not tables:
+            self._find(f"{name}.toml")  # the usual error
+        return tables
+
     def query(self, name: str) -> str:
         """The text of `rules/queries/c/<name>.scm`."""
         return self._find(f"queries/c/{name}.scm").read_text(encoding="utf-8")

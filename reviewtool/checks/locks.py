@@ -104,7 +104,7 @@ class _LockCheck(Check):
     @staticmethod
     def call(ctx: FileContext, line: int, event: Event) -> str:
         """The lock call on `line` as written, else the lock's name."""
-        table = lock_table(ctx.rules)
+        table = lock_table(ctx.rules, ctx.path)
         names = frozenset(table.acquires) | frozenset(table.releases)
         return call_on_line(ctx.state.text, line, names) or _display(event)
 

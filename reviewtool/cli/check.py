@@ -166,6 +166,11 @@ def check_command(
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", default=None, help="text (default), json, sarif.")
+@click.option(
+    "--tree",
+    type=click.Path(path_type=Path),
+    help="The kernel tree the files belong to: lock primitives come from its headers.",
+)
 @common_select
 @common_ignore
 @common_fail_on
@@ -174,13 +179,17 @@ def check_command(
 @common_force
 @common_color
 @guarded
-def scan_command(paths, fmt, select, ignore, fail_on, rule_dirs, output, force, color) -> int:
+def scan_command(paths, fmt, tree, select, ignore, fail_on, rule_dirs, output, force, color) -> int:
     """Whole-file analysis of C files or directories (not diff-aware)."""
     from reviewtool import pipeline
 
     config = settings(fmt, select, ignore, fail_on, rule_dirs, None)
     report = pipeline.scan(
-        list(paths), rules=rule_set(config.rules), select=config.select, ignore=config.ignore
+        list(paths),
+        rules=rule_set(config.rules),
+        select=config.select,
+        ignore=config.ignore,
+        tree=tree,
     )
     emit(report, config.format, output, force, color, False)
     return exit_for(report.findings, config.fail_on)

@@ -47,9 +47,12 @@ def attribute_words(rules: Rules) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(attributes.get("plain", ())), tuple(attributes.get("with_arguments", ()))
 
 
-def blank_attributes(text: str, rules: Rules) -> tuple[str, tuple[Annotation, ...]]:
-    """`text` with attribute macros replaced by spaces (newlines kept), then the macro
-    shapes of csyntax/repair.py rewritten (same length), and the lock annotations."""
+def blank_attributes(
+    text: str, rules: Rules, repair: bool = True
+) -> tuple[str, tuple[Annotation, ...]]:
+    """`text` with attribute macros replaced by spaces (newlines kept), then (unless
+    `repair` is False) the macro shapes of csyntax/repair.py rewritten (same length), and
+    the lock annotations."""
     plain, with_args = attribute_words(rules)
     chars = list(text)
     annotations: list[Annotation] = []
@@ -77,6 +80,8 @@ def blank_attributes(text: str, rules: Rules) -> tuple[str, tuple[Annotation, ..
             if chars[index] != "\n":
                 chars[index] = " "
     blanked = "".join(chars)
+    if not repair:
+        return blanked, tuple(annotations)
     repair_macros(chars, blanked, rules)
     return "".join(chars), tuple(annotations)
 

@@ -272,7 +272,9 @@ def options_from_rules(rules: Any, checks: Sequence[Any], **kw: Any) -> DraftOpt
     """DraftOptions with the lock pair table and check docs filled in."""
     releases: dict[str, tuple[str, ...]] = {}
     try:
-        for entry in rules.table("locks").get("acquire", []):
+        from reviewtool.analysis.vocab import vocabulary  # hand and derived pairs
+
+        for entry in vocabulary(rules).get("acquire", []):
             if isinstance(entry, dict) and "name" in entry:
                 releases[str(entry["name"])] = tuple(entry.get("releases", ()))
     except RuleDataError:  # rule data is optional here: comments just name less

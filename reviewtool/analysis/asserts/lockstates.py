@@ -63,7 +63,7 @@ def lock_views(
 
     rules = rules or default_rules()
     vocabulary = load_rules(rules)
-    table = locks.lock_table(rules)
+    table = locks.lock_table(rules, facts.path)
     results = _results_by_function(file_locks)
     summaries = {name: r.summary for name, r in results.items() if r.summary}
     by_function: dict[str, list[AssertSite]] = {}

@@ -152,7 +152,7 @@ def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = N
     function is wholly known (hunks-only states); unknown ones are not analysed but their
     names still resolve to nothing."""
     rules = rules or default_rules()
-    table = lock_table(rules)
+    table = lock_table(rules, facts.path)
     pairs: list[tuple[Function, CFG]] = []
     for fn in facts.functions:
         if known is not None and not known(fn.start_line, fn.end_line):  # type: ignore[operator]

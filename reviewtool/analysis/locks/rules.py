@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from reviewtool.analysis.locks.context import context_of
+from reviewtool.analysis.vocab import scope_of, vocabulary
 from reviewtool.resources import Rules, default_rules
 
 # -- rule data ---------------------------------------------------------------------------
@@ -50,8 +51,8 @@ def _lock_spec(value: object) -> tuple[int, ...] | None:
 
 
 @cache
-def _table_for(rules: Rules) -> LockTable:
-    table = rules.table("locks")
+def _table_for(rules: Rules, scope: str = "") -> LockTable:
+    table = vocabulary(rules, scope)
     acquires = {}
     for entry in table.get("acquire", ()):
         rule = AcquireRule(
@@ -85,8 +86,11 @@ def _table_for(rules: Rules) -> LockTable:
     )
 
 
-def lock_table(rules: Rules | None = None) -> LockTable:
-    return _table_for(rules or default_rules())
+def lock_table(rules: Rules | None = None, path: str | None = None) -> LockTable:
+    """The lock vocabulary; for a file at `path`, with what its directory's private headers
+    add (`fs/ext4/ext4.h`'s `ext4_lock_group` for files under fs/ext4/)."""
+    rules = rules or default_rules()
+    return _table_for(rules, scope_of(rules, path))
 
 
 # -- lock API naming conventions ---------------------------------------------------------

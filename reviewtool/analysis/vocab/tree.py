@@ -1,0 +1,236 @@
+"""The lock vocabulary of a base tree (`--tree`/`--base`): derived from its own headers the
+first time the lock analysis asks, cached by content.
+
+`tree_rules(rules, base)` returns rule data whose `locks-derived` table is the committed one
+with the tree's derivation on top (the tree wins for the names it defines), and whose
+private scopes (`fs/ext4/`) are derived from the tree's own headers in those directories,
+when a file below them is analysed. The derivation
+reads every header under include/ but uapi/ and dt-bindings/ (about 4,300 in Linux 6.12,
+~10 CPU seconds); the result is kept in a cache file named by a hash of those headers'
+paths and contents and of the conventions in rules/locks.toml, so a tree is derived once:
+for a git base in the repository's git directory (reviewtool-vocab-cache/), for a directory
+under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache). Nothing is cached when that directory
+cannot be written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from reviewtool.analysis.vocab import (
+    definitions,
+    derive,
+    derive_private,
+    derived_table,
+    global_ops,
+    hand_ops,
+    locks_table,
+)
+from reviewtool.resources import Rules
+
+CACHE_NAME = "reviewtool-vocab-cache"
+FORMAT = 1  # bump when the derivation changes what it writes
+
+
+def skipped(relative: str) -> bool:
+    """User-space ABI and device-tree constants define no kernel lock wrapper."""
+    parts = relative.split("/")
+    return parts[0] in ("uapi", "dt-bindings") or "uapi" in parts
+
+
+# Top directories whose headers are not private to kernel code (other architectures'
+# code, user-space tools, build scripts, documentation).
+NOT_PRIVATE = frozenset({"arch", "tools", "scripts", "Documentation", "samples", "usr", "include"})
+
+
+def private_scope(relative: str) -> str | None:
+    """The directory a header outside include/ is private to (`fs/ext4/`), or None."""
+    parts = relative.split("/")
+    if len(parts) < 2 or parts[0] in NOT_PRIVATE or "uapi" in parts:
+        return None
+    return "/".join(parts[:-1]) + "/"
+
+
+class TreeRules(Rules):
+    """`rules`, with the derived lock vocabulary of `tree` (computed on first use)."""
+
+    def __init__(self, rules: Rules, tree: Any) -> None:
+        super().__init__()
+        self.search_path = rules.search_path
+        self._tree = tree
+        self._derived: dict | None = None
+        self._private: dict[str, dict] = {}
+        self._listing: dict[str, list[str]] = {}
+
+    def table(self, name: str) -> dict[str, Any]:
+        if name != "locks-derived":
+            return super().table(name)
+        if self._derived is None:
+            self._derived = self._derive()
+        return self._derived
+
+    def scopes_for(self, path: str) -> list[str]:
+        """The directories above the file at `path` whose private headers apply to it."""
+        relative = _relative(self._tree, path)
+        if relative is None:
+            return []
+        parts = relative.split("/")[:-1]
+        scopes = ["/".join(parts[: n + 1]) + "/" for n in range(len(parts))]
+        return [s for s in scopes if private_scope(f"{s}x.h") == s and self._headers_in(s)]
+
+    def scoped_table(self, scope: str) -> dict:
+        """What the headers directly in `scope` add (derived on first use)."""
+        if scope not in self._private:
+            found = []
+            for path in self._headers_in(scope):
+                text = self._tree.read(path)
+                if text is not None:
+                    found.extend(definitions(path, text, self))
+            base = global_ops(self)
+            ops = derive_private(found, base, self)
+            self._private[scope] = derived_table(ops, self, [*hand_ops(self), *base], scope)
+        return self._private[scope]
+
+    def _headers_in(self, scope: str) -> list[str]:
+        if scope not in self._listing:
+            self._listing[scope] = _directory_headers(self._tree, scope)
+        return self._listing[scope]
+
+    def _derive(self) -> dict:
+        committed = super().table("locks-derived")
+        headers = list(_headers(self._tree))
+        if not headers:
+            return committed
+        key = _key(headers, locks_table(self))
+        cache = _cache_file(self._tree, key)
+        cached = _load(cache)
+        if cached is not None:
+            return cached
+        found = []
+        for path, text in headers:
+            found.extend(definitions(path, text, self))
+        own = derived_table(derive(found, self), self)
+        merged = {}
+        for kind in ("acquire", "release"):
+            names = {entry["name"] for entry in own[kind]}
+            rest = [
+                e for e in committed.get(kind, ()) if e["name"] not in names and not e.get("scope")
+            ]
+            merged[kind] = [*own[kind], *rest]
+        _store(cache, merged)
+        return merged
+
+
+def tree_rules(rules: Rules, tree: Any) -> Rules:
+    """Rule data for checking against `tree` (a DirTree or GitTree); `rules` without one."""
+    if tree is None or not (hasattr(tree, "root") or hasattr(tree, "commit")):
+        return rules
+    return TreeRules(rules, tree)
+
+
+def _relative(tree: Any, path: str) -> str | None:
+    """`path` relative to the tree (scan gives absolute paths), or None when outside."""
+    if hasattr(tree, "root") and os.path.isabs(path):
+        try:
+            return Path(path).resolve().relative_to(Path(tree.root).resolve()).as_posix()
+        except ValueError:
+            return None
+    return None if os.path.isabs(path) or path.startswith("..") else path
+
+
+def _directory_headers(tree: Any, scope: str) -> list[str]:
+    """Headers directly in the directory `scope` (not below it)."""
+    if hasattr(tree, "root"):
+        directory = Path(tree.root) / scope
+        if not directory.is_dir():
+            return []
+        return sorted(f"{scope}{p.name}" for p in directory.glob("*.h") if not p.is_symlink())
+    argv = ["git", "-C", str(tree.repo), "ls-tree", "-z", "--name-only", tree.commit, scope]
+    try:
+        listed = subprocess.run(argv, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return sorted(n for n in names if n.endswith(".h") and "/" not in n.removeprefix(scope))
+
+
+def _headers(tree: Any):
+    """(path, text) of the headers the derivation reads, sorted by path."""
+    for path in sorted(_header_paths(tree)):
+        text = tree.read(path)
+        if text is not None:
+            yield path, text
+
+
+def _header_paths(tree: Any) -> list[str]:
+    if hasattr(tree, "root"):
+        include = Path(tree.root) / "include"
+        if not include.is_dir():
+            return []
+        return [
+            f"include/{p.relative_to(include).as_posix()}"
+            for p in include.rglob("*.h")
+            if not p.is_symlink() and not skipped(p.relative_to(include).as_posix())
+        ]
+    argv = ["git", "-C", str(tree.repo), "ls-tree", "-r", "-z", "--name-only", tree.commit]
+    try:
+        listed = subprocess.run([*argv, "--", "include"], capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [n for n in names if n.endswith(".h") and not skipped(n.removeprefix("include/"))]
+
+
+def _key(headers: list[tuple[str, str]], conventions: dict) -> str:
+    digest = hashlib.sha1(f"{FORMAT}\n".encode())
+    digest.update(json.dumps(conventions, sort_keys=True, default=str).encode())
+    for path, text in headers:
+        digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha1(text.encode("utf-8", "surrogateescape")).digest())
+    return digest.hexdigest()
+
+
+def _cache_file(tree: Any, key: str) -> Path | None:
+    if hasattr(tree, "commit"):
+        try:
+            common = subprocess.run(
+                ["git", "-C", str(tree.repo), "rev-parse", "--git-common-dir"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if not common:
+            return None
+        root = Path(common) if Path(common).is_absolute() else Path(tree.repo) / common
+        return root / CACHE_NAME / f"{key}.json"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "reviewtool" / "vocab" / f"{key}.json"
+
+
+def _load(path: Path | None) -> dict | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "acquire" in data else None
+
+
+def _store(path: Path | None, table: dict) -> None:
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
+            json.dump(table, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        return  # a cache we cannot write is no cache
