@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from reviewtool.checks import apply, asserts, bisect, coverage, history, input, kdoc, locks
+from reviewtool.checks import (
+    apply,
+    asserts,
+    bisect,
+    coverage,
+    history,
+    input,
+    kdoc,
+    lock_notes,
+    locks,
+)
 from reviewtool.checks.base import Check
 
 ALL: tuple[Check, ...] = tuple(
@@ -11,6 +21,7 @@ ALL: tuple[Check, ...] = tuple(
         *history.CHECKS,
         *apply.CHECKS,
         *locks.CHECKS,
+        *lock_notes.CHECKS,
         *asserts.CHECKS,
         *kdoc.CHECKS,
         *bisect.CHECKS,

@@ -68,6 +68,7 @@ class Function:
     annotations: tuple[Annotation, ...]  # __acquires(...) etc. between signature and body
     error_count: int  # tree-sitter ERROR and MISSING nodes inside the definition
     node: Node = field(repr=False, compare=False)  # for csyntax's own lowering only
+    error_lines: tuple[int, ...] = ()  # 1-based lines where those nodes start (first 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,21 @@ def _function_declarator(node: Node | None) -> Node | None:
     return node
 
 
+def _error_lines(node: Node, limit: int = 20) -> tuple[int, ...]:
+    """Lines (1-based, sorted) where ERROR/MISSING nodes under `node` start."""
+    if not node.has_error:
+        return ()
+    lines: set[int] = set()
+    stack = [node]
+    while stack and len(lines) < limit:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            lines.add(current.start_point[0] + 1)
+        elif current.has_error:
+            stack.extend(current.children)
+    return tuple(sorted(lines))
+
+
 def _count_errors(node: Node) -> int:
     if not node.has_error:
         return 0
@@ -366,6 +382,7 @@ class _Collector:
             annotations=annotations,
             error_count=_count_errors(node),
             node=node,
+            error_lines=_error_lines(node),
         )
 
     def _prototype(self, node: Node) -> None:

@@ -1,0 +1,100 @@
+"""LK005: what the lock analysis could not look at, said rather than kept silent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from reviewtool.analysis.cfg import MAX_NODES
+from reviewtool.analysis.locks import MAX_STEPS, lock_table
+from reviewtool.checks.base import Check, FileContext
+from reviewtool.checks.locks import file_locks
+from reviewtool.model import Finding, Severity
+
+
+def _span(lines: tuple[int, ...]) -> str:
+    shown = ", ".join(str(n) for n in lines[:5])
+    return f"line {shown}" if len(lines) == 1 else f"lines {shown}" + (", …" if lines[5:] else "")
+
+
+class LockAnalysisIncomplete(Check):
+    """What it checks:
+        A function the lock checks (LK001..LK004) could not judge: its paths exceed the
+        analysis budget, its statements nest too deep, or lines inside the region where it
+        holds a lock do not parse (tree-sitter error nodes, often a macro the C front end
+        does not know). A note, not an error: it names the function and why.
+
+    Why it matters:
+        No lock finding there does not mean the locking is right. A reviewer should read
+        that function's locking by hand, or teach reviewtool the macro (rules/csyntax.toml).
+
+    Example:
+        spin_lock(&q->lock);
+        MY_ODD_MACRO(q) {          /* not C to a parser */
+            ...
+        }
+        spin_unlock(&q->lock);
+
+    Better:
+        Nothing to change in the code; add the macro to rules/csyntax.toml (`attributes`,
+        `statement_macros`) with --rules DIR so the region parses.
+
+    Rule data:
+        rules/csyntax.toml (what the C front end repairs before parsing); the step budget
+        and node bound of the lock analysis.
+    """
+
+    code = "LK005"
+    name = "lock-analysis-incomplete"
+    severity: ClassVar[Severity] = Severity.NOTE
+    scope: ClassVar[str] = "file"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        results = file_locks(ctx)
+        table = lock_table(ctx.rules, ctx.path)
+        lock_calls = frozenset(table.acquires) | frozenset(table.releases)
+        for fn in ctx.facts.functions:
+            result = results.result(fn)
+            if result is None or not ctx.state.is_known(fn.start_line, fn.end_line):
+                continue
+            calls = [c for c in ctx.facts.calls if c.function == fn.name and c.name in lock_calls]
+            acquires = [c.line for c in calls if c.name in table.acquires]
+            if result.error or result.budget_exceeded and (result.analysed or acquires):
+                yield self._skipped(ctx, fn, result)
+                continue
+            if not acquires or not fn.error_lines:
+                continue
+            releases = [c.line for c in calls if c.name in table.releases]
+            first = min(acquires)
+            last = max([*releases, first]) if releases else fn.end_line
+            broken = tuple(n for n in fn.error_lines if first <= n <= last)
+            if broken:
+                yield self.finding(
+                    f"{fn.name}(): {_span(broken)} inside the region where it holds a lock "
+                    f"(lines {first}-{last}) do not parse, so lock findings there may be "
+                    "missing or wrong",
+                    path=ctx.path,
+                    line=broken[0],
+                    function=fn.name,
+                    subject="parse",
+                )
+
+    def _skipped(self, ctx: FileContext, fn, result) -> Finding:
+        if result.error:
+            why, subject = f"not checked for lock errors: {result.error}", "nesting"
+        elif not result.analysed:
+            why = f"not checked for lock errors: more than {MAX_NODES:,} control-flow nodes"
+            subject = "size"
+        else:
+            why = f"not checked for lock errors: its paths exceed {MAX_STEPS:,} analysis steps"
+            subject = "budget"
+        return self.finding(
+            f"{fn.name}() was {why}",
+            path=ctx.path,
+            line=fn.start_line,
+            function=fn.name,
+            subject=subject,
+        )
+
+
+CHECKS: list[Check] = [LockAnalysisIncomplete()]

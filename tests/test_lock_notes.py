@@ -1,0 +1,45 @@
+"""LK005: the lock analysis says which functions it could not judge, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewtool.analysis import locks
+from reviewtool.checks.base import FileContext, Memo
+from reviewtool.checks.lock_notes import CHECKS
+from reviewtool.csyntax import parse_file
+from reviewtool.model import FileState, Severity
+from reviewtool.resources import default_rules
+from tests.test_locks_fixtures import annotations
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lock_notes"
+
+
+def notes(name: str, text: str) -> list:
+    state = FileState(name, text)
+    ctx = FileContext(name, state, parse_file(name, text), default_rules(), Memo())
+    return [finding for check in CHECKS for finding in check.run(ctx)]
+
+
+def test_parse_errors_in_a_locked_region_get_a_note() -> None:
+    text = (FIXTURES / "parse.c").read_text()
+    expected, forbidden = annotations(text.replace("LK005", "LK001"))
+    found = notes("parse.c", text)
+    assert {("LK001", f.location.line) for f in found} == expected
+    assert not {("LK001", f.location.line) for f in found} & forbidden
+    note = found[0]
+    assert note.severity is Severity.NOTE
+    assert note.location.function == "stats_under_lock"
+    assert "lines 5-9" in note.message and "do not parse" in note.message
+
+
+def test_a_function_over_the_step_budget_gets_a_note(monkeypatch) -> None:
+    ladder = "".join(
+        f"\tif (c{i})\n\t\tspin_lock(&l{i});\n\tif (c{i})\n\t\tspin_unlock(&l{i});\n"
+        for i in range(12)
+    )
+    text = f"void many(void)\n{{\n{ladder}}}\n\nvoid few(void)\n{{\n\tg();\n}}\n"
+    monkeypatch.setattr(locks, "MAX_STEPS", 200)
+    found = notes("budget.c", text)
+    assert [(f.code, f.location.function, f.location.line) for f in found] == [("LK005", "many", 1)]
+    assert "exceed" in found[0].message
