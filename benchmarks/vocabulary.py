@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         from reviewtool.analysis.vocab.tree import tree_rules
         from reviewtool.tree import DirTree
 
-        rules = tree_rules(rules, DirTree(args.tree))
+        base = DirTree(args.tree)  # kept alive: the rules refer to it weakly
+        rules = tree_rules(rules, base)
     table = lock_table(rules)
     print(
         f"vocabulary: {len(table.acquires)} acquires, {len(table.releases)} releases "

@@ -318,8 +318,8 @@ def scan(
     """Whole-file analysis of C files: every file check, nothing diff-aware. With `tree`
     (the kernel tree the files belong to), the lock vocabulary comes from its headers."""
     rules = rules or default_rules()
-    if tree is not None:
-        rules = _with_tree_vocabulary(rules, _base_tree(tree, None, None, None))
+    base_tree = _base_tree(tree, None, None, None) if tree is not None else None
+    rules = _with_tree_vocabulary(rules, base_tree)  # derives while base_tree lives
     chosen = tuple(c for c in registry.select(select, ignore) if c.scope == "file")
 
     scanned = 0

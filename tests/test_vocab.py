@@ -102,7 +102,8 @@ def test_a_tree_brings_its_own_wrappers() -> None:
 
 
 def test_a_tree_is_derived_once_then_read_from_the_cache(tmp_path, monkeypatch) -> None:
-    first = TreeRules(default_rules(), DirTree(TREE))
+    tree = DirTree(TREE)  # rule data refers to the tree weakly: keep it while in use
+    first = TreeRules(default_rules(), tree)
     assert "widget_lock" in lock_table(first).acquires
     assert list((tmp_path / "cache" / "reviewtool" / "vocab").glob("*.json"))
 
@@ -110,7 +111,7 @@ def test_a_tree_is_derived_once_then_read_from_the_cache(tmp_path, monkeypatch) 
         raise AssertionError("derived again")
 
     monkeypatch.setattr("reviewtool.analysis.vocab.tree.derive", no_derivation)
-    again = TreeRules(default_rules(), DirTree(TREE))
+    again = TreeRules(default_rules(), tree)
     assert "widget_lock" in lock_table(again).acquires
     assert "spin_lock" in lock_table(again).acquires  # the committed table underneath
 

@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ class TreeRules(Rules):
     def __init__(self, rules: Rules, tree: Any) -> None:
         super().__init__()
         self.search_path = rules.search_path
-        self._tree = tree
+        # Rule data lives in caches for the whole process; the tree (a git process) must not:
+        # once the run closes and drops it, there is nothing more to derive from.
+        self._tree_ref = weakref.ref(tree)
         self._derived: dict | None = None
         self._private: dict[str, dict] = {}
         self._listing: dict[str, list[str]] = {}
@@ -74,9 +77,13 @@ class TreeRules(Rules):
             self._derived = self._derive()
         return self._derived
 
+    @property
+    def _tree(self) -> Any:
+        return self._tree_ref()
+
     def scopes_for(self, path: str) -> list[str]:
         """The directories above the file at `path` whose private headers apply to it."""
-        relative = _relative(self._tree, path)
+        relative = _relative(self._tree, path) if self._tree is not None else None
         if relative is None:
             return []
         parts = relative.split("/")[:-1]
@@ -86,6 +93,8 @@ class TreeRules(Rules):
     def scoped_table(self, scope: str) -> dict:
         """What the headers directly in `scope` add (derived on first use)."""
         if scope not in self._private:
+            if self._tree is None:
+                return {}
             found = []
             for path in self._headers_in(scope):
                 text = self._tree.read(path)
@@ -97,12 +106,14 @@ class TreeRules(Rules):
         return self._private[scope]
 
     def _headers_in(self, scope: str) -> list[str]:
-        if scope not in self._listing:
+        if scope not in self._listing and self._tree is not None:
             self._listing[scope] = _directory_headers(self._tree, scope)
-        return self._listing[scope]
+        return self._listing.get(scope, [])
 
     def _derive(self) -> dict:
         committed = super().table("locks-derived")
+        if self._tree is None:
+            return committed
         headers = list(_headers(self._tree))
         if not headers:
             return committed
@@ -127,7 +138,8 @@ class TreeRules(Rules):
 
 
 def tree_rules(rules: Rules, tree: Any) -> Rules:
-    """Rule data for checking against `tree` (a DirTree or GitTree); `rules` without one."""
+    """Rule data for checking against `tree` (a DirTree or GitTree); `rules` without one.
+    The rules refer to the tree weakly: the caller keeps it open while they are used."""
     if tree is None or not (hasattr(tree, "root") or hasattr(tree, "commit")):
         return rules
     return TreeRules(rules, tree)
