@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.locks import context
+from reviewtool.analysis.locks import aliases, context
 from reviewtool.analysis.locks.facts import _release_classes, context_calls
 from reviewtool.analysis.locks.rules import (
     _ASSERTISH,
@@ -25,6 +25,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     _strip,
     _substitute,
+    _template,
     base_variable,
     contract_key,
     lvalue_key,
@@ -54,6 +55,8 @@ class LockOps:
         self.released_via: set[str] = set()  # callee contracts whose lock is released here
         self.takes_locks = False
         self.refuted_via: set[str] = set()  # callee contracts this function contradicts
+        self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
+        self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
         self.release_classes = _release_classes(cfg, table, summaries)
         # the contexts (irq, bh) this function disables / restores anywhere, any way
@@ -247,7 +250,25 @@ class LockOps:
         for held in state.held:
             if held.expr == text and (cls == "annotated" or held.ident.startswith("annotated:")):
                 return held
+        if self.defs:  # `&sbi->s_fc_lock` is `&EXT4_SB(sb)->s_fc_lock` after `sbi = EXT4_SB(sb)`
+            canon = self.canon(text)
+            for held in state.held:
+                if not held.stale and _lock_class(held) == cls and self.canon(held.expr) == canon:
+                    return held
         return None
+
+    def canon(self, text: str) -> str:
+        found = self._canon.get(text)
+        if found is None:
+            found = self._canon[text] = aliases.canonical(text, self.defs)
+        return found
+
+    def template(self, expr: str) -> str | None:
+        """How a caller names the lock `expr`, seen through this function's aliases."""
+        template = _template(expr, self.cfg.params, self.cfg.locals)
+        if template is None and self.defs:
+            template = _template(self.canon(expr), self.cfg.params, self.cfg.locals)
+        return template
 
     def _alias_held(self, state: State, cls: str, text: str) -> Held | None:
         """The held lock `text` names through a copied pointer (`locked = anon_vma`)."""

@@ -13,7 +13,6 @@ from reviewtool.analysis.locks.state import (
     Held,
     _lock_class,
     _rebase,
-    _template,
     base_variable,
     contract_key,
     split_ident,
@@ -21,12 +20,12 @@ from reviewtool.analysis.locks.state import (
 )
 
 
-def _held_template(held: Held, exit: Exit, cfg: CFG) -> str | None:
+def _held_template(held: Held, exit: Exit, analysis: _Analysis) -> str | None:
     """How a caller names `held`: through the parameters, a global, or "" for the value
     returned (`return anon_vma;` with anon_vma locked)."""
     if exit.returned is not None and base_variable(held.expr) == exit.returned:
         return _rebase(held.expr, exit.returned, RETURNED)
-    return _template(held.expr, cfg.params, cfg.locals)
+    return analysis.template(held.expr)
 
 
 def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effect, ...]:
@@ -34,7 +33,6 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
     exits = analysis.exits
     if not exits:
         return ()
-    params = cfg.params
     effects: list[Effect] = []
     held_sets = [
         {h.ident: h for h in e.state.held if not h.stale and not h.entry and not h.escaped}
@@ -43,7 +41,7 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
     for ident in sorted(set().union(*held_sets)):
         holding = [(hs[ident], e) for hs, e in zip(held_sets, exits, strict=True) if ident in hs]
         free = [e for hs, e in zip(held_sets, exits, strict=True) if ident not in hs]
-        templates = {_held_template(h, e, cfg) for h, e in holding}
+        templates = {_held_template(h, e, analysis) for h, e in holding}
         if len(templates) != 1 or None in templates:
             continue
         template = templates.pop()
@@ -62,7 +60,7 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if any(any(h.ident == ident for h in e.state.held) for e in exits):
             continue
         cls, expr = split_ident(ident)
-        template = _template(expr, params, cfg.locals)
+        template = analysis.template(expr)
         if template is None:
             continue
         base = base_variable(expr) or ""
@@ -89,7 +87,7 @@ def callers_locks_released(cfg: CFG, analysis: _Analysis) -> set[tuple[str, str]
     for exit in analysis.exits:
         for ident, callers, _line, _taken in exit.state.released:
             cls, expr = split_ident(ident)
-            template = _template(expr, cfg.params, cfg.locals) if callers else None
+            template = analysis.template(expr) if callers else None
             if template is not None:
                 found.add((cls, template))
     return found
@@ -129,7 +127,7 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         # held on some paths and never released here, with no result that tells callers
         # which (no contract to confirm): only here does a name for locking decide
         return True
-    template = _held_template(held, exit, cfg)
+    template = _held_template(held, exit, analysis)
     # the locked object is what the function returns, when it has one to return (NULL else)
     return (
         template is not None
@@ -160,7 +158,7 @@ def _leaks(
                 mismatch = _variant_mismatch(cfg, analysis, held)
                 events.setdefault((mismatch.ident, mismatch.line), mismatch)
                 continue
-            effect = wrapped.get((_lock_class(held), _held_template(held, exit, cfg)))
+            effect = wrapped.get((_lock_class(held), _held_template(held, exit, analysis)))
             if effect is not None and not effect.unconfirmed:
                 continue
             if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
