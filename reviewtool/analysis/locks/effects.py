@@ -9,10 +9,12 @@ from reviewtool.analysis.locks.ops import LockOps
 from reviewtool.analysis.locks.rules import AcquireRule
 from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
+    RETURNED,
     Effect,
     State,
     _names,
     _rebase,
+    _substitute,
     base_variable,
     lvalue_key,
 )
@@ -132,15 +134,41 @@ class Effects(LockOps):
                     ):
                         result.append(out.with_fact(name, truth) if truth is not None else out)
                 return result
+        returned: tuple[Effect, ...] = ()
         if value.kind == "call" and name is not None:
-            outs = [
-                o for s in self._effects_of_args(state, value) for o in self.call(s, value, name)
-            ]
+            # the lock the callee returns is named by `name` once it holds the new value
+            summary = self.summaries.get(value.name, ())
+            returned = tuple(e for e in summary if RETURNED in e.template)
+            self.defer_returned = bool(returned)
+            try:
+                outs = [
+                    o
+                    for s in self._effects_of_args(state, value)
+                    for o in self.call(s, value, name)
+                ]
+            finally:
+                self.defer_returned = False
         else:
             outs = self.effects(state, value)
         if name is None:
             return outs
-        return [self._bind(self.clobber(s, name), name, value) for s in outs]
+        outs = [self._bind(self.clobber(s, name), name, value) for s in outs]
+        if returned:
+            outs = [o for s in outs for o in self.apply_summary(s, value, returned, name)]
+        if value.kind == "call" and name.isidentifier():
+            outs = [self._returned_alias(s, value, name) for s in outs]
+        return outs
+
+    def _returned_alias(self, state: State, call: Expr, name: str) -> State:
+        """`base = lock_base(timer)` where the callee returns `timer->base`: `base` and
+        `timer->base` name the same object from here on."""
+        same = next((e for e in self.summaries.get(call.name, ()) if e.op == "returns"), None)
+        if same is None:
+            return state
+        other = _substitute(same.template, call.children, None)
+        if other is None or other == name:
+            return state
+        return replace(state, aliases=tuple(sorted((*state.aliases, (name, other)))))
 
     def _conditional_value(self, value: Expr) -> bool:
         """Whether `value` is a conditional acquire seen through `!`, `likely()` or a

@@ -96,6 +96,9 @@ def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
     uses = [_uses(n, flags) for n in cfg.nodes]
     for node in cfg.exits():  # facts on parameters shape the summary callers get
         uses[node.id] |= flags & set(cfg.params)
+        returned = lvalue_key(node.expr) if node.kind == "return" else None
+        if returned is not None:  # and what the returned value is known to equal
+            uses[node.id] |= {f for f in flags if "==" in f and returned in f.split("==", 1)}
     defs = [_defs(n) for n in cfg.nodes]
     preds: list[list[int]] = [[] for _ in range(count)]
     for node in cfg.nodes:
@@ -194,7 +197,10 @@ def flag_variables(cfg: CFG) -> frozenset[str]:
                 _tested_names(cond, names)
                 _atoms_in(cond, atoms)
     repeated = {a for a in atoms if atoms.count(a) > 1}
-    return frozenset(names | repeated)
+    returned = {lvalue_key(n.expr) for n in cfg.nodes if n.kind == "return"} - {None}
+    # `if (base == timer->base) return base;`: tells callers what the result is
+    equal = {a for a in atoms if "==" in a and set(a.split("==", 1)) & returned}
+    return frozenset(names | repeated | equal)
 
 
 # -- lock work: the calls a function makes -------------------------------------------------

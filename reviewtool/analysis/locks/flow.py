@@ -116,7 +116,8 @@ class _Analysis(Effects):
         failure = node.kind == "return" and error_value(node.expr)
         for out, truth in results:
             out = replace(out, held=tuple(h for h in out.held if not h.scope))
-            self.exits.append(Exit(node.line, out, truth, returned, computed, failure))
+            value = node.expr.text if node.kind == "return" and node.expr is not None else ""
+            self.exits.append(Exit(node.line, out, truth, returned, computed, failure, value))
 
     # -- conditions -------------------------------------------------------------------------
 

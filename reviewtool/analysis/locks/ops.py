@@ -17,6 +17,7 @@ from reviewtool.analysis.locks.rules import (
 )
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
+    RETURNED,
     Effect,
     Event,
     Held,
@@ -56,6 +57,7 @@ class LockOps:
         self.takes_locks = False
         self.refuted_via: set[str] = set()  # callee contracts this function contradicts
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
+        self.defer_returned = False
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
         self.release_classes = _release_classes(cfg, table, summaries)
@@ -275,11 +277,17 @@ class LockOps:
         base = base_variable(text)
         if base is None:
             return None
+        bare = text.lstrip("&*(")
         for a, b in state.aliases:
             for old, new in ((base, b), (base, a)) if base in (a, b) else ():
                 candidate = state.holding(f"{cls}:{_rebase(text, old, new)}")
                 if candidate is not None:
                     return candidate
+            for old, new in ((a, b), (b, a)):  # `base` is `timer->base`
+                if old != base and bare.startswith(old) and bare[len(old) : len(old) + 1] in "-.":
+                    candidate = state.holding(f"{cls}:{_rebase(text, old, new)}")
+                    if candidate is not None:
+                        return candidate
         return None
 
     def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
@@ -392,6 +400,8 @@ class LockOps:
         """The callee's effects; with `truth`, the result it returned: its effects that only
         happen for such a result (`acquired_when`) too."""
         for effect in summary:
+            if effect.op == "returns" or self.defer_returned and RETURNED in effect.template:
+                continue  # applied once the result is assigned (effects.assign)
             if effect.acquired_when and (
                 truth is None or (effect.acquired_when == "zero") == truth
             ):

@@ -93,6 +93,7 @@ class Exit:
     returned: str | None  # the variable or field returned, if that is what is returned
     computed: bool = False  # returns a computed value (not a constant, not void)
     failure: bool = False  # returns an error: a negative constant, -EFOO, ERR_PTR(...)
+    value: str = ""  # the returned expression as written (normalised)
 
 
 @dataclass

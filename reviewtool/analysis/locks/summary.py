@@ -25,6 +25,11 @@ def _held_template(held: Held, exit: Exit, analysis: _Analysis) -> str | None:
     returned (`return anon_vma;` with anon_vma locked)."""
     if exit.returned is not None and base_variable(held.expr) == exit.returned:
         return _rebase(held.expr, exit.returned, RETURNED)
+    if exit.value:  # `return &table[i];` with `&table[i].lock` held: the caller's `&b->lock`
+        value = exit.value
+        for owner in (value[1:] + ".", value + "->") if value.startswith("&") else (value + "->",):
+            if held.expr.startswith("&" + owner):
+                return f"&{RETURNED}->{held.expr[len(owner) + 1 :]}"
     return analysis.template(held.expr)
 
 
@@ -55,6 +60,9 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         cls = _lock_class(sample)
         contract = not _annotated(annotations, sample.expr)
         effects.append(Effect("acquire", cls, template, sample.fn, when, contract, origin))
+    same = _returned_equal(analysis) if effects else None
+    if same is not None:  # only worth telling callers of a function that returns a lock
+        effects.append(Effect("returns", "", same, ""))
     released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
     for ident in sorted(set().union(*released_sets)):
         if any(any(h.ident == ident for h in e.state.held) for e in exits):
@@ -79,6 +87,30 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
             # what it is given (`unlock(pool, in_softirq)`): callers count it as released
             effects.append(Effect("release", cls, template, ""))
     return tuple(effects)
+
+
+def _returned_equal(analysis: _Analysis) -> str | None:
+    """The parameter expression every successful exit returns a value equal to, as a
+    template: `if (likely(base == timer->base)) return base;` returns `$0->base`."""
+    found = set()
+    for exit in analysis.exits:
+        if exit.truth is False or exit.failure or exit.value in ("", "NULL", "0"):
+            continue
+        if exit.returned is None:
+            return None
+        equal = [
+            other
+            for key, value in exit.state.facts
+            if value and "==" in key
+            for side, other in (key.split("==", 1), key.split("==", 1)[::-1])
+            if side == exit.returned
+        ]
+        if exit.returned in analysis.defs:  # `base = timer->base; ... return base;`
+            equal.append(analysis.defs[exit.returned])
+        if not equal:
+            return None
+        found.add(analysis.template(equal[0]))
+    return found.pop() if len(found) == 1 and None not in found and found != {""} else None
 
 
 def callers_locks_released(cfg: CFG, analysis: _Analysis) -> set[tuple[str, str]]:
