@@ -28,6 +28,7 @@ class Node:
     succ: list[Edge] = field(default_factory=list)
     scopes: tuple[int, ...] = ()  # open block scopes (innermost last)
     scope: int = 0  # for guard nodes: the scope the guard belongs to
+    cursor: tuple[str, ...] = ()  # for choice nodes: the names the iterator macro assigns
 
 
 @dataclass(slots=True)
@@ -198,6 +199,7 @@ class _Builder:
 
     def foreach(self, stmt: Stmt) -> None:
         head = self.emit("choice", stmt.line, None)
+        head.cursor = _cursors(stmt.expr)
         self.frontier = [(head.id, True)]
         breaks = self._loop_body(stmt.body, head.id)
         self.connect(self.frontier, head.id)
@@ -238,6 +240,14 @@ class _Builder:
         self.frontier = [(guard.id, False)]
         self.seq(stmt.orelse)  # scoped_cond_guard's fail statement
         self.frontier = after_body + self.frontier
+
+
+def _cursors(expr: Expr | None) -> tuple[str, ...]:
+    """The plain names among an iterator macro's arguments (`pos`, `n` of
+    list_for_each_entry_safe(pos, n, head, member)): candidates for what each step assigns."""
+    if expr is None:
+        return ()
+    return tuple(a.name for a in expr.children if a.kind == "name")
 
 
 def _is_call_to(expr: Expr | None, names: frozenset[str]) -> bool:

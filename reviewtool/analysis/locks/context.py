@@ -33,6 +33,14 @@ def context_of(name: str, cls: str) -> str:
     return ""
 
 
+def idempotent(name: str, cls: str) -> bool:
+    """Disabling interrupts that are off, or enabling them, does not count: only the forms
+    that save and restore the previous state (`_irqsave`, `local_irq_save`) nest."""
+    if cls != "irq" and context_of(name, cls) != "irq":
+        return False
+    return not any(w in ("save", "restore", "irqsave", "irqrestore") for w in name.split("_"))
+
+
 def context_ident(kind: str) -> str:
     return f"{kind}:"
 
@@ -48,7 +56,8 @@ def take_context(
     local_irq_save inside another section)."""
     current = component(state, kind)
     if current is not None:
-        bumped = replace(current, count=min(current.count + 1, 3))
+        step = 0 if kind == "irq" and idempotent(fn, "irq") else 1
+        bumped = replace(current, count=min(current.count + step, 3))
         return _replace_held(state, current, bumped)
     if len(state.held) >= MAX_HELD:
         return state
@@ -59,13 +68,13 @@ def take_context(
     return replace(state, held=tuple(sorted((*state.held, held))), released=released)
 
 
-def release_context(state: State, kind: str, line: int) -> tuple[State, bool]:
+def release_context(state: State, kind: str, line: int, fn: str = "") -> tuple[State, bool]:
     """Restore `kind`: (the state, whether it was disabled here on this path). A restore of a
     context this path did not disable is the caller's (the function runs with interrupts
     off and turns them back on): remembered as released, like a caller's lock."""
     current = component(state, kind)
     if current is not None:
-        if current.count > 1:
+        if current.count > 1 and not (kind == "irq" and idempotent(fn, "irq")):
             return _replace_held(state, current, replace(current, count=current.count - 1)), True
         rest = tuple(h for h in state.held if h is not current)
         released = tuple(r for r in state.released if r[0] != current.ident)

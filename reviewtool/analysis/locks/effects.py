@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reviewtool.analysis.locks.callsites import CallSites
 from reviewtool.analysis.locks.facts import _see_through
-from reviewtool.analysis.locks.ops import LockOps
-from reviewtool.analysis.locks.rules import AcquireRule
+from reviewtool.analysis.locks.rules import AcquireRule, nonblocking
 from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
     RETURNED,
@@ -21,7 +21,7 @@ from reviewtool.analysis.locks.state import (
 from reviewtool.csyntax.ir import Expr
 
 
-class Effects(LockOps):
+class Effects(CallSites):
     """What evaluating an expression does to a state; conditions come from the dataflow."""
 
     def condition(
@@ -272,10 +272,19 @@ class Effects(LockOps):
         for s in self._effects_of_args(state, expr):
             if rule.handover:
                 s = self._hand_over(s, rule, expr, assigned)
-            for taken in self.acquire(s, plain, expr, assigned):
-                outs.append((self._note(taken, assigned, taken_truth), taken_truth))
+            if not self._fails_when_held(s, rule, expr):
+                for taken in self.acquire(s, plain, expr, assigned):
+                    outs.append((self._note(taken, assigned, taken_truth), taken_truth))
             outs.append((self._note(s, assigned, not taken_truth), not taken_truth))
         return outs
+
+    def _fails_when_held(self, state: State, rule: AcquireRule, expr: Expr) -> bool:
+        """A trylock of a lock this path holds fails (it never waits, so it is no LK002), as
+        does an acquire whose rule says it reports the lock already held (`-EALREADY`)."""
+        if not (nonblocking(rule.name) or rule.reacquire == "fails") or rule.lock is None:
+            return False
+        text = self._lock_expr(rule.lock, expr.children, rule.deref)
+        return text is not None and self._match(state, rule.cls, text) is not None
 
     def _note(self, state: State, name: str | None, truth: bool) -> State:
         return state.with_fact(name, truth) if name is not None else state

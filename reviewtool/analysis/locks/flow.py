@@ -97,6 +97,11 @@ class _Analysis(Effects):
             ]
         if kind == "guard":
             return self.scoped_guard(node, state)
+        if kind == "choice":  # the next item: locks named through the cursor are its last's
+            for name in node.cursor:
+                if name in self.cfg.locals:
+                    state = self.clobber(state, name)
+            return [(target, state) for target, _ in node.succ]
         if kind == "switch":
             outs = self.effects(state, node.expr)
             return [(target, out) for out in outs for target, _ in node.succ]
@@ -160,6 +165,9 @@ class _Analysis(Effects):
                     for s, t in self.condition(state, operand, returning)
                 ]
         if kind == "binary" and expr.name in ("==", "!=") and len(expr.children) == 2:
+            decided = self._zero_against_nonzero(state, expr)
+            if decided is not None:  # `ret == -EDEADLK` where ret is known 0
+                return [(state, decided)]
             left, right = (c.text for c in expr.children)
             if (left, right) in state.aliases or (right, left) in state.aliases:
                 return [(state, expr.name == "==")]  # `swapcache = folio; ... folio != swapcache`
@@ -198,6 +206,15 @@ class _Analysis(Effects):
         if returning:
             return [(s, None) for s in outs]
         return [(s, t) for s in outs for t in (True, False)]
+
+    @staticmethod
+    def _zero_against_nonzero(state: State, expr: Expr) -> bool | None:
+        for var, other in (expr.children, expr.children[::-1]):
+            key = lvalue_key(var)
+            nonzero = other.kind == "const" and other.value not in (None, 0)
+            if key is not None and state.fact(key) is False and (nonzero or error_value(other)):
+                return expr.name == "!="
+        return None
 
     @staticmethod
     def _both(state: State) -> list[tuple[State, bool | None]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
@@ -14,10 +13,10 @@ from reviewtool.analysis.locks.rules import (
     AcquireRule,
     LockTable,
     _same_base_api,
+    nonblocking,
 )
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
-    RETURNED,
     Effect,
     Event,
     Held,
@@ -25,11 +24,8 @@ from reviewtool.analysis.locks.state import (
     _lock_class,
     _rebase,
     _strip,
-    _substitute,
     _template,
     base_variable,
-    contract_key,
-    lvalue_key,
     stable_subject,
 )
 from reviewtool.csyntax.ir import Expr
@@ -58,6 +54,7 @@ class LockOps:
         self.refuted_via: set[str] = set()  # callee contracts this function contradicts
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
         self.defer_returned = False
+        self.mismatched: set[tuple[str, int]] = set()  # (lock, line) released as LK004
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
         self.release_classes = _release_classes(cfg, table, summaries)
@@ -189,7 +186,7 @@ class LockOps:
         """The context half of `spin_unlock_irqrestore(&l, f)`: restoring a context nothing
         here disabled, after releasing a lock this function took with a plain variant and
         never disabling that context anywhere, is the variant mismatch (LK004)."""
-        state, disabled = context.release_context(state, kind, self.node.line)
+        state, disabled = context.release_context(state, kind, self.node.line, fn)
         if disabled or lock is None or lock.entry or kind in self.context_acquires:
             return state
         rule = self.table.acquires.get(lock.fn)
@@ -223,10 +220,13 @@ class LockOps:
             state = replace(state, held=tuple(h for h in state.held if h is not current))
             current = None
         if current is not None:
-            if rule is not None and rule.handover:
-                return state
+            if rule is not None and rule.handover or nonblocking(fn):
+                return state  # a trylock of a held lock fails: it never waits for itself
             if cls in self.table.nesting:
-                count = min(current.count + 1, 3)
+                # local_irq_disable() with interrupts already off changes nothing: only the
+                # saving forms nest
+                step = 0 if context.idempotent(fn, cls) else 1
+                count = min(current.count + step, 3)
                 bumped = replace(current, count=count, via=current.via or via)
                 held = tuple(sorted(bumped if h is current else h for h in state.held))
                 return replace(state, held=held)
@@ -297,6 +297,14 @@ class LockOps:
         if current is not None and not current.entry:
             self.released_anywhere.add(current.ident)  # taken and dropped here: not a wrapper
         if current is not None:
+            if current.count > 1 and context.idempotent(fn, cls):
+                current = replace(current, count=1)  # local_irq_enable(): on, whatever nested
+                state = replace(
+                    state,
+                    held=tuple(
+                        sorted(current if h.ident == current.ident else h for h in state.held)
+                    ),
+                )
             if current.count > 1:
                 lowered = replace(current, count=current.count - 1)
                 return replace(
@@ -305,7 +313,8 @@ class LockOps:
             rule = self.table.acquires.get(current.fn)
             release = self.table.releases.get(fn)
             mismatch = rule is not None and release is not None and fn not in rule.releases
-            mismatch = mismatch and not current.partner  # any restore ends an irq/bh section
+            # any restore ends an irq/bh section, whatever disabled it
+            mismatch = mismatch and not current.partner and cls not in context.CONTEXT_KINDS
             if mismatch and not _same_base_api(current.fn, fn):
                 self._event("LK004", current, line, current.line, fn)
             if release is not None and not release.context:
@@ -337,14 +346,17 @@ class LockOps:
                 # (not last-in first-out): that one was meant for the other lock
                 where = previous[2] if previous[3] < other.line < previous[2] else line
                 self._event("LK004", other, where, other.line, f"{fn}({text})")
+                self.mismatched.add((ident, line))
                 return self._drop(state, other, line)
-            self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
+            if (ident, previous[2]) not in self.mismatched:  # else that LK004 says it
+                self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
             return state
         stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
         if stale:
             return self._drop(state, stale[0], line)
         if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
+            self.mismatched.add((ident, line))
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line, 0))))
         return replace(state, released=released)
@@ -357,37 +369,10 @@ class LockOps:
         released = tuple(sorted((*released, (held.ident, held.entry, line, held.line))))
         return replace(state, held=rest, released=released)
 
-    def guard_call(self, state: State, expr: Expr) -> list[State]:
-        inner = expr.children[0]
-        if not inner.children:
-            return [state]
-        guard_type = inner.children[0].text
-        acquire = self.table.guards.get(guard_type)
-        rule = self.table.acquires.get(acquire or "")
-        if rule is None:
-            return [state]
-        scope = self.node.scopes[-1] if self.node.scopes else 0
-        return self.acquire(state, rule, expr, None, scope=scope or -1, args=expr.children[1:])
+    # -- defined by callsites.CallSites (calls to guards and summarised functions) -----------
 
-    def scoped_guard(self, node: Node, state: State) -> list[tuple[int, State]]:
-        guard = node.expr
-        true_edges = [t for t, label in node.succ if label is True]
-        false_edges = [t for t, label in node.succ if label is False]
-        if guard is None or not guard.children:
-            return [(t, state) for t in true_edges]
-        guard_type = guard.children[0].text
-        conditional = guard_type in self.table.cond_guards
-        acquire = (self.table.cond_guards if conditional else self.table.guards).get(guard_type)
-        rule = self.table.acquires.get(acquire or "")
-        args = guard.children[2:] if conditional else guard.children[1:]
-        taken = [state]
-        if rule is not None:
-            plain = replace(rule, acquired_when="")
-            taken = self.acquire(state, plain, guard, None, scope=node.scope, args=args)
-        out = [(t, s) for t in true_edges for s in taken]
-        if conditional:
-            out.extend((t, state) for t in false_edges)
-        return out
+    def guard_call(self, state: State, expr: Expr) -> list[State]:
+        raise NotImplementedError
 
     def apply_summary(
         self,
@@ -397,36 +382,7 @@ class LockOps:
         assigned: str | None,
         truth: bool | None = None,
     ) -> list[State]:
-        """The callee's effects; with `truth`, the result it returned: its effects that only
-        happen for such a result (`acquired_when`) too."""
-        for effect in summary:
-            if effect.op == "returns" or self.defer_returned and RETURNED in effect.template:
-                continue  # applied once the result is assigned (effects.assign)
-            if effect.acquired_when and (
-                truth is None or (effect.acquired_when == "zero") == truth
-            ):
-                continue
-            text = _substitute(effect.template, expr.children, assigned)
-            if text is None:
-                continue
-            if effect.op == "acquire":
-                rule = self.table.acquires.get(effect.fn)
-                via = contract_key(expr.name, effect) if effect.unconfirmed else ""
-                plain = replace(rule, acquired_when="") if rule else None
-                state = self.take(state, effect.cls, text, effect.fn, plain, via=via)
-            elif not self._known_null(state, effect.template, expr.children):
-                state = self.release(state, effect.cls, text, effect.fn, certain=False)
-        return [state]
-
-    @staticmethod
-    def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
-        """The argument the effect hangs off is known NULL here (`unlock_cluster(ci)` with
-        ci NULL releases nothing)."""
-        match = re.search("\x00(\\d+)\x00", template)
-        if match is None or int(match.group(1)) >= len(args):
-            return False
-        key = lvalue_key(args[int(match.group(1))])
-        return key is not None and state.fact(key) is False
+        raise NotImplementedError
 
     # -- events -----------------------------------------------------------------------------
 

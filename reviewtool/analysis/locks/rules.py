@@ -24,6 +24,7 @@ class AcquireRule:
     handover: bool = False
     transition_from: frozenset[str] = frozenset()
     context: str = ""  # "irq" / "bh": also disables that context (spin_lock_irqsave)
+    reacquire: str = ""  # "fails": on a lock already held it returns an error (-EALREADY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ def _table_for(rules: Rules, scope: str = "") -> LockTable:
             deref=bool(entry.get("deref", False)),
             handover=bool(entry.get("handover", False)),
             transition_from=frozenset(entry.get("transition_from", ())),
+            reacquire=entry.get("reacquire", ""),
         )
         rule = replace(rule, context=entry.get("context", context_of(rule.name, rule.cls)))
         previous = acquires.get(rule.name)
@@ -94,6 +96,11 @@ def lock_table(rules: Rules | None = None, path: str | None = None) -> LockTable
 
 
 # -- lock API naming conventions ---------------------------------------------------------
+
+
+def nonblocking(name: str) -> bool:
+    """`spin_trylock`, `down_read_trylock`: a try-acquire never waits for the lock."""
+    return any(word.startswith("try") for word in name.split("_"))
 
 
 _VARIANT_SUFFIX = re.compile(r"_(irqsave|irqrestore|irq|bh|nested)$")

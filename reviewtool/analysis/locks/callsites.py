@@ -1,0 +1,94 @@
+"""What a call site does beyond the lock primitives: cleanup.h guards (`guard()`, `CLASS()`,
+`scoped_guard`) and the summaries of the functions it calls."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from reviewtool.analysis.cfg import Node
+from reviewtool.analysis.locks.ops import LockOps
+from reviewtool.analysis.locks.state import (
+    RETURNED,
+    Effect,
+    State,
+    _substitute,
+    contract_key,
+    lvalue_key,
+)
+from reviewtool.csyntax.ir import Expr
+
+
+class CallSites(LockOps):
+    """Guards and summarised callees, on top of the lock operations."""
+
+    def guard_call(self, state: State, expr: Expr) -> list[State]:
+        inner = expr.children[0]
+        if not inner.children:
+            return [state]
+        guard_type = inner.children[0].text
+        acquire = self.table.guards.get(guard_type)
+        rule = self.table.acquires.get(acquire or "")
+        if rule is None:
+            return [state]
+        scope = self.node.scopes[-1] if self.node.scopes else 0
+        return self.acquire(state, rule, expr, None, scope=scope or -1, args=expr.children[1:])
+
+    def scoped_guard(self, node: Node, state: State) -> list[tuple[int, State]]:
+        guard = node.expr
+        true_edges = [t for t, label in node.succ if label is True]
+        false_edges = [t for t, label in node.succ if label is False]
+        if guard is None or not guard.children:
+            return [(t, state) for t in true_edges]
+        guard_type = guard.children[0].text
+        conditional = guard_type in self.table.cond_guards
+        acquire = (self.table.cond_guards if conditional else self.table.guards).get(guard_type)
+        rule = self.table.acquires.get(acquire or "")
+        args = guard.children[2:] if conditional else guard.children[1:]
+        taken = [state]
+        if rule is not None:
+            plain = replace(rule, acquired_when="")
+            taken = self.acquire(state, plain, guard, None, scope=node.scope, args=args)
+        out = [(t, s) for t in true_edges for s in taken]
+        if conditional:
+            out.extend((t, state) for t in false_edges)
+        return out
+
+    def apply_summary(
+        self,
+        state: State,
+        expr: Expr,
+        summary: tuple[Effect, ...],
+        assigned: str | None,
+        truth: bool | None = None,
+    ) -> list[State]:
+        """The callee's effects; with `truth`, the result it returned: its effects that only
+        happen for such a result (`acquired_when`) too."""
+        for effect in summary:
+            if effect.op == "returns" or self.defer_returned and RETURNED in effect.template:
+                continue  # applied once the result is assigned (effects.assign)
+            if effect.acquired_when and (
+                truth is None or (effect.acquired_when == "zero") == truth
+            ):
+                continue
+            text = _substitute(effect.template, expr.children, assigned)
+            if text is None:
+                continue
+            if effect.op == "acquire":
+                rule = self.table.acquires.get(effect.fn)
+                via = contract_key(expr.name, effect) if effect.unconfirmed else ""
+                plain = replace(rule, acquired_when="") if rule else None
+                state = self.take(state, effect.cls, text, effect.fn, plain, via=via)
+            elif not self._known_null(state, effect.template, expr.children):
+                state = self.release(state, effect.cls, text, effect.fn, certain=False)
+        return [state]
+
+    @staticmethod
+    def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
+        """The argument the effect hangs off is known NULL here (`unlock_cluster(ci)` with
+        ci NULL releases nothing)."""
+        match = re.search("\x00(\\d+)\x00", template)
+        if match is None or int(match.group(1)) >= len(args):
+            return False
+        key = lvalue_key(args[int(match.group(1))])
+        return key is not None and state.fact(key) is False
