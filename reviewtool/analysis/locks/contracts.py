@@ -58,7 +58,6 @@ def confirmed_contracts(results: Iterable[FunctionResult]) -> set[str]:
             if effect.origin:
                 forwards[key] = effect.origin
     refuted = set().union(*(r.refuted_via for r in results))
-    confirmed |= _named_contracts(results)
     confirmed -= refuted
     changed = True
     while changed:  # a contract passed on and honoured further up honours the callee's
@@ -67,7 +66,8 @@ def confirmed_contracts(results: Iterable[FunctionResult]) -> set[str]:
             if key in confirmed and not origin <= confirmed:
                 confirmed |= origin
                 changed = True
-    return confirmed - refuted
+    # a name stands in only for the function itself, never for what it passes on
+    return (confirmed | _named_contracts(results)) - refuted
 
 
 def _named_contracts(results: list[FunctionResult]) -> set[str]:

@@ -110,17 +110,25 @@ def _returned_equal(analysis: _Analysis) -> str | None:
         if not equal:
             return None
         found.add(analysis.template(equal[0]))
-    return found.pop() if len(found) == 1 and None not in found and found != {""} else None
+    same = found.pop() if len(found) == 1 else None
+    return same if same and "(" not in same else None  # a path, not another call's result
 
 
 def callers_locks_released(cfg: CFG, analysis: _Analysis) -> set[tuple[str, str]]:
-    """The caller's locks this function releases on some path, as (class, template)."""
+    """The caller's locks this function releases on every path (but where what it would be
+    released through is NULL), as (class, template): what an unlock helper does."""
     found = set()
-    for exit in analysis.exits:
+    exits = analysis.exits
+    for exit in exits:
         for ident, callers, _line, _taken in exit.state.released:
             cls, expr = split_ident(ident)
             template = analysis.template(expr) if callers else None
-            if template is not None:
+            base = base_variable(expr) or ""
+            always = all(
+                any(r[0] == ident and r[1] for r in e.state.released) or e.state.fact(base) is False
+                for e in exits
+            )
+            if template is not None and always:
                 found.add((cls, template))
     return found
 
