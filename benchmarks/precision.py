@@ -3,8 +3,10 @@ of `.c` per directory of a full kernel tree, through the same `scan` a user runs
 corpus subset (the code the analysis was built on) are skipped by relative path, so only
 unseen code counts. NOTEs (what the analysis skipped) are counted apart from findings.
 
-    python benchmarks/precision.py KERNEL_TREE DIR... [--subset DIR] [--dump FILE]
+    python benchmarks/precision.py KERNEL_TREE DIR... [--subset DIR] [--dump FILE] [--no-tree]
 
+Files are scanned as `reviewtool scan --tree KERNEL_TREE` does (the tree's own headers give
+the lock vocabulary); `--no-tree` scans them with the committed vocabulary only.
 `--dump FILE` writes every finding as JSON (path relative to the tree, line, code, function,
 message, evidence lines) for triage. The full 6.12 source is Debian's linux-source-6.12
 package (/usr/src/linux-source-6.12.tar.xz); tests never need it.
@@ -59,7 +61,9 @@ def unseen_files(tree: Path, directory: str, subset: Path | None) -> tuple[list[
     return files, skipped
 
 
-def score_directory(tree: Path, directory: str, subset: Path | None) -> DirectoryScore:
+def score_directory(
+    tree: Path, directory: str, subset: Path | None, with_tree: bool = True
+) -> DirectoryScore:
     score = DirectoryScore(directory)
     files, score.skipped = unseen_files(tree, directory, subset)
     score.files = len(files)
@@ -67,7 +71,8 @@ def score_directory(tree: Path, directory: str, subset: Path | None) -> Director
         score.lines += path.read_bytes().count(b"\n")
     if not files:
         return score
-    for finding in scan(files, select=("LK",)).findings:
+    base = tree if with_tree else None  # `scan --tree`: the tree's own lock vocabulary
+    for finding in scan(files, select=("LK",), tree=base).findings:
         if finding.severity is Severity.NOTE:
             score.notes.append(finding)
         else:
@@ -128,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subset", type=Path, default=None, help="files to skip (by path)")
     parser.add_argument("--no-subset", action="store_true", help="skip no file")
     parser.add_argument("--dump", type=Path, help="write the findings as JSON for triage")
+    parser.add_argument(
+        "--no-tree", action="store_true", help="scan without --tree (committed vocabulary only)"
+    )
     args = parser.parse_args(argv)
     subset = None if args.no_subset else (args.subset or default_subset())
     if not args.tree.is_dir():
@@ -141,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not a directory of the tree: {', '.join(missing)}", file=sys.stderr)
         return 2
     start = cpu_seconds()
-    scores = [score_directory(args.tree, d, subset) for d in args.directories]
-    print(f"LK findings per 10k lines of .c under {args.tree} (subset files skipped)")
+    scores = [score_directory(args.tree, d, subset, not args.no_tree) for d in args.directories]
+    how = "without --tree" if args.no_tree else "scan --tree"
+    print(f"LK findings per 10k lines of .c under {args.tree} ({how}; subset files skipped)")
     report(scores)
     print(f"cpu {cpu_seconds() - start:.1f} s (user+sys, this process)")
     if args.dump:
