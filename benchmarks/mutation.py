@@ -53,7 +53,7 @@ AREAS: dict[str, Area] = {
     ),
     "applier": Area(
         ("reviewtool/tree/applier.py", "reviewtool/tree/applier/*.py"),
-        ("tests/test_tree_vs_git.py", "tests/test_tree.py"),
+        ("tests/test_tree_vs_git.py", "tests/test_tree.py", "tests/test_tree_diagnose.py"),
     ),
     "locks": Area(
         (
@@ -68,7 +68,7 @@ AREAS: dict[str, Area] = {
     ),
     "kdoc": Area(
         ("reviewtool/analysis/kdoc/read*.py", "reviewtool/analysis/kdoc/verdict*.py"),
-        ("tests/test_kdoc_fixtures.py", "tests/test_kdoc.py"),
+        ("tests/test_kdoc_synthetic.py", "tests/test_kdoc_fixtures.py", "tests/test_kdoc.py"),
     ),
 }
 

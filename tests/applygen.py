@@ -78,11 +78,12 @@ def _body(kind: str, line: str) -> list[str]:
 
 
 def _hunk(
-    rng: random.Random, lines: list[str], at: int, delta: int
+    rng: random.Random, lines: list[str], at: int, delta: int, bare: bool = True
 ) -> tuple[_Hunk, list[str], int, int]:
     """A hunk editing `lines` at index `at`, numbered as if `delta` lines had been added
     before it: (hunk, the lines after it, start, end), start..end the lines of `lines` it
-    shows (context and removed)."""
+    shows (context and removed). Unless `bare`, a hunk shows at least one old line (a pure
+    insertion without context is what `diff -U0` writes; git puts it at the file's end)."""
     if lines and not lines[-1].endswith("\n") and at == len(lines):
         at -= 1  # text after a last line without newline: that line must be rewritten
     removed = min(rng.choice((0, 0, 1, 1, 2, 3)), len(lines) - at)
@@ -93,6 +94,11 @@ def _hunk(
         added = [_line(rng)]
     lead = min(rng.choice((0, 1, 2, 3, 3, 3)), at)
     trail = min(rng.choice((0, 1, 2, 3, 3, 3)), len(lines) - at - removed)
+    if not bare and not (lead or removed or trail):
+        if at:
+            lead = 1
+        elif lines:
+            trail = 1
     if added and at + removed == len(lines) and rng.random() < 0.3:
         added[-1] = added[-1].rstrip("\n") or "x"  # the new last line has no newline
     start, end = at - lead, at + removed + trail
@@ -110,7 +116,9 @@ def _hunk(
     return _Hunk(old_start, new_start, body), after, start, end
 
 
-def _hunks(rng: random.Random, pre: list[str], shape: str) -> tuple[list[_Hunk], list[int]]:
+def _hunks(
+    rng: random.Random, pre: list[str], shape: str, bare: bool = True
+) -> tuple[list[_Hunk], list[int]]:
     """The hunks of one file diff against `pre`, and the lines of `pre` they show."""
     if shape == "overlapping":
         # The second hunk is made against the file as the first left it and starts among the
@@ -126,7 +134,7 @@ def _hunks(rng: random.Random, pre: list[str], shape: str) -> tuple[list[_Hunk],
         if cursor > len(pre) or (cursor == len(pre) and hunks):
             break
         at = rng.randint(cursor, min(len(pre), cursor + 12))
-        hunk, after, start, end = _hunk(rng, pre, at, delta)
+        hunk, after, start, end = _hunk(rng, pre, at, delta, bare)
         hunks.append(hunk)
         shown += range(start, end)
         delta += len(after) - len(pre)
@@ -154,15 +162,22 @@ def make_case(seed: int) -> Case:
     return Case(seed, shape, disturbance, "".join(pre), "".join(target), _diff(hunks))
 
 
-def followup_diff(seed: int, text: str) -> str:
-    """A second patch, made against `text` (what git left after the first): the tree state a
+def followup_diff(seed: int, text: str, bare: bool = True) -> str:
+    """A patch made against `text` (what git left after the previous one): the tree state a
     patch leaves must be exactly what the next one is applied to."""
     rng = random.Random(seed * 7919 + 1)
     lines = [line + "\n" for line in text.split("\n")]
     lines[-1] = lines[-1][:-1]
     lines = [line for line in lines if line] or [_line(rng)]
-    hunks, _ = _hunks(rng, lines, "ordered")
+    hunks, _ = _hunks(rng, lines, "ordered", bare)
     return _diff(hunks)
+
+
+def random_file(seed: int) -> str:
+    """A file of 4..40 generated lines; one in five lacks its final newline."""
+    rng = random.Random(seed)
+    text = "".join(_line(rng) for _ in range(rng.randint(4, 40)))
+    return text[:-1] or "x" if rng.random() < 0.2 else text
 
 
 def _fix_newlines(lines: list[str]) -> list[str]:

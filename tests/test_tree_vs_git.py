@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reviewtool.tree import build_snapshots
-from tests.applygen import followup_diff, git_apply, make_case
+from tests.applygen import followup_diff, git_apply, make_case, random_file
 from tests.builders import patch, series
 
 GENERATED_CASES = 80  # benchmarks/apply_vs_git.py runs thousands
@@ -126,3 +126,42 @@ def test_generated_patches_apply_exactly_where_git_applies_them(work: Path, bloc
             git_apply(work, theirs, second),
         ], (seed, case.diff, second)
     assert any(applied for _, _, applied in shapes) and not all(a for _, _, a in shapes)
+
+
+def test_a_rebuild_from_hunks_knows_only_lines_git_agrees_with(work: Path):
+    """Without a base: series of up to three generated patches git applies in turn, rebuilt
+    from their hunks alone. No BS001, and at every step each known line is git's line at the
+    same number; unknown lines are empty; the text never runs past git's file. (Hunks always
+    show an old line here: a context-free insertion goes to the file's end in git, which a
+    rebuild from hunks cannot place.)"""
+    known = 0
+    for seed in range(60):
+        texts = [random_file(seed)]
+        diffs: list[str] = []
+        for k in range(3):
+            diff_k = followup_diff(seed * 10 + k, texts[-1], bare=False)
+            after = git_apply(work, texts[-1], diff_k)
+            if after is None:
+                break
+            diffs.append(diff_k)
+            texts.append(after)
+        if not diffs:
+            continue
+        patches = [patch(k, len(diffs), d) for k, d in enumerate(diffs, start=1)]
+        snapshots, findings = build_snapshots(series(*patches), None)
+        assert findings == (), (seed, [f.message for f in findings])
+        for step, snapshot in enumerate(snapshots):
+            state = snapshot.files["f.c"]
+            unknown = {n for lo, hi in state.unknown for n in range(lo, hi + 1)}
+            real = texts[step].split("\n")
+            ours = state.text.split("\n") if state.text else []
+            if state.text.endswith("\n"):
+                ours.pop()
+            assert len(ours) <= len(real), (seed, step)
+            for number, line in enumerate(ours, start=1):
+                if number in unknown:
+                    assert line == "", (seed, step, number)
+                else:
+                    assert line == real[number - 1], (seed, step, number)
+                    known += 1
+    assert known > 1000
