@@ -1,0 +1,72 @@
+"""The survivors of benchmarks/mutation.py that are explained: EQUIVALENT (no input can tell
+the mutant from the original) and ACCEPTED (not equivalent, kept for the reason given). Keys
+are mutant ids (module, function, operator, source text, occurrence; no line numbers), so the
+lists survive unrelated edits; `mutation.py` reports entries that no longer name a mutant."""
+
+from __future__ import annotations
+
+_SUBJECT = "reviewtool/subject.py"
+_NORMALISED = (
+    "_normalise folds every run of ASCII blanks into one space first; the two differ only on "
+    "two Unicode spaces in a row (U+00A0 U+00A0) between the words"
+)
+_NO_OP_PASS = "the text did not change, so every further pass of the bounded loop does nothing"
+
+# Survivors no test can kill because no input tells them from the original: id -> why.
+EQUIVALENT: dict[str, str] = {
+    rf"{_SUBJECT}:_Tags.take_group:regex:'[\\s,]+' -> drop '+' at 5#0": (
+        "the empty words a single separator leaves between ', ' are skipped (`if word`)"
+    ),
+    f"{_SUBJECT}:_peel_bare:arithmetic:words += 1 -> -=#0": (
+        "`words` is only compared with 0, after it was counted at least once: -1 is as nonzero as 1"
+    ),
+    f"{_SUBJECT}:_peel_bare:constant:1 -> 2#0": "as above: only `words == 0` is asked",
+    f"{_SUBJECT}:_peel_bare:loop:break -> continue#0": (
+        "retrying the same rejected word changes nothing (take() is idempotent on it)"
+    ),
+    f"{_SUBJECT}:_peel_groups:constant:False -> True#0": (
+        "`seen` only decides whether parse_subject makes another pass; a pass over text with "
+        "no leading group or reply marker does nothing"
+    ),
+    f"{_SUBJECT}:_peel_groups:constant:True -> False#0": (
+        "after _peel_groups no group leads the text; only a reply marker (more_reply) can "
+        "expose another, and it keeps the loop going by itself"
+    ),
+    f"{_SUBJECT}:_peel_groups:loop:break -> continue#0": _NO_OP_PASS,
+    f"{_SUBJECT}:_peel_groups:loop:break -> continue#1": _NO_OP_PASS,
+    f"{_SUBJECT}:_strip_replies:loop:break -> continue#0": _NO_OP_PASS,
+    f"{_SUBJECT}:parse_subject:loop:break -> continue#0": _NO_OP_PASS,
+    f"{_SUBJECT}:parse_subject:boolean:not seen and (not more_reply) -> or#0": (
+        "after a pass that met no reply marker nothing is left to peel: stopping now or one "
+        "pass later gives the same text"
+    ),
+    f"{_SUBJECT}:parse_subject:drop-not:not seen -> seen#0": "as above",
+    f"{_SUBJECT}:parse_subject:compare:tags.version > 0 -> tags.version >= 0#0": (
+        "version 0 is falsy before the comparison: it becomes 1 either way"
+    ),
+    f"{_SUBJECT}:parse_subject:constant:0 -> 1#0": "versions 0 and 1 both end as 1",
+    f"{_SUBJECT}:_peel_groups:compare:end < 0 -> end <= 0#0": (
+        "the text starts with '[', so a ']' is never at index 0"
+    ),
+    f"{_SUBJECT}:_peel_groups:constant:0 -> 1#0": "as above: `end < 1` is `end < 0`",
+}
+
+# Survivors that are not equivalent but accepted: id -> why (a bound nobody reaches, ...).
+ACCEPTED: dict[str, str] = {
+    rf"{_SUBJECT}:<module>:regex:'\\b(\\d{{1,6}})\\s+of\\s+(\\d{{1,6}})\\b' -> drop '+' at 13#0": (
+        _NORMALISED
+    ),
+    rf"{_SUBJECT}:<module>:regex:'\\b(\\d{{1,6}})\\s+of\\s+(\\d{{1,6}})\\b' -> drop '+' at 18#0": (
+        _NORMALISED
+    ),
+    rf"{_SUBJECT}:<module>:regex:'^(\\S+?)(:?)(?:\\s+|$)' -> drop '+' at 16#0": _NORMALISED,
+    f"{_SUBJECT}:parse_subject:constant:4 -> 5#0": (
+        "the bound on stacked group/reply forms; a fifth stacked form is never seen"
+    ),
+    f"{_SUBJECT}:_peel_bare:constant:8 -> 9#0": (
+        "the bound on unbracketed prefix words; no subject has eight tag words in a row"
+    ),
+    f"{_SUBJECT}:parse_subject:drop-not:not more_reply -> more_reply#0": (
+        "differs only past 16 stacked reply markers (the bound of _strip_replies)"
+    ),
+}
