@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, SeriesContext
 from reviewtool.csyntax import FactsCache, FileFacts
+from reviewtool.focus import focus as focus_between
+from reviewtool.focus import signatures
 from reviewtool.mail import parse_diff
 from reviewtool.model import FileState, Finding, Location, Series, Snapshot
 from reviewtool.resources import Rules
@@ -39,30 +41,62 @@ class _Runner:
     rules: Rules
     cache: FactsCache
     memo: Memo = field(default_factory=Memo)
-    _file_results: dict[tuple[str, str], tuple[Finding, ...]] = field(default_factory=dict)
+    _file_results: dict[tuple, tuple[Finding, ...]] = field(default_factory=dict)
+    _signatures: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)
 
     @property
     def file_checks(self) -> list[Check]:
         return [check for check in self.checks if check.scope == "file"]
 
-    def file_findings(self, state: FileState) -> tuple[Finding, ...]:
-        """Every file check on one file state, once per (path, content)."""
-        key = (state.path, state.sha1)
+    def file_findings(
+        self, state: FileState, focus: frozenset[str] | None = None
+    ) -> tuple[Finding, ...]:
+        """Every file check on one file state, once per (path, content, focus). Checks that
+        are not focus-aware report everything whatever the focus."""
+        found: list[Finding] = []
+        for check in self.file_checks:
+            if state.path.endswith(check.suffixes):
+                found.extend(self._check_findings(check, state, focus))
+        return tuple(found)
+
+    def _check_findings(
+        self, check: Check, state: FileState, focus: frozenset[str] | None
+    ) -> tuple[Finding, ...]:
+        focus = focus if check.focus_aware else None
+        key = (check.code, state.path, state.sha1, focus)
         if key not in self._file_results:
-            applicable = [c for c in self.file_checks if state.path.endswith(c.suffixes)]
-            found: list[Finding] = []
-            if applicable:
-                ctx = FileContext(state.path, state, self.cache.facts(state), self.rules, self.memo)
-                for check in applicable:
-                    found.extend(check.run(ctx))
-            self._file_results[key] = tuple(found)
+            ctx = FileContext(
+                state.path, state, self.cache.facts(state), self.rules, self.memo, focus
+            )
+            self._file_results[key] = tuple(check.run(ctx))
         return self._file_results[key]
 
-    def snapshot_findings(self, snapshot: Snapshot) -> list[Finding]:
-        found: list[Finding] = []
-        for path in sorted(snapshot.files):
-            found.extend(self.file_findings(snapshot.files[path]))
-        return found
+    def focus(self, old: FileState | None, new: FileState | None) -> frozenset[str] | None:
+        """What function-scoped checks must compare between two states of a file (None:
+        everything, when the file appears or goes): the functions a patch changed, widened
+        by the checks that know of more (`widen_focus`: LK's lock contracts)."""
+        if old is None or new is None:
+            return None
+        aware = [c for c in self.file_checks if c.focus_aware]
+        if not aware:
+            return frozenset()
+        names = focus_between(old, new, self.cache.facts, self._signatures_of)
+        if not names:
+            return names
+        before, after = self._context(old), self._context(new)
+        for widen in dict.fromkeys(getattr(type(c), "widen_focus", None) for c in aware):
+            if widen is not None and old.path.endswith((".c", ".h")):
+                names = widen(before, after, names)
+        return names
+
+    def _context(self, state: FileState) -> FileContext:
+        return FileContext(state.path, state, self.cache.facts(state), self.rules, self.memo)
+
+    def _signatures_of(self, state: FileState) -> dict[str, tuple]:
+        key = (state.path, state.sha1)
+        if key not in self._signatures:
+            self._signatures[key] = signatures(state, self.cache.facts(state))
+        return self._signatures[key]
 
 
 def added_lines(diff: str) -> dict[str, set[int]]:
@@ -116,8 +150,58 @@ def _touches_function(
     return any(fn.start_line <= line <= fn.end_line for line in lines)
 
 
+@dataclass
+class _Step:
+    """What one patch changed in the file checks' findings: the findings of the changed
+    files after it (restricted to the focus) and the count change of each key."""
+
+    found: list[Finding]
+    delta: Counter
+
+
+def _file_pairs(before: Snapshot, after: Snapshot) -> list[tuple[str | None, str | None]]:
+    """(old path, new path) of every file whose state differs across one step, in the
+    order of the new path (a file that went last, by its old path)."""
+    renamed_from = {new: old for old, new in after.renamed}
+    sources = set(renamed_from.values())
+    pairs: list[tuple[str | None, str | None]] = []
+    for path in sorted(set(after.files) | set(before.files)):
+        new = after.files.get(path)
+        if path in sources and new is None:
+            continue  # the source of a rename: compared with its new name
+        # a path vacated by a rename and created again in the same patch is a new file
+        old_path = renamed_from.get(path, None if path in sources else path)
+        old = before.files.get(old_path) if old_path is not None else None
+        if old is None and new is None:
+            continue
+        same = old is not None and new is not None and old_path == path
+        if same and (old is new or (old.text == new.text and old.unknown == new.unknown)):
+            continue
+        pairs.append((old_path if old is not None else None, path if new is not None else None))
+    return pairs
+
+
+def step_changes(runner: _Runner, before: Snapshot, after: Snapshot) -> _Step:
+    """The file-check findings one patch can have changed, as findings after it and as key
+    count changes (keys of the state before renamed like the patch renamed files)."""
+    renames = dict(after.renamed)
+    found: list[Finding] = []
+    delta: Counter = Counter()
+    for old_path, new_path in _file_pairs(before, after):
+        old = before.files.get(old_path) if old_path else None
+        new = after.files.get(new_path) if new_path else None
+        focus = runner.focus(old, new)
+        if new is not None:
+            now = runner.file_findings(new, focus)
+            found.extend(now)
+            delta.update(f.key for f in now)
+        if old is not None:
+            delta.subtract(_rename_key(f.key, renames) for f in runner.file_findings(old, focus))
+    return _Step(found, delta)
+
+
 def diff_aware(
-    per_step: Sequence[list[Finding]],
+    steps: Sequence[_Step],
     snapshots: Sequence[Snapshot],
     changed: Sequence[dict[str, set[int]]],
     facts_at: Callable[[int, str], FileFacts | None],
@@ -125,13 +209,10 @@ def diff_aware(
     """Findings introduced by each patch: keys whose count grows from step k-1 to k.
 
     fixed_in is the first later step where the count drops back below its level at k."""
-    counts = [Counter(f.key for f in found) for found in per_step]
     introduced: list[Finding] = []
-    for step in range(1, len(per_step)):
-        renames = dict(snapshots[step].renamed)
-        before = Counter({_rename_key(k, renames): v for k, v in counts[step - 1].items()})
-        grown = {key: counts[step][key] - before[key] for key in counts[step]}
-        for finding in per_step[step]:
+    for step in range(1, len(steps)):
+        grown = {key: count for key, count in steps[step].delta.items() if count > 0}
+        for finding in steps[step].found:
             if grown.get(finding.key, 0) <= 0:
                 continue
             path = finding.location.path
@@ -143,7 +224,7 @@ def diff_aware(
             ):
                 continue
             grown[finding.key] -= 1
-            fixed = _fixed_in(finding.key, step, counts, snapshots)
+            fixed = _fixed_in(finding.key, step, steps, snapshots)
             introduced.append(
                 replace(
                     finding,
@@ -157,14 +238,15 @@ def diff_aware(
 
 
 def _fixed_in(
-    key: str, step: int, counts: Sequence[Counter], snapshots: Sequence[Snapshot]
+    key: str, step: int, steps: Sequence[_Step], snapshots: Sequence[Snapshot]
 ) -> int | None:
-    level = counts[step][key]
+    """The first later step at which the key's count is lower than at `step`."""
     current = key
-    for later in range(step + 1, len(counts)):
-        renames = dict(snapshots[later].renamed)
-        current = _rename_key(current, renames)
-        if counts[later][current] < level:
+    change = 0
+    for later in range(step + 1, len(steps)):
+        current = _rename_key(current, dict(snapshots[later].renamed))
+        change += steps[later].delta.get(current, 0)
+        if change < 0:
             return later
     return None
 
@@ -185,14 +267,17 @@ def run_series(
     cache = cache or FactsCache(rules)
     runner = _Runner(checks, rules, cache)
     selected = {check.code for check in checks}
-    per_step = [runner.snapshot_findings(snapshot) for snapshot in snapshots]
+    steps = [_Step([], Counter())]
+    steps += [
+        step_changes(runner, snapshots[k - 1], snapshots[k]) for k in range(1, len(snapshots))
+    ]
     changed = [{}] + [added_lines(patch.diff) for patch in series.patches]
 
     def facts_at(step: int, path: str) -> FileFacts | None:
         state = snapshots[step].files.get(path)
         return cache.facts(state) if state is not None else None
 
-    findings = diff_aware(per_step, snapshots, changed, facts_at)
+    findings = diff_aware(steps, snapshots, changed, facts_at)
     findings.extend(f for f in early_findings if f.code in selected)
     for step, patch in enumerate(series.patches, start=1):
         if step >= len(snapshots):

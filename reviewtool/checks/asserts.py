@@ -4,6 +4,7 @@ function's own locking contradicts, assert values used where the macro has none.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from reviewtool.analysis.asserts import (
     AssertSite,
@@ -17,14 +18,26 @@ from reviewtool.analysis.asserts import (
     side_effects,
 )
 from reviewtool.checks.base import Check, FileContext
+from reviewtool.csyntax import FileFacts
 from reviewtool.model import Finding, Location, Severity
 
 _SEVERITY_OF = {"certain": Severity.ERROR, "likely": Severity.WARNING, "unknown": Severity.NOTE}
 
 
+def _focused(ctx: FileContext) -> FileFacts:
+    """The file's facts with only the functions in the engine's focus."""
+    if ctx.focus is None:
+        return ctx.facts
+    return replace(
+        ctx.facts, functions=tuple(f for f in ctx.facts.functions if ctx.in_focus(f.name))
+    )
+
+
 def _sites(ctx: FileContext) -> list[AssertSite]:
-    """The assert sites of this file state whose lines are all known (hunks-only mode)."""
-    sites = ctx.derived("asserts.sites", lambda: find_asserts(ctx.facts, ctx.rules))
+    """The assert sites of this file state (in the focus) whose lines are all known."""
+    sites = ctx.derived(
+        "asserts.sites" + ctx.focus_key, lambda: find_asserts(_focused(ctx), ctx.rules)
+    )
     return [site for site in sites if ctx.state.is_known(site.line, site.end_line)]
 
 
@@ -59,6 +72,7 @@ class NewBugOn(Check):
     name = "new-bug-on"
     severity = Severity.WARNING
     scope = "file"
+    focus_aware = True
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in _sites(ctx):
@@ -109,6 +123,7 @@ class AssertSideEffect(Check):
     name = "assert-side-effect"
     severity = Severity.WARNING
     scope = "file"
+    focus_aware = True
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         vocabulary = load_rules(ctx.rules)
@@ -161,6 +176,7 @@ class AssertValueUsed(Check):
     name = "assert-value-used"
     severity = Severity.ERROR
     scope = "file"
+    focus_aware = True
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         for site in _sites(ctx):
@@ -216,6 +232,7 @@ class LockAssertContradiction(Check):
     name = "lock-assert-contradiction"
     severity = Severity.WARNING
     scope = "file"
+    focus_aware = True
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         sites = [s for s in _sites(ctx) if s.macro.kind == "lock" and s.lock is not None]
@@ -224,10 +241,14 @@ class LockAssertContradiction(Check):
         from reviewtool.analysis.locks import analyse_file
 
         file_locks = ctx.derived(
-            "locks", lambda: analyse_file(ctx.facts, ctx.rules, known=ctx.state.is_known)
+            "locks",
+            lambda: analyse_file(
+                ctx.facts, ctx.rules, known=ctx.state.is_known, cache=ctx.memo.functions
+            ),
         )
         views = ctx.derived(
-            "asserts.lock-views", lambda: lock_views(ctx.facts, sites, file_locks, ctx.rules)
+            "asserts.lock-views" + ctx.focus_key,
+            lambda: lock_views(_focused(ctx), sites, file_locks, ctx.rules),
         )
         for site in sites:
             view = views.get((site.function, site.line))

@@ -26,10 +26,14 @@ T = TypeVar("T")
 
 class Memo:
     """Results derived from one file state, shared by the checks that need them (LK001..LK004
-    and AS003 share one lock analysis). Keyed by (content hash, analysis name)."""
+    and AS003 share one lock analysis). Keyed by (content hash, analysis name). `functions`
+    keeps per-function results across the states of one run (one rule set)."""
 
     def __init__(self) -> None:
+        from reviewtool.analysis.functions import FunctionCache
+
         self._values: dict[tuple[str, str], Any] = {}
+        self.functions = FunctionCache()
 
     def get(self, sha1: str, name: str, compute: Callable[[], T]) -> T:
         key = (sha1, name)
@@ -48,9 +52,20 @@ class FileContext:
     facts: FileFacts
     rules: Rules
     memo: Memo = field(compare=False)
+    # Names of the functions whose findings the engine compares (None: all). A check with
+    # `focus_aware` reports only findings in these functions; see reviewtool/focus.py.
+    focus: frozenset[str] | None = None
 
     def derived(self, name: str, compute: Callable[[], T]) -> T:
         return self.memo.get(self.state.sha1, name, compute)
+
+    def in_focus(self, function: str | None) -> bool:
+        return self.focus is None or function in self.focus
+
+    @property
+    def focus_key(self) -> str:
+        """A memo-key suffix for results that depend on the focus."""
+        return "" if self.focus is None else f":focus{hash(self.focus)}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,10 @@ class Check:
     scope: ClassVar[str]  # "file", "patch" or "series"
     # File checks: only for paths matching these suffixes.
     suffixes: ClassVar[tuple[str, ...]] = (".c", ".h")
+    # File checks whose findings each belong to one function, and depend only on what
+    # reviewtool/focus.py says: they honour FileContext.focus and the engine compares only
+    # the functions a patch can have changed.
+    focus_aware: ClassVar[bool] = False
 
     def run(self, ctx: Any) -> Iterator[Finding]:
         raise NotImplementedError

@@ -16,7 +16,10 @@ from reviewtool.model import Finding, Location, Severity
 def file_locks(ctx: FileContext) -> FileLocks:
     """The lock analysis of this file state, computed once and shared by LK001..LK004."""
     return ctx.derived(
-        "locks", lambda: analyse_file(ctx.facts, ctx.rules, known=ctx.state.is_known)
+        "locks",
+        lambda: analyse_file(
+            ctx.facts, ctx.rules, known=ctx.state.is_known, cache=ctx.memo.functions
+        ),
     )
 
 
@@ -82,10 +85,24 @@ def condition_as_written(detail: str, text: str) -> str:
 class _LockCheck(Check):
     scope: ClassVar[str] = "file"
     severity: ClassVar[Severity] = Severity.ERROR
+    focus_aware = True
+
+    @staticmethod
+    def widen_focus(old: FileContext, new: FileContext, focus: frozenset[str]) -> frozenset[str]:
+        """The focus, plus the functions whose findings a change of the file's confirmed lock
+        contracts can drop or bring back (contracts.py). Only when a function in the focus
+        takes part in a contract before or after the patch are all results needed."""
+        before, after = file_locks(old), file_locks(new)
+        if all(before.neutral(name) and after.neutral(name) for name in focus):
+            return focus
+        changed = before.confirmed() ^ after.confirmed()
+        return focus | before.involved(changed) | after.involved(changed)
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         results = file_locks(ctx)
         for fn in ctx.facts.functions:
+            if not ctx.in_focus(fn.name):
+                continue
             result = results.result(fn)
             if result is None or result.budget_exceeded:
                 continue

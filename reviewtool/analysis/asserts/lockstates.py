@@ -55,26 +55,26 @@ def lock_views(
 
     Computed with the lock analysis' public pieces: the function's CFG is built again with
     the assert's statement turned into an exit, and `analyse_function` (with the same-file
-    summaries of `file_locks`) reports the states at that exit. Functions the analysis
-    skipped (no lock work, over budget) have no entry."""
+    summaries of `file_locks`, read name by name) reports the states at that exit.
+    Functions the analysis skipped (no lock work, over budget) have no entry."""
     from reviewtool.analysis import cfg as cfg_module
     from reviewtool.analysis import locks
+    from reviewtool.analysis.functions import Inputs
     from reviewtool.csyntax.ir import lower_function
 
     rules = rules or default_rules()
     vocabulary = load_rules(rules)
     table = locks.lock_table(rules, facts.path)
-    results = _results_by_function(file_locks)
-    summaries = {name: r.summary for name, r in results.items() if r.summary}
+    summaries = Inputs(file_locks.first_summary)
     by_function: dict[str, list[AssertSite]] = {}
     for site in sites:
         by_function.setdefault(site.function, []).append(site)
     views: dict[tuple[str, int], LockView] = {}
     for fn in facts.functions:
-        analysed = results.get((fn.name, fn.start_line)) or results.get(fn.name)
-        if fn.name not in by_function or analysed is None:
+        if fn.name not in by_function:
             continue
-        if not analysed.analysed or analysed.budget_exceeded:
+        analysed = file_locks.result(fn) or file_locks.first_result(fn.name)
+        if analysed is None or not analysed.analysed or analysed.budget_exceeded:
             continue
         try:
             lowered = lower_function(facts.source, fn, rules)
@@ -88,23 +88,12 @@ def lock_views(
     return views
 
 
-def _results_by_function(file_locks: Any) -> dict[Any, Any]:
-    """FileLocks.functions keyed by name and, when the lock analysis keys by (name, line),
-    by that pair too (two #ifdef variants of one function)."""
-    results: dict[Any, Any] = {}
-    for key, result in file_locks.functions.items():
-        results[key] = result
-        if isinstance(key, tuple) and key:
-            results.setdefault(key[0], result)
-    return results
-
-
 def _view_at(
     graph: CFG,
     site: AssertSite,
     fn: Function,
     table: Any,
-    summaries: dict[str, Any],
+    summaries: Any,
     vocabulary: AssertRules,
     locks: ModuleType,
 ) -> LockView | None:

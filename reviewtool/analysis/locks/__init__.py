@@ -18,8 +18,9 @@ argument expression (`spinlock:&root->lock`, `mm: anon_vma rwsem:anon_vma`)."""
 
 from __future__ import annotations
 
-from reviewtool.analysis.cfg import CFG, build_cfg
-from reviewtool.analysis.locks.contracts import resolve
+from reviewtool.analysis.cfg import CFG
+from reviewtool.analysis.functions import FunctionCache
+from reviewtool.analysis.locks.driver import FileLocks
 from reviewtool.analysis.locks.facts import _has_lock_work, flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
@@ -29,7 +30,6 @@ from reviewtool.analysis.locks.state import (
     Effect,
     Event,
     Exit,
-    FileLocks,
     FunctionResult,
     Held,
     State,
@@ -45,7 +45,6 @@ from reviewtool.analysis.locks.summary import (
     describe_path,
 )
 from reviewtool.csyntax import FileFacts, Function
-from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules, default_rules
 
 __all__ = [
@@ -104,36 +103,6 @@ def analyse_function(
     return result
 
 
-def _call_order(functions: list[tuple[Function, CFG]]) -> list[tuple[Function, CFG]]:
-    """Callees before callers (same file), so wrapper summaries exist when callers use them."""
-    names = {fn.name for fn, _ in functions}
-    calls: dict[str, set[str]] = {}
-    for fn, cfg in functions:
-        found: set[str] = set()
-        for node in cfg.nodes:
-            stack = [node.expr] if node.expr is not None else []
-            while stack:
-                e = stack.pop()
-                if e.kind == "call" and e.name in names and e.name != fn.name:
-                    found.add(e.name)
-                stack.extend(e.children)
-        calls[fn.name] = found
-    order: list[tuple[Function, CFG]] = []
-    done: set[str] = set()
-
-    def visit(name: str, depth: int) -> None:
-        if name in done or depth > 400:
-            return
-        done.add(name)
-        for callee in sorted(calls.get(name, ())):
-            visit(callee, depth + 1)
-        order.extend(pair for pair in functions if pair[0].name == name)
-
-    for fn, _ in functions:
-        visit(fn.name, 0)
-    return order
-
-
 def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:
     effects = []
     for annotation in fn.annotations:
@@ -147,37 +116,16 @@ def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:
     return effects
 
 
-def analyse_file(facts: FileFacts, rules: Rules | None = None, known: object = None) -> FileLocks:
-    """Lock results for every function of a file. `known(first, last)` says whether a
-    function is wholly known (hunks-only states); unknown ones are not analysed but their
-    names still resolve to nothing."""
-    rules = rules or default_rules()
-    table = lock_table(rules, facts.path)
-    pairs: list[tuple[Function, CFG]] = []
-    for fn in facts.functions:
-        if known is not None and not known(fn.start_line, fn.end_line):  # type: ignore[operator]
-            continue
-        try:
-            lowered = lower_function(facts.source, fn, rules)
-        except RecursionError:
-            continue
-        pairs.append((fn, build_cfg(lowered, rules)))
-    summaries: dict[str, tuple[Effect, ...]] = {}
-    results: dict[tuple[str, int], FunctionResult] = {}
-    for fn, cfg in _call_order(pairs):
-        if fn.name in table.acquires or fn.name in table.releases:
-            results[(fn.name, fn.start_line)] = FunctionResult(fn.name)  # the table has it
-            continue
-        try:
-            result = analyse_function(cfg, table, summaries, fn.annotations)
-        except RecursionError:  # pathological nesting: report nothing rather than crash
-            result = FunctionResult(fn.name, error="nesting too deep")
-        effects = list(result.summary)
-        if not effects:
-            effects = _annotation_effects(fn, cfg.params)
-        if effects:
-            summaries[fn.name] = tuple(effects)
-            result.summary = tuple(effects)
-        results[(fn.name, fn.start_line)] = result
-    resolve(results)
-    return FileLocks(results)
+def analyse_file(
+    facts: FileFacts,
+    rules: Rules | None = None,
+    known: object = None,
+    cache: FunctionCache | None = None,
+) -> FileLocks:
+    """Lock results for the functions of a file, computed when asked for (`result(fn)`) or
+    all at once (`functions`). `known(first, last)` says whether a function is wholly known
+    (hunks-only states); unknown ones are not analysed and their names resolve to nothing.
+    `cache` keeps results across file states (one cache per rule set)."""
+    return FileLocks(
+        facts, rules or default_rules(), analyse_function, _annotation_effects, known, cache
+    )  # type: ignore[arg-type]

@@ -95,3 +95,16 @@ def resolve(results: dict[object, FunctionResult]) -> None:
     for result in results.values():
         if result.events:
             result.events = [e for e in result.events if _kept(e, confirmed)]
+
+
+def contract_neutral(result: FunctionResult) -> bool:
+    """Whether `result` gives `confirmed_contracts` nothing to work with: no lock released
+    for its caller, no callee contract released or refuted, no contract of its own. Keep
+    in step with confirmed_contracts: the engine compares only changed functions when the
+    ones a patch changed are neutral before and after it (reviewtool/focus.py)."""
+    return not (
+        result.releases_callers
+        or result.released_via
+        or result.refuted_via
+        or any(e.op == "acquire" and e.unconfirmed for e in result.summary)
+    )

@@ -207,12 +207,11 @@ def flag_variables(cfg: CFG) -> frozenset[str]:
 
 
 def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]) -> bool:
-    names = set(table.acquires) | set(table.releases) | set(summaries)
-    names |= {"guard", "CLASS"}
+    names = set(table.acquires) | set(table.releases) | {"guard", "CLASS"}
     for node in cfg.nodes:
         if node.kind == "guard":
             return True
-        if node.expr is not None and _mentions(node.expr, names):
+        if node.expr is not None and _mentions(node.expr, names, summaries):
             return True
     return False
 
@@ -235,11 +234,13 @@ def _release_classes(
     return frozenset(found)
 
 
-def _mentions(expr: Expr, names: set[str]) -> bool:
+def _mentions(expr: Expr, names: set[str], summaries: object = ()) -> bool:
+    """A call to one of `names` or to a summarised function (asked name by name: summaries
+    are read through reviewtool.analysis.functions.Inputs, which records each name)."""
     stack = [expr]
     while stack:
         current = stack.pop()
-        if current.kind == "call" and current.name in names:
+        if current.kind == "call" and (current.name in names or current.name in summaries):
             return True
         stack.extend(current.children)
     return False

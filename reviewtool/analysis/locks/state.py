@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field, replace
 
 from reviewtool.analysis.cfg import CFG
-from reviewtool.csyntax import Function
 from reviewtool.csyntax.ir import Expr
 
 MAX_HELD = 8  # distinct held locks tracked in one state
@@ -111,18 +110,6 @@ class FunctionResult:
     takes_locks: bool = False  # takes some lock on some path (not a pure unlock helper)
     refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here
     releases_callers: set[tuple[str, str]] = field(default_factory=set)  # (class, template)
-
-
-@dataclass
-class FileLocks:
-    functions: dict[tuple[str, int], FunctionResult]  # by (name, first line): #ifdef twins
-
-    def result(self, fn: Function) -> FunctionResult | None:
-        return self.functions.get((fn.name, fn.start_line))
-
-    @property
-    def steps(self) -> int:
-        return sum(r.steps for r in self.functions.values())
 
 
 # -- expressions ---------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Per-function results across steps give what analysing every state from scratch gives."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from reviewtool.analysis.functions import FunctionCache, Inputs
+from reviewtool.analysis.locks import analyse_file, analyse_function, lock_table
+from reviewtool.analysis.locks.contracts import resolve
+from reviewtool.checks import ALL
+from reviewtool.checks.base import FileContext, Memo
+from reviewtool.csyntax import parse_file
+from reviewtool.engine import _rename_key, run_series, sort_findings
+from reviewtool.model import FileState
+from reviewtool.resources import default_rules
+from tests.builders import patch, series, snapshot
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "anon-vma-v2" / "base"
+
+# Wrappers (summaries flow to callers), a call cycle, two #ifdef variants of one name,
+# a leak (LK001) and a lock assert (AS003) that depends on a callee's summary.
+BASE = """\
+#include <linux/spinlock.h>
+
+static void grab(struct dev *d)
+{
+\tspin_lock(&d->lock);
+}
+
+static void drop(struct dev *d)
+{
+\tspin_unlock(&d->lock);
+}
+
+#ifdef CONFIG_A
+static int twin(struct dev *d)
+{
+\tspin_lock(&d->lock);
+\treturn 0;
+}
+#else
+static int twin(struct dev *d)
+{
+\treturn 1;
+}
+#endif
+
+static int ping(struct dev *d, int n)
+{
+\tif (n)
+\t\treturn pong(d, n - 1);
+\tgrab(d);
+\treturn 0;
+}
+
+static int pong(struct dev *d, int n)
+{
+\tif (!n)
+\t\tdrop(d);
+\treturn ping(d, n);
+}
+
+static int user(struct dev *d)
+{
+\tgrab(d);
+\tif (d->broken)
+\t\treturn -EIO;
+\tlockdep_assert_held(&d->lock);
+\tdrop(d);
+\treturn twin(d);
+}
+"""
+
+
+def _results(locks) -> dict:
+    return {key: result for key, result in locks.functions.items()}
+
+
+def test_on_demand_results_equal_the_whole_file_in_call_order():
+    facts = parse_file("dev.c", BASE)
+    rules = default_rules()
+    table = lock_table(rules)
+    whole = analyse_file(facts, rules)
+    order = whole.exact_order()
+    expected = {}
+    summaries: dict = {}
+    for index in sorted(order, key=order.get):  # the sequential walk the driver replaces
+        fn = whole._known[index]
+        result = analyse_function(whole._cfg(index), table, summaries, fn.annotations)
+        if result.summary:
+            summaries[fn.name] = result.summary
+        expected[(fn.name, fn.start_line)] = result
+    resolve(expected)  # the file's lock contracts, after every function
+    assert {k: (r.events, r.summary) for k, r in _results(whole).items()} == {
+        k: (r.events, r.summary) for k, r in expected.items()
+    }
+    for fn in reversed(facts.functions):  # one function at a time, nothing else asked
+        alone = analyse_file(facts, rules).result(fn)
+        assert (alone.events, alone.summary) == (
+            expected[(fn.name, fn.start_line)].events,
+            expected[(fn.name, fn.start_line)].summary,
+        )
+
+
+def test_a_moved_function_reuses_its_result_on_its_new_lines():
+    cache = FunctionCache()
+    before = parse_file("dev.c", BASE)
+    assert analyse_file(before, cache=cache).functions
+    moved = parse_file("dev.c", "/* one */\n/* two */\n" + BASE)
+    hits = cache.hits
+    reused = _results(analyse_file(moved, cache=cache))
+    assert cache.hits > hits
+    assert reused == _results(analyse_file(moved))  # every field, lines included
+
+
+def test_a_changed_callee_summary_invalidates_its_callers_only():
+    cache = FunctionCache()
+    assert analyse_file(parse_file("dev.c", BASE), cache=cache).functions
+    changed = parse_file("dev.c", BASE.replace("\tspin_unlock(&d->lock);\n", "\t;\n", 1))
+    misses = cache.misses
+    assert _results(analyse_file(changed, cache=cache)) == _results(analyse_file(changed))
+    # drop() itself, user() and pong() which read drop()'s summary, and ping() which reads
+    # pong()'s, changed with it; grab() and both twin() are reused
+    assert cache.misses - misses == 4
+
+
+def test_inputs_records_hits_and_misses_and_cannot_be_iterated():
+    inputs = Inputs({"grab": ("effect",)}.get)
+    assert "grab" in inputs and inputs.get("nope") is None and inputs.get("nope", ()) == ()
+    assert inputs.read == {"grab": ("effect",), "nope": None}
+    try:
+        set(inputs)  # type: ignore[arg-type]
+    except TypeError:
+        pass
+    else:
+        raise AssertionError("an analysis must not read every summary")
+
+
+def test_csyntax_calls_cover_every_call_the_lock_analysis_sees():
+    """driver.py and focus.py find call cycles and callers from csyntax's call facts: they
+    must include every call the CFG has."""
+    from reviewtool.analysis.locks.driver import _called
+
+    for path in ("mm/rmap.c", "mm/vma.c"):
+        facts = parse_file(path, (EXAMPLE / path).read_text())
+        names = {fn.name for fn in facts.functions}
+        seen: dict[str, set[str]] = {}
+        for call in facts.calls:
+            seen.setdefault(call.function, set()).add(call.name)
+        locks = analyse_file(facts)
+        for index, fn in enumerate(locks._known):
+            cfg = locks._cfg(index)
+            if cfg is not None:
+                assert _called(cfg, names) <= seen.get(fn.name, set()) | {fn.name}, fn.name
+
+
+# ---- the engine: incremental steps against every state from scratch ---------------------
+
+
+def _from_scratch(made, snapshots, checks):
+    """The engine before per-function results: every file check on every whole state with
+    fresh caches, then key counts compared step by step."""
+    rules = default_rules()
+    per_step = []
+    for snap in snapshots:
+        found = []
+        for path in sorted(snap.files):
+            state = snap.files[path]
+            ctx = FileContext(path, state, parse_file(path, state.text, rules), rules, Memo())
+            for check in checks:
+                if check.scope == "file" and path.endswith(check.suffixes):
+                    found.extend(check.run(ctx))
+        per_step.append(found)
+    counts = [Counter(f.key for f in found) for found in per_step]
+    out = []
+    for step in range(1, len(per_step)):
+        renames = dict(snapshots[step].renamed)
+        before = Counter({_rename_key(k, renames): v for k, v in counts[step - 1].items()})
+        grown = {key: counts[step][key] - before[key] for key in counts[step]}
+        for finding in per_step[step]:
+            if grown.get(finding.key, 0) <= 0:
+                continue
+            grown[finding.key] -= 1
+            level, current, fixed = counts[step][finding.key], finding.key, None
+            for later in range(step + 1, len(counts)):
+                current = _rename_key(current, dict(snapshots[later].renamed))
+                if counts[later][current] < level:
+                    fixed = later
+                    break
+            location = replace(finding.location, patch=step)
+            evidence = tuple(replace(e, patch=step) for e in finding.evidence)
+            out.append(
+                replace(
+                    finding,
+                    location=location,
+                    evidence=evidence,
+                    introduced_in=step,
+                    fixed_in=fixed,
+                )
+            )
+    return sort_findings(out)
+
+
+def _texts() -> list[str]:
+    states = [BASE]
+    states.append("/* moved down */\n" + BASE)  # every function moves
+    states.append(states[-1].replace("\tdrop(d);\n\treturn twin(d);", "\treturn twin(d);"))
+    states.append(states[-1].replace("\tspin_lock(&d->lock);\n}", "\tspin_lock(&d->lock);\n\t;\n}"))
+    states.append(states[-1] + "\nstatic int extra(struct dev *d)\n{\n\tgrab(d);\n\treturn 0;\n}\n")
+    states.append(states[-1].replace("\treturn twin(d);", "\tdrop(d);\n\treturn twin(d);"))
+    states.append(states[-1].replace("#ifdef CONFIG_A", "#ifdef CONFIG_B"))
+    # only drop() changes: user() and pong(), unchanged, now leak through it
+    states.append(states[-1].replace("\tspin_unlock(&d->lock);\n}", "\t;\n}", 1))
+    # a partner that releases its caller's lock: confirms the contracts of the lock
+    # helpers, so findings in functions this patch did not touch come and go
+    states.append(
+        states[-1] + "\nstatic void put_it(struct dev *d)\n{\n\tspin_unlock(&d->lock);\n}\n"
+    )
+    states.append(BASE)  # and back: what the series introduced is fixed again
+    return states
+
+
+def test_a_same_file_series_gives_what_every_state_from_scratch_gives():
+    texts = _texts()
+    snapshots = [
+        snapshot(k, {"dev.c": text, "other.c": BASE}, touched=["dev.c"] if k else [])
+        for k, text in enumerate(texts)
+    ]
+    made = series(*(patch(k, len(texts) - 1) for k in range(1, len(texts))))
+    file_checks = [c for c in ALL if c.scope == "file"]
+    found, _ = run_series(made, snapshots, file_checks, default_rules())
+    expected = _from_scratch(made, snapshots, file_checks)
+    assert found == expected
+    assert {f.code for f in expected} >= {"LK001"}  # the series really has findings
+
+
+def test_scan_of_a_state_is_what_a_series_sees_of_it():
+    state = FileState("dev.c", _texts()[3])
+    rules = default_rules()
+    ctx = FileContext("dev.c", state, parse_file("dev.c", state.text, rules), rules, Memo())
+    whole = [f for c in ALL if c.scope == "file" for f in c.run(ctx)]
+    focus = frozenset(fn.name for fn in ctx.facts.functions)
+    focused = replace(ctx, memo=Memo(), focus=focus)
+    assert [f for c in ALL if c.scope == "file" for f in c.run(focused)] == whole
