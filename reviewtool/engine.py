@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, SeriesContext
 from reviewtool.csyntax import FactsCache, FileFacts
@@ -17,6 +17,11 @@ from reviewtool.resources import Rules
 
 if TYPE_CHECKING:
     from reviewtool.memory import Memory
+
+
+StepHook = Callable[
+    [int, Snapshot, Snapshot, Callable[[FileState], FileFacts], Callable[..., Any]], None
+]
 
 
 @dataclass(frozen=True)
@@ -75,19 +80,26 @@ class _Runner:
         """What function-scoped checks must compare between two states of a file (None:
         everything, when the file appears or goes): the functions a patch changed, widened
         by the checks that know of more (`widen_focus`: LK's lock contracts)."""
-        if old is None or new is None:
-            return None
         aware = [c for c in self.file_checks if c.focus_aware]
         if not aware:
-            return frozenset()
-        names = focus_between(old, new, self.cache.facts, self._signatures_of)
+            return frozenset() if old is not None and new is not None else None
+        names = self.changed_functions(old, new)
         if not names:
             return names
+        assert old is not None and new is not None
         before, after = self._context(old), self._context(new)
         for widen in dict.fromkeys(getattr(type(c), "widen_focus", None) for c in aware):
             if widen is not None and old.path.endswith((".c", ".h")):
                 names = widen(before, after, names)
         return names
+
+    def changed_functions(
+        self, old: FileState | None, new: FileState | None
+    ) -> frozenset[str] | None:
+        """reviewtool.focus.focus of two states of a file (None when one is missing)."""
+        if old is None or new is None:
+            return None
+        return focus_between(old, new, self.cache.facts, self._signatures_of)
 
     def _context(self, state: FileState) -> FileContext:
         return FileContext(state.path, state, self.cache.facts(state), self.rules, self.memo)
@@ -260,17 +272,39 @@ def run_series(
     cache: FactsCache | None = None,
     early_findings: Iterable[Finding] = (),
     base_file: Callable[[str], FileState | None] = lambda path: None,
+    on_step: StepHook | None = None,
 ) -> tuple[list[Finding], FactsCache]:
     """Every check over the series: file checks per step (diff-aware), patch checks per
     patch, then series checks over the resolved findings. `early_findings` are those the
-    tree builder made (BS001, IN010); they are kept when their check is selected."""
+    tree builder made (BS001, IN010); they are kept when their check is selected.
+    `on_step(step, before, after, facts, focus)` runs after each step, while its states'
+    facts are at hand (`focus(old, new)`: the functions a patch can have changed)."""
     cache = cache or FactsCache(rules)
-    runner = _Runner(checks, rules, cache)
+    runner = _Runner(checks, rules, cache, Memo(across_states=True))
     selected = {check.code for check in checks}
     steps = [_Step([], Counter())]
-    steps += [
-        step_changes(runner, snapshots[k - 1], snapshots[k]) for k in range(1, len(snapshots))
-    ]
+    by_patch: list[Finding] = []
+    for step in range(1, len(snapshots)):  # step by step: each state's facts are fresh
+        before, after = snapshots[step - 1], snapshots[step]
+        steps.append(step_changes(runner, before, after))
+        if on_step is not None:
+            on_step(step, before, after, cache.facts, runner.changed_functions)
+        if step > len(series.patches):
+            continue
+        ctx = PatchContext(
+            series,
+            series.patches[step - 1],
+            step,
+            before,
+            after,
+            rules,
+            cache.facts,
+            runner.memo,
+            base_file,
+        )
+        for check in checks:
+            if check.scope == "patch":
+                by_patch.extend(check.run(ctx))
     changed = [{}] + [added_lines(patch.diff) for patch in series.patches]
 
     def facts_at(step: int, path: str) -> FileFacts | None:
@@ -279,23 +313,7 @@ def run_series(
 
     findings = diff_aware(steps, snapshots, changed, facts_at)
     findings.extend(f for f in early_findings if f.code in selected)
-    for step, patch in enumerate(series.patches, start=1):
-        if step >= len(snapshots):
-            break
-        ctx = PatchContext(
-            series,
-            patch,
-            step,
-            snapshots[step - 1],
-            snapshots[step],
-            rules,
-            cache.facts,
-            runner.memo,
-            base_file,
-        )
-        for check in checks:
-            if check.scope == "patch":
-                findings.extend(check.run(ctx))
+    findings.extend(by_patch)
     series_ctx = SeriesContext(
         series, tuple(snapshots), tuple(findings), rules, cache.facts, runner.memo, base_file
     )

@@ -106,7 +106,8 @@ def check(
             "--build-cmd needs a git base: --base REV, or a base-commit: the repository has"
         )
     try:
-        snapshots, findings, cache = _analyse(series, base_tree, chosen, rules)
+        extras = _PatchInfo(rules)
+        snapshots, findings, cache = _analyse(series, base_tree, chosen, rules, on_step=extras)
         if any(check.code == "BS001" for check in chosen):
             tried, findings = _base_candidates(series, base_tree, repo, base_candidates, findings)
         else:
@@ -115,8 +116,7 @@ def check(
             findings = _with_builds(
                 findings, series, base_tree, build_cmd, jobs, build_timeout, progress
             )
-        patch_info = _patch_info(series, snapshots, cache, rules)
-        findings, patch_info = _numbered_by_patch(series, findings, patch_info)
+        findings, info = _numbered_by_patch(series, findings, extras.info)
         earlier, notes = _earlier(
             messages, series, since_messages, history, base_tree, chosen, rules, cache
         )
@@ -134,7 +134,7 @@ def check(
         snapshots=tuple(snapshots),
         findings=tuple(findings),
         checks=chosen,
-        patch_info=patch_info,
+        patch_info=info,
         base_description=describe() if describe else None,
         memory=remembered,
         base_candidates=tried,
@@ -167,7 +167,7 @@ def _is_git(path: Path) -> bool:
     return result.returncode == 0
 
 
-def _analyse(series, base_tree, chosen, rules, cache=None):
+def _analyse(series, base_tree, chosen, rules, cache=None, on_step=None):
     """Snapshots and findings of one posting (the engine's step numbers)."""
     from reviewtool import tree as tree_mod
 
@@ -180,6 +180,7 @@ def _analyse(series, base_tree, chosen, rules, cache=None):
         cache=cache,
         early_findings=early,
         base_file=_base_file_reader(base_tree),
+        on_step=on_step,
     )
     return snapshots, findings, cache
 
@@ -267,28 +268,36 @@ def _base_file_reader(base_tree):
     return read
 
 
-def _patch_info(series, snapshots, cache, rules) -> dict[int, dict]:
-    """Per-patch extras for renderers: the asserts each patch adds, removes or changes.
-    A renamed file is compared with its old self, so a move adds no assert."""
-    info: dict[int, dict] = {}
-    for step in range(1, len(snapshots)):
-        renamed_from = {new: old for old, new in snapshots[step].renamed}
+class _PatchInfo:
+    """Per-patch extras for renderers: the asserts each patch adds, removes or changes,
+    gathered step by step while the engine runs (an engine `on_step` hook). Only the
+    functions the patch can have changed are compared (asserts elsewhere match themselves);
+    a renamed file is compared with its old self, so a move adds no assert."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.info: dict[int, dict] = {}
+
+    def __call__(self, step, before, after, facts, focus) -> None:  # noqa: ANN001
+        from dataclasses import replace
+
+        renamed_from = {new: old for old, new in after.renamed}
         sources = set(renamed_from.values())
         changes = []
-        for path in sorted(snapshots[step].touched - sources):
+        for path in sorted(after.touched - sources):
             if not path.endswith((".c", ".h")):
                 continue
-            before = snapshots[step - 1].files.get(renamed_from.get(path, path))
-            after = snapshots[step].files.get(path)
-            changes.extend(
-                assert_inventory(
-                    cache.facts(before) if before else None,
-                    cache.facts(after) if after else None,
-                    rules,
-                )
-            )
-        info[step] = {"asserts": changes}
-    return info
+            old = before.files.get(renamed_from.get(path, path))
+            new = after.files.get(path)
+            names = focus(old, new)
+            pair = [facts(state) if state is not None else None for state in (old, new)]
+            if names is not None:
+                pair = [
+                    replace(f, functions=tuple(fn for fn in f.functions if fn.name in names))
+                    for f in pair
+                ]
+            changes.extend(assert_inventory(pair[0], pair[1], self.rules))
+        self.info[step] = {"asserts": changes}
 
 
 def iter_source_files(paths: Sequence[Path]) -> Iterator[Path]:

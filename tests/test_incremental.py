@@ -244,3 +244,80 @@ def test_scan_of_a_state_is_what_a_series_sees_of_it():
     focus = frozenset(fn.name for fn in ctx.facts.functions)
     focused = replace(ctx, memo=Memo(), focus=focus)
     assert [f for c in ALL if c.scope == "file" for f in c.run(focused)] == whole
+
+
+# ---- csyntax: incremental parsing -------------------------------------------------------
+
+
+def _facts_view(facts):
+    functions = [
+        (fn.name, fn.start_line, fn.end_line, fn.body_line, fn.params, fn.annotations,
+         fn.error_count, fn.error_lines, fn.node.start_byte, fn.node.end_byte, str(fn.node))
+        for fn in facts.functions
+    ]  # fmt: skip
+    return (functions, facts.comments, facts.calls, facts.declarations, facts.type_lines,
+            facts.types, facts.error_count, facts.source)  # fmt: skip
+
+
+def test_incremental_parsing_gives_the_facts_of_a_parse_from_scratch():
+    from reviewtool.csyntax import FactsCache
+
+    text = (EXAMPLE / "mm" / "rmap.c").read_text()
+    lines = text.split("\n")
+    ends = [i for i in range(len(lines) - 1) if lines[i] == "}" and lines[i + 1] == ""]
+    states = [text]
+    added = "\nstatic void added(struct anon_vma *av)\n{\n\tanon_vma_lock_write(av);\n}\n"
+    states.append("\n".join(lines[: ends[10] + 1] + added.split("\n") + lines[ends[10] + 1 :]))
+    states.append(states[-1].replace("anon_vma_lock_write(av);", "if (av)\n\t\treturn;"))
+    states.append(states[-1].replace("\tanon_vma_unlock_write(anon_vma);\n", "", 1))
+    body = states[-1].index("\n{\n", len(states[-1]) // 2)  # an #ifdef around a function
+    states.append(states[-1][:body] + "\n#ifdef CONFIG_X" + states[-1][body:])
+    states.append(states[-1].replace("\n#ifdef CONFIG_X", "") + "\nint tail(void);\n")
+    states.append(states[0])
+    cache = FactsCache()
+    for number, state in enumerate(states):
+        fast = cache.facts(FileState("mm/rmap.c", state))
+        assert _facts_view(fast) == _facts_view(parse_file("mm/rmap.c", state)), number
+    assert cache.incremental == cache.parses - 1  # the last state is the first again
+
+
+# ---- kernel-doc by region ---------------------------------------------------------------
+
+KDOC = """\
+/**
+ * struct drvdata_set() - a struct name line above a function: kernel-doc reads on
+ * @mem: memory device
+ */
+static inline void drvdata_set(struct mem *mem)
+{
+\tmem->priv = 0;
+}
+
+/**
+ * drvdata_get() - get it
+ * @mem: memory device
+ */
+static inline void *drvdata_get(struct mem *mem, int flags)
+{
+\treturn mem->priv;
+}
+
+/**
+ * Not kernel-doc
+ * *
+ */
+int odd(void);
+"""
+
+
+def test_kernel_doc_by_region_reads_like_the_whole_file():
+    from reviewtool.analysis.kdoc import analyse
+    from reviewtool.analysis.kdoc.incremental import RunCache, analyse_by_region
+
+    rules = default_rules()
+    cache = RunCache()
+    rmap = (EXAMPLE / "mm" / "rmap.c").read_text()
+    for text in (KDOC, "int x;\n\n" + KDOC, rmap, "/* moved */\n" + rmap):
+        assert analyse_by_region(text, rules, cache) == analyse(text, rules)
+    # the struct name line keeps the reader busy into the next region
+    assert [p.line for p in analyse(KDOC, rules).problems if p.kind == "bad-line"][0] == 11

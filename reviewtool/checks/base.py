@@ -29,11 +29,14 @@ class Memo:
     and AS003 share one lock analysis). Keyed by (content hash, analysis name). `functions`
     keeps per-function results across the states of one run (one rule set)."""
 
-    def __init__(self) -> None:
+    def __init__(self, across_states: bool = False) -> None:
         from reviewtool.analysis.functions import FunctionCache
 
         self._values: dict[tuple[str, str], Any] = {}
         self.functions = FunctionCache()
+        # True for a series: states share most of their text, so analyses that can keep
+        # parts of a file by content (kernel-doc by region) do; scan reads each file once
+        self.across_states = across_states
 
     def get(self, sha1: str, name: str, compute: Callable[[], T]) -> T:
         key = (sha1, name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reviewtool.analysis.kdoc import KdocResult, analyse
+from reviewtool.analysis.kdoc.incremental import analyse_by_region
 from reviewtool.checks.base import Check, FileContext
 from reviewtool.model import Finding, Severity
 
@@ -13,8 +14,11 @@ def kdoc_result(ctx: FileContext) -> KdocResult:
     """One kernel-doc reading per file state, shared by every KD check."""
 
     def compute() -> KdocResult:
-        known = None if ctx.state.complete else (lambda line: ctx.state.is_known(line, line))
-        return analyse(ctx.state.text, ctx.rules, known)
+        if not ctx.state.complete:
+            return analyse(ctx.state.text, ctx.rules, lambda line: ctx.state.is_known(line, line))
+        if ctx.memo.across_states:  # a series: most regions were read at an earlier step
+            return analyse_by_region(ctx.state.text, ctx.rules)
+        return analyse(ctx.state.text, ctx.rules)
 
     return ctx.derived("kdoc", compute)
 

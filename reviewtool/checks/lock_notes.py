@@ -48,16 +48,23 @@ class LockAnalysisIncomplete(Check):
     name = "lock-analysis-incomplete"
     severity: ClassVar[Severity] = Severity.NOTE
     scope: ClassVar[str] = "file"
+    focus_aware = True  # a function's note depends on what its LK findings depend on
 
     def run(self, ctx: FileContext) -> Iterator[Finding]:
         results = file_locks(ctx)
         table = lock_table(ctx.rules, ctx.path)
         lock_calls = frozenset(table.acquires) | frozenset(table.releases)
+        by_function: dict[str | None, list] = {}
+        for call in ctx.facts.calls:
+            if call.name in lock_calls:
+                by_function.setdefault(call.function, []).append(call)
         for fn in ctx.facts.functions:
+            if not ctx.in_focus(fn.name):
+                continue
             result = results.result(fn)
             if result is None or not ctx.state.is_known(fn.start_line, fn.end_line):
                 continue
-            calls = [c for c in ctx.facts.calls if c.function == fn.name and c.name in lock_calls]
+            calls = by_function.get(fn.name, [])
             acquires = [c.line for c in calls if c.name in table.acquires]
             if result.error or result.budget_exceeded and (result.analysed or acquires):
                 yield self._skipped(ctx, fn, result)

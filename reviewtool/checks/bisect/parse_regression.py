@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from reviewtool.analysis.symbols import strip_comments_and_literals
 from reviewtool.checks.base import Check, PatchContext
 from reviewtool.checks.bisect.history import changed_lines, counted
+from reviewtool.csyntax import FileFacts
 from reviewtool.model import FileState, Finding, Severity
 
 _C_KEYWORDS = frozenset(
@@ -109,28 +110,54 @@ class _Shape:
     swallows: str | None  # a function whose definition now starts inside this one
 
 
-def _shapes(ctx: PatchContext, state: FileState) -> dict[str, _Shape]:
-    """function → its parse shape in one file state, kernel idioms rewritten first."""
-    from reviewtool.csyntax import parse_file
-    from reviewtool.csyntax.prepare import attribute_words
+class _Shapes:
+    """The parse shapes of one file state's functions, kernel idioms rewritten first; a
+    shape is worked out when asked for (a patch touches few functions)."""
 
-    def compute() -> dict[str, _Shape]:
-        plain, with_args = attribute_words(ctx.rules)
-        text = neutralize_kernel_idioms(state.text, frozenset(plain) | frozenset(with_args))
-        functions = sorted(
-            parse_file(state.path, text, ctx.rules).functions, key=lambda f: f.start_line
+    def __init__(self, state: FileState, facts: FileFacts) -> None:
+        self.state = state
+        self.functions = sorted(facts.functions, key=lambda f: f.start_line)
+        self._last = {fn.name: index for index, fn in enumerate(self.functions)}
+        self._lines: list[str] | None = None
+
+    def names(self) -> list[str]:
+        """Each function name once, in order of first definition (the last one counts)."""
+        return list(dict.fromkeys(fn.name for fn in self.functions))
+
+    def span(self, name: str) -> tuple[int, int]:
+        fn = self.functions[self._last[name]]
+        return fn.start_line, fn.end_line
+
+    def get(self, name: str) -> _Shape | None:
+        index = self._last.get(name)
+        if index is None:
+            return None
+        fn = self.functions[index]
+        inner = next(
+            (g.name for g in self.functions[index + 1 :] if g.start_line <= fn.end_line), None
         )
-        lines = state.text.splitlines()
-        shapes = {}
-        for index, fn in enumerate(functions):
-            inner = next(
-                (g.name for g in functions[index + 1 :] if g.start_line <= fn.end_line), None
-            )
-            body = "\n".join(lines[fn.body_line - 1 : fn.end_line])
-            shapes[fn.name] = _Shape(
-                fn.error_count, fn.start_line, fn.end_line, bool(_CONDITIONAL.search(body)), inner
-            )
-        return shapes
+        if self._lines is None:
+            self._lines = self.state.text.splitlines()
+        body = "\n".join(self._lines[fn.body_line - 1 : fn.end_line])
+        conditional = bool(_CONDITIONAL.search(body))
+        return _Shape(fn.error_count, fn.start_line, fn.end_line, conditional, inner)
+
+
+def _shapes(ctx: PatchContext, state: FileState) -> _Shapes:
+    """The shapes of one file state: its text with kernel idioms rewritten (region by
+    region, as csyntax prepares text), parsed incrementally like any state of a series."""
+    from reviewtool.csyntax import FactsCache
+    from reviewtool.csyntax.prepare import attribute_words
+    from reviewtool.csyntax.regions import by_region
+
+    def compute() -> _Shapes:
+        plain, with_args = attribute_words(ctx.rules)
+        keep = frozenset(plain) | frozenset(with_args)
+        text = by_region(
+            state.text, ("neutralize", keep), lambda part: neutralize_kernel_idioms(part, keep)
+        )
+        cache = ctx.memo.get("", "bisect-shapes-parses", lambda: FactsCache(ctx.rules, 4))
+        return _Shapes(state, cache.facts(FileState(state.path, text)))
 
     return ctx.memo.get(state.sha1, f"bisect-shapes:{state.path}", compute)
 
@@ -182,12 +209,16 @@ class ParseRegression(Check):
                 continue
             lines = changed.get(path, set())
             before = ctx.before.files.get(renamed_from.get(path, path))
-            shapes_before = _shapes(ctx, before) if before is not None else {}
-            for name, shape in _shapes(ctx, after).items():
-                touched = sorted(line for line in lines if shape.first <= line <= shape.last)
-                if not touched or not after.is_known(shape.first, shape.last):
+            shapes_before = _shapes(ctx, before) if before is not None else None
+            shapes = _shapes(ctx, after)
+            for name in shapes.names():
+                first, last = shapes.span(name)
+                touched = sorted(line for line in lines if first <= line <= last)
+                if not touched or not after.is_known(first, last):
                     continue
-                message = _regression(name, shape, shapes_before.get(name), touched[0])
+                shape = shapes.get(name)
+                previous = shapes_before.get(name) if shapes_before is not None else None
+                message = _regression(name, shape, previous, touched[0])
                 if message:
                     yield self.finding(
                         message,
