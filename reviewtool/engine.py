@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,7 @@ class _Runner:
     cache: FactsCache
     memo: Memo = field(default_factory=Memo)
     _file_results: dict[tuple, tuple[Finding, ...]] = field(default_factory=dict)
-    _signatures: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)
+    _signatures: OrderedDict[tuple[str, str], dict[str, tuple]] = field(default_factory=OrderedDict)
 
     @property
     def file_checks(self) -> list[Check]:
@@ -108,6 +108,8 @@ class _Runner:
         key = (state.path, state.sha1)
         if key not in self._signatures:
             self._signatures[key] = signatures(state, self.cache.facts(state))
+            if len(self._signatures) > 16:  # the states of the current step
+                self._signatures.popitem(last=False)
         return self._signatures[key]
 
 
@@ -279,7 +281,7 @@ def run_series(
     tree builder made (BS001, IN010); they are kept when their check is selected.
     `on_step(step, before, after, facts, focus)` runs after each step, while its states'
     facts are at hand (`focus(old, new)`: the functions a patch can have changed)."""
-    cache = cache or FactsCache(rules)
+    cache = cache or FactsCache(rules, capacity=16)  # steps go forward: a few states at a time
     runner = _Runner(checks, rules, cache, Memo(across_states=True))
     selected = {check.code for check in checks}
     steps = [_Step([], Counter())]

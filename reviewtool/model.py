@@ -123,6 +123,11 @@ class FileState:
     path: str
     text: str
     unknown: tuple[tuple[int, int], ...] = ()
+    # every stage keys its caches by it: computed once, with the state
+    sha1: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha1", content_sha1(self.text))
 
     @property
     def complete(self) -> bool:
@@ -132,15 +137,10 @@ class FileState:
         """True when every line in first..last (1-based, inclusive) is known."""
         return all(last < lo or first > hi for lo, hi in self.unknown)
 
-    @property
-    def sha1(self) -> str:
-        return content_sha1(self.text)
 
-
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)  # a few recent texts only: the cache keeps the texts alive
 def content_sha1(text: str) -> str:
-    """SHA-1 of a file's bytes. Cached: every stage keys its caches by it, and a str's own
-    hash is computed once, so the lookup is cheap."""
+    """SHA-1 of a file's bytes."""
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -321,3 +321,26 @@ def test_kernel_doc_by_region_reads_like_the_whole_file():
         assert analyse_by_region(text, rules, cache) == analyse(text, rules)
     # the struct name line keeps the reader busy into the next region
     assert [p.line for p in analyse(KDOC, rules).problems if p.kind == "bad-line"][0] == 11
+
+
+def test_parsing_keeps_nothing_of_the_source_alive():
+    """py-tree-sitter 0.26.1 keeps a reference to every chunk a read callback returns; a
+    series of a thousand states would keep a thousand copies of its files."""
+    import gc
+    import tracemalloc
+
+    from reviewtool.csyntax import _parse
+
+    source = (EXAMPLE / "mm" / "rmap.c").read_bytes()
+    _parse(source)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            tree = _parse(source)
+        del tree
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < len(source) // 2  # ten parses of 90 KB: a leak would be ten times that

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -27,12 +28,20 @@ T = TypeVar("T")
 class Memo:
     """Results derived from one file state, shared by the checks that need them (LK001..LK004
     and AS003 share one lock analysis). Keyed by (content hash, analysis name). `functions`
-    keeps per-function results across the states of one run (one rule set)."""
+    keeps per-function results across the states of one run (one rule set).
+
+    Results that hold a parse (names starting with one of `PER_STATE`: they keep a syntax
+    tree alive) are kept for the few states a step works on, least recently used first out;
+    a series of a thousand states would otherwise hold a thousand trees."""
+
+    PER_STATE = ("locks", "asserts.", "bisect-shapes:")
+    RECENT = 48  # per-state results kept: a step reads the states before and after it
 
     def __init__(self, across_states: bool = False) -> None:
         from reviewtool.analysis.functions import FunctionCache
 
         self._values: dict[tuple[str, str], Any] = {}
+        self._recent: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self.functions = FunctionCache()
         # True for a series: states share most of their text, so analyses that can keep
         # parts of a file by content (kernel-doc by region) do; scan reads each file once
@@ -40,9 +49,17 @@ class Memo:
 
     def get(self, sha1: str, name: str, compute: Callable[[], T]) -> T:
         key = (sha1, name)
-        if key not in self._values:
-            self._values[key] = compute()
-        return self._values[key]
+        if not name.startswith(self.PER_STATE):
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]
+        if key in self._recent:
+            self._recent.move_to_end(key)
+            return self._recent[key]
+        value = self._recent[key] = compute()
+        if len(self._recent) > self.RECENT:
+            self._recent.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,28 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import tree_sitter_c
-from tree_sitter import Language, Node, Query, QueryCursor, Tree
+from typing import TYPE_CHECKING, Any
 
 from reviewtool.csyntax.prepare import Annotation
 from reviewtool.errors import RuleDataError
 from reviewtool.resources import Rules, default_rules
 
-C_LANGUAGE = Language(tree_sitter_c.language())
+if TYPE_CHECKING:  # tree-sitter is imported on first use: `--help`, `rules`, `hook` never do
+    from tree_sitter import Language, Node, Query, Tree
+
+
+@cache
+def c_language() -> Language:
+    import tree_sitter_c
+    from tree_sitter import Language
+
+    return Language(tree_sitter_c.language())
+
+
+def __getattr__(name: str) -> Any:  # `C_LANGUAGE`, built when first asked for
+    if name == "C_LANGUAGE":
+        return c_language()
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,8 @@ class FileFacts:
     @property
     def identifiers(self) -> frozenset[str]:
         """Every identifier used outside comments and string literals (computed on use)."""
+        from tree_sitter import QueryCursor
+
         captures = QueryCursor(_facts_query(default_rules().query("facts"))).captures(
             self.tree.root_node
         )
@@ -167,7 +181,9 @@ def _count_errors(node: Node) -> int:
 @cache
 def _facts_query(text: str) -> Query:
     try:
-        return Query(C_LANGUAGE, text)
+        from tree_sitter import Query
+
+        return Query(c_language(), text)
     except Exception as exc:  # tree-sitter raises QueryError subclasses by version
         raise RuleDataError(f"rules/queries/c/facts.scm: {exc}") from None
 
@@ -194,6 +210,8 @@ class _Collector:
 
     def visit(self, root: Node, span: tuple[int, int] | None = None) -> None:
         """Collect from the whole tree, or only the nodes wholly inside the byte `span`."""
+        from tree_sitter import QueryCursor
+
         cursor = QueryCursor(self.query)
         low, high = span if span is not None else (0, len(self.source))
         if span is None:

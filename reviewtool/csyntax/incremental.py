@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
-
-from tree_sitter import Node, Point, Tree
+from typing import TYPE_CHECKING
 
 from reviewtool.csyntax.facts import (
     Call,
@@ -26,6 +25,9 @@ from reviewtool.csyntax.facts import (
 )
 from reviewtool.csyntax.regions import Prepared
 from reviewtool.resources import Rules
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Point, Tree
 
 CONTAINERS = frozenset(
     {
@@ -67,6 +69,8 @@ def common_suffix(a: bytes, b: bytes, limit: int) -> int:
 
 
 def _point(source: bytes, offset: int) -> Point:
+    from tree_sitter import Point
+
     row = source.count(b"\n", 0, offset)
     return Point(row, offset - (source.rfind(b"\n", 0, offset) + 1))
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from reviewtool.csyntax.prepare import LOOP_MARKERS
 from reviewtool.resources import Rules, default_rules
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 MAX_DEPTH = 200  # nesting bound: deeper statements become opaque
 

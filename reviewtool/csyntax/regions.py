@@ -22,7 +22,7 @@ from reviewtool.csyntax.prepare import Annotation, blank_attributes, seal_unknow
 from reviewtool.resources import Rules
 
 BOUNDARY = "\n}\n\n"
-CAPACITY = 6_000  # regions kept per kind of result
+CAPACITY = 8_000  # region results kept (a kernel function's region is about a kilobyte)
 
 
 def split_regions(text: str) -> list[str]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from reviewtool.analysis.asserts.vocabulary import AssertMacro, AssertRules, load_rules
 from reviewtool.csyntax import FileFacts, walk
 from reviewtool.resources import Rules
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 # Parents in which a call's value is used (rather than the call being a statement).
 _VALUE_PARENTS = frozenset(
