@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import tomllib
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Callable, Sequence
+from functools import cache, wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reviewtool.errors import RuleDataError
 
@@ -85,3 +85,29 @@ def _load_toml(path: Path) -> dict[str, Any]:
 @cache
 def default_rules() -> Rules:
     return Rules()
+
+
+T = TypeVar("T")
+
+
+def per_rules(function: Callable[..., T]) -> Callable[..., T]:
+    """`functools.cache` for a function of a Rules and hashable arguments, kept on the Rules
+    object: what is derived from one run's rules (a tree's lock vocabulary) goes with them,
+    where a process-wide cache would keep every run's (a bot checking in-process)."""
+
+    @wraps(function)
+    def cached(rules: Rules, *args: Any) -> T:
+        memo = vars(rules).setdefault("_per_rules_memo", {})
+        key = (cached, *args)
+        if key not in memo:
+            memo[key] = function(rules, *args)
+        return memo[key]
+
+    return cached
+
+
+@per_rules
+def rules_key(rules: Rules) -> object:
+    """A stand-in for `rules` in the key of a cache that outlives runs: equal only for the
+    same rules, and it keeps none of their data alive."""
+    return object()

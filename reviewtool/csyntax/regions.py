@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reviewtool.csyntax.prepare import Annotation, blank_attributes, seal_unknown_regions
-from reviewtool.resources import Rules
+from reviewtool.resources import Rules, rules_key
 
 BOUNDARY = "\n}\n\n"
 CAPACITY = 8_000  # region results kept (a kernel function's region is about a kilobyte)
@@ -67,7 +67,9 @@ class RegionCache:
 
     def region(self, text: str, rules: Rules) -> tuple[str, tuple[Annotation, ...]]:
         """csyntax/prepare.py's preparation of one region."""
-        return self.get(("prepare", rules), text, lambda region: blank_attributes(region, rules))
+        return self.get(
+            ("prepare", rules_key(rules)), text, lambda region: blank_attributes(region, rules)
+        )
 
 
 _MISSING = object()

@@ -25,10 +25,9 @@ functions of (text, rule data).
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from reviewtool.errors import RuleDataError
-from reviewtool.resources import Rules
+from reviewtool.resources import Rules, per_rules
 
 LOOP_MARKERS = {"fe": "foreach", "sg": "scoped_guard", "scg": "scoped_cond_guard"}
 MAX_PAREN_SCAN = 4096  # characters searched for a closing parenthesis
@@ -109,7 +108,7 @@ def _in_directive(code: str, index: int) -> bool:
     return previous_end > 0 and code[previous_end - 1] == "\\"
 
 
-@cache
+@per_rules
 def _vocabulary(rules: Rules) -> dict:
     cfg = rules.table("cfg")
     table = rules.table("csyntax")

@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from reviewtool.errors import RuleDataError
-from reviewtool.resources import Rules, default_rules
+from reviewtool.resources import Rules, default_rules, per_rules
 
 KINDS = ("warn", "crash", "lock", "build", "state")
 MODES = ("held", "write", "read", "not-held")
@@ -61,20 +61,16 @@ class AssertRules:
         )
 
 
-_LOADED: dict[int, tuple[Rules, AssertRules]] = {}
-
-
 def load_rules(rules: Rules | AssertRules | None = None) -> AssertRules:
     """The assert vocabulary of `rules` (packaged rules when None), validated once."""
     if isinstance(rules, AssertRules):
         return rules
-    rules = rules or default_rules()
-    cached = _LOADED.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
-    loaded = _parse_rules(rules.table("asserts"))
-    _LOADED[id(rules)] = (rules, loaded)
-    return loaded
+    return _loaded(rules or default_rules())
+
+
+@per_rules
+def _loaded(rules: Rules) -> AssertRules:
+    return _parse_rules(rules.table("asserts"))
 
 
 def _parse_rules(table: dict[str, Any]) -> AssertRules:

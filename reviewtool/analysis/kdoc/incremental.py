@@ -20,7 +20,7 @@ from reviewtool.analysis.kdoc.lines import logical_lines
 from reviewtool.analysis.kdoc.model import KdocBlock, KdocProblem, KdocResult, load_vocabulary
 from reviewtool.analysis.kdoc.reader import _Reader
 from reviewtool.csyntax.regions import split_regions
-from reviewtool.resources import Rules
+from reviewtool.resources import Rules, rules_key
 
 _OUTPUTS = ("blocks", "problems", "line_no", "vocabulary")
 _BUSY = object()  # a run that leaves the reader busy: read on with the next region
@@ -31,16 +31,17 @@ class RunCache:
 
     def __init__(self, capacity: int = 4000) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[tuple[Rules, str], object] = OrderedDict()
+        self._entries: OrderedDict[tuple[object, str], object] = OrderedDict()
 
     def get(self, rules: Rules, text: str) -> object | None:
-        found = self._entries.get((rules, text))
+        key = (rules_key(rules), text)
+        found = self._entries.get(key)
         if found is not None:
-            self._entries.move_to_end((rules, text))
+            self._entries.move_to_end(key)
         return found
 
     def put(self, rules: Rules, text: str, value: object) -> None:
-        self._entries[(rules, text)] = value
+        self._entries[(rules_key(rules), text)] = value
         if len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
 
 from reviewtool.analysis.locks.context import context_of
 from reviewtool.analysis.vocab import scope_of, vocabulary
-from reviewtool.resources import Rules, default_rules
+from reviewtool.resources import Rules, default_rules, per_rules
 
 # -- rule data ---------------------------------------------------------------------------
 
@@ -51,7 +50,7 @@ def _lock_spec(value: object) -> tuple[int, ...] | None:
     return tuple(int(v) for v in value) if isinstance(value, list) else ()
 
 
-@cache
+@per_rules
 def _table_for(rules: Rules, scope: str = "") -> LockTable:
     table = vocabulary(rules, scope)
     acquires = {}

@@ -16,7 +16,6 @@ of the same name; a scoped entry wins over a global one."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 
 from reviewtool.analysis.vocab.derive import Conventions, Deriver, Op
 from reviewtool.analysis.vocab.entries import (
@@ -27,7 +26,7 @@ from reviewtool.analysis.vocab.entries import (
     ops_from_entries,
 )
 from reviewtool.analysis.vocab.headers import Definition, definitions
-from reviewtool.resources import Rules
+from reviewtool.resources import Rules, per_rules
 
 __all__ = [
     "Conventions",
@@ -63,7 +62,7 @@ def derive_private(
     return Deriver(conventions(rules), [*hand_ops(rules), *global_ops]).run(found)
 
 
-@cache
+@per_rules
 def _committed_scopes(rules: Rules) -> tuple[str, ...]:
     table = rules.table("locks-derived")
     found = {e["scope"] for k in ("acquire", "release") for e in table.get(k, ()) if "scope" in e}
@@ -82,7 +81,7 @@ def scope_of(rules: Rules, path: str | None) -> str:
     return "|".join(s for s in _committed_scopes(rules) if f"/{s}" in padded)
 
 
-@cache
+@per_rules
 def vocabulary(rules: Rules, scope: str = "") -> dict:
     """rules/locks.toml (merged over --rules DIRs) with the derived entries added (the
     global ones, then those of `scope`): a hand entry replaces a derived one of the same

@@ -5,13 +5,12 @@ and the tree caches use the same shape)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import cache
 
 from reviewtool.analysis.vocab.derive import STATE_CLASSES, Conventions, Op, paired
-from reviewtool.resources import Rules
+from reviewtool.resources import Rules, per_rules
 
 
-@cache
+@per_rules
 def locks_table(rules: Rules) -> dict:
     """rules/locks.toml merged over the search path: the packaged file first, then each
     --rules DIR's (entries of the same name and keys of tables replaced, lists extended)."""
@@ -42,7 +41,7 @@ def conventions(rules: Rules) -> Conventions:
     return _conventions(rules)
 
 
-@cache
+@per_rules
 def _conventions(rules: Rules) -> Conventions:
     return Conventions.from_table(locks_table(rules))
 
