@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,8 @@ def _validate(raw: dict[str, Any], origin: Path) -> dict[str, Any]:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # not at start-up: --help imports this module
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import lru_cache
@@ -141,6 +140,8 @@ class FileState:
 @lru_cache(maxsize=64)  # a few recent texts only: the cache keeps the texts alive
 def content_sha1(text: str) -> str:
     """SHA-1 of a file's bytes."""
+    import hashlib  # not at start-up: --help imports this module
+
     return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
