@@ -325,15 +325,19 @@ def run_series(
     return sort_findings(findings), cache
 
 
-def run_files(states: Iterable[FileState], checks: Sequence[Check], rules: Rules) -> list[Finding]:
-    """Whole-file analysis (scan): every file check on each state, nothing diff-aware."""
-    runner = _Runner(checks, rules, FactsCache(rules, capacity=8))
-    found: list[Finding] = []
-    for state in states:
-        found.extend(runner.file_findings(state))
-        runner._file_results.clear()  # scan never revisits a state: keep memory flat
-        runner.memo = Memo()
-    return sort_findings(found)
+class FileScanner:
+    """Whole-file analysis (scan): every file check on one state, nothing diff-aware, nothing
+    kept from one file to the next (scan never revisits a state: memory stays flat, and a
+    file's findings do not depend on which files a worker saw before)."""
+
+    def __init__(self, checks: Sequence[Check], rules: Rules) -> None:
+        self._runner = _Runner(checks, rules, FactsCache(rules, capacity=8))
+
+    def findings(self, state: FileState) -> tuple[Finding, ...]:
+        found = self._runner.file_findings(state)
+        self._runner._file_results.clear()
+        self._runner.memo = Memo()
+        return found
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

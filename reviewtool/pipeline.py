@@ -12,9 +12,11 @@ from typing import BinaryIO
 from reviewtool import checks as registry
 from reviewtool import memory
 from reviewtool.analysis.asserts import inventory as assert_inventory
-from reviewtool.engine import Report, run_files, run_series, sort_findings
+from reviewtool.checks.base import Check
+from reviewtool.engine import FileScanner, Report, run_series, sort_findings
 from reviewtool.errors import InputError
-from reviewtool.model import FileState
+from reviewtool.model import FileState, Finding
+from reviewtool.parallel import Progress, map_ordered
 from reviewtool.resources import Rules, default_rules
 
 SCAN_SUFFIXES = (".c", ".h")
@@ -300,6 +302,20 @@ class _PatchInfo:
         self.info[step] = {"asserts": changes}
 
 
+_SCANNER: FileScanner | None = None  # this process' (a worker's) scanner, for _scan_file
+
+
+def _start_scanner(checks: Sequence[Check] | None, rules: Rules | None) -> None:
+    global _SCANNER
+    _SCANNER = FileScanner(checks, rules) if checks is not None and rules is not None else None
+
+
+def _scan_file(path: Path) -> tuple[Finding, ...]:
+    assert _SCANNER is not None
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    return _SCANNER.findings(FileState(str(path), text))
+
+
 def iter_source_files(paths: Sequence[Path]) -> Iterator[Path]:
     """C files under the given files/directories, sorted, symlinks not followed."""
     count = 0
@@ -323,26 +339,32 @@ def scan(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     tree: Path | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Whole-file analysis of C files: every file check, nothing diff-aware. With `tree`
-    (the kernel tree the files belong to), the lock vocabulary comes from its headers."""
+    (the kernel tree the files belong to), the lock vocabulary comes from its headers.
+    `jobs` worker processes share the files; the report is the same for any number."""
     rules = rules or default_rules()
     base_tree = _base_tree(tree, None, None, None) if tree is not None else None
     rules = _with_tree_vocabulary(rules, base_tree)  # derives while base_tree lives
     chosen = tuple(c for c in registry.select(select, ignore) if c.scope == "file")
 
-    scanned = 0
-
-    def states() -> Iterator[FileState]:
-        nonlocal scanned
-        for path in iter_source_files(paths):
-            if path.stat().st_size > MAX_SCAN_FILE_BYTES:
-                continue
-            scanned += 1
-            text = path.read_bytes().decode("utf-8", "surrogateescape")
-            yield FileState(str(path), text)
-
-    findings = run_files(states(), chosen, rules)
+    files = [
+        path for path in iter_source_files(paths) if path.stat().st_size <= MAX_SCAN_FILE_BYTES
+    ]
+    if jobs > 1 and base_tree is not None:
+        rules.table("locks-derived")  # derived once, here, not in every worker
+    progress = Progress("scan", len(files))
+    found: list[Finding] = []
+    try:
+        for file_findings in map_ordered(_scan_file, files, jobs, _start_scanner, (chosen, rules)):
+            found.extend(file_findings)
+            progress.advance()
+    finally:
+        progress.close()
+        _start_scanner(None, None)  # the scanner holds this run's rules: let them go
+    findings = sort_findings(found)
+    scanned = len(files)
     return Report(
         series=None, snapshots=(), findings=tuple(findings), checks=chosen, scanned_files=scanned
     )

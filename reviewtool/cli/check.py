@@ -171,6 +171,13 @@ def check_command(
     type=click.Path(path_type=Path),
     help="The kernel tree the files belong to: lock primitives come from its headers.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=256),
+    default=None,
+    help="Worker processes sharing the files (default: one per CPU); any number gives the "
+    "same report.",
+)
 @common_select
 @common_ignore
 @common_fail_on
@@ -179,9 +186,12 @@ def check_command(
 @common_force
 @common_color
 @guarded
-def scan_command(paths, fmt, tree, select, ignore, fail_on, rule_dirs, output, force, color) -> int:
+def scan_command(
+    paths, fmt, tree, jobs, select, ignore, fail_on, rule_dirs, output, force, color
+) -> int:
     """Whole-file analysis of C files or directories (not diff-aware)."""
     from reviewtool import pipeline
+    from reviewtool.parallel import default_jobs
 
     config = settings(fmt, select, ignore, fail_on, rule_dirs, None)
     report = pipeline.scan(
@@ -190,6 +200,7 @@ def scan_command(paths, fmt, tree, select, ignore, fail_on, rule_dirs, output, f
         select=config.select,
         ignore=config.ignore,
         tree=tree,
+        jobs=jobs or default_jobs(),
     )
     emit(report, config.format, output, force, color, False)
     return exit_for(report.findings, config.fail_on)
