@@ -108,8 +108,12 @@ def check(
             "--build-cmd needs a git base: --base REV, or a base-commit: the repository has"
         )
     try:
-        extras = _PatchInfo(rules)
-        snapshots, findings, cache = _analyse(series, base_tree, chosen, rules, on_step=extras)
+        step_line = Progress("check", len(series.patches))
+        extras = _PatchInfo(rules, step_line)
+        try:
+            snapshots, findings, cache = _analyse(series, base_tree, chosen, rules, on_step=extras)
+        finally:
+            step_line.close()
         if any(check.code == "BS001" for check in chosen):
             tried, findings = _base_candidates(series, base_tree, repo, base_candidates, findings)
         else:
@@ -276,9 +280,10 @@ class _PatchInfo:
     functions the patch can have changed are compared (asserts elsewhere match themselves);
     a renamed file is compared with its old self, so a move adds no assert."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, rules: Rules, progress: Progress | None = None) -> None:
         self.rules = rules
         self.info: dict[int, dict] = {}
+        self.progress = progress  # advanced once a step
 
     def __call__(self, step, before, after, facts, focus) -> None:  # noqa: ANN001
         from dataclasses import replace
@@ -300,6 +305,8 @@ class _PatchInfo:
                 ]
             changes.extend(assert_inventory(pair[0], pair[1], self.rules))
         self.info[step] = {"asserts": changes}
+        if self.progress is not None:
+            self.progress.advance()
 
 
 _SCANNER: FileScanner | None = None  # this process' (a worker's) scanner, for _scan_file
