@@ -67,13 +67,17 @@ class DirTree:
 
     def escapes(self, path: str) -> bool:
         """True when `path` resolves (through a symlink) to somewhere outside the root."""
+        return self._inside(path) is None
+
+    def _inside(self, path: str) -> str | None:
+        """Where `path` resolves to, when that is inside the root."""
         real = os.path.realpath(os.path.join(self._real, path))
-        return not real.startswith(self._real.rstrip(os.sep) + os.sep)
+        return real if real.startswith(self._real.rstrip(os.sep) + os.sep) else None
 
     def read(self, path: str) -> str | None:
-        if path_problem(path) or self.escapes(path):
+        real = None if path_problem(path) else self._inside(path)
+        if real is None:
             return None
-        real = os.path.realpath(os.path.join(self._real, path))
         try:
             info = os.stat(real)
             if not stat.S_ISREG(info.st_mode):
