@@ -125,7 +125,7 @@ def check_command(
         raise ReviewtoolError("--tree and --base are exclusive")
     config = settings(fmt, select, ignore, fail_on, rule_dirs, repo)
     if url_template is not None:
-        from reviewtool.patchwork import check_url_template
+        from reviewtool.formats import check_url_template
 
         if config.format != "patchwork":
             raise ReviewtoolError("--url-template is for --format patchwork")

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from reviewtool.engine import Report
 from reviewtool.errors import ReviewtoolError
+from reviewtool.formats.text import RenderOptions
 from reviewtool.model import Finding, Patch, Severity
-from reviewtool.render.replies import INPUT_ONLY_CODES, INPUT_ONLY_KEYS, restated_transient
 
 CONTEXT = "reviewtool"  # patchwork's `context` is a slug: letters, digits, - and _
 MAX_DESCRIPTION = 240  # one line in patchwork's checks table
@@ -80,6 +80,9 @@ def _reported(report: Report) -> list[Finding]:
     """Findings about the author's series, each problem once: those about the reviewer's
     input (other versions in the mbox, trailers not collected...) are no result of the patch,
     and a BS007 restating a finding of the same patch would count it twice."""
+    # here, not at the top: the render package loads jinja2, which no other format needs
+    from reviewtool.render.replies import INPUT_ONLY_CODES, INPUT_ONLY_KEYS, restated_transient
+
     return [
         f
         for f in report.findings
@@ -118,5 +121,6 @@ def report_patchwork(report: Report, url_template: str | None = None) -> list[di
     return checks
 
 
-def render_patchwork(report: Report, url_template: str | None = None) -> str:
-    return json.dumps(report_patchwork(report, url_template), indent=2, ensure_ascii=False) + "\n"
+def render_patchwork(report: Report, options: RenderOptions = RenderOptions()) -> str:
+    checks = report_patchwork(report, options.url_template)
+    return json.dumps(checks, indent=2, ensure_ascii=False) + "\n"
