@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     Worktrees go to a temp dir of this test's own, so parallel runs cannot see each other."""
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
-    monkeypatch.setattr(build.tempfile, "tempdir", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -113,7 +114,7 @@ def test_build_names_the_breaking_patch_and_cleans_up(project):
     assert "mul" in failed[0].message
     assert failed[0].location.path == "main.c" and failed[0].location.line == 5
     assert len(worktrees(repo)) == 1  # only the repository's own
-    assert not list(Path(build.tempfile.gettempdir()).glob("reviewtool-build-*/wt*"))
+    assert not list(Path(tempfile.gettempdir()).glob("reviewtool-build-*/wt*"))
 
 
 def test_second_run_hits_the_cache(project):
