@@ -10,15 +10,13 @@ from unidiff.errors import UnidiffParseError
 from reviewtool.model import FileState, Finding, Patch, Series, Severity, Snapshot
 from reviewtool.tree.applier import (
     MAX_LINES_PER_FILE,
-    Applier,
     Image,
     image_from_preimage,
     image_state,
-    rejoin_lines,
     split_lines,
 )
-from reviewtool.tree.diagnose import Diagnosis, explain
-from reviewtool.tree.diff import FileDiff, Hunk, parse_diff
+from reviewtool.tree.changes import TreeImages
+from reviewtool.tree.diff import FileDiff, parse_diff
 from reviewtool.tree.sources import BaseTree, DirTree, FileTooLarge, HunksOnly
 
 # Bounds on untrusted input: past them we report a finding instead of working (or hanging).
@@ -36,61 +34,20 @@ class _Checkpoint:
 
 
 @dataclass
-class _Builder:
+class _Builder(TreeImages):
     """Walks the series one patch at a time, keeping a mutable image of every present file;
     each step's Snapshot carries unchanged FileStates over by reference."""
 
-    series: Series
-    base: BaseTree | None
-    images: dict[str, Image] = field(default_factory=dict)
-    absent: set[str] = field(default_factory=set)  # known not to exist at this step
-    opaque: set[str] = field(default_factory=set)  # binary or too large: not followed
-    findings: list[Finding] = field(default_factory=list)
-    step: int = 0
-    failed: bool = False  # this patch was not (wholly) followed: Snapshot.applied is False
-    refused: bool = False  # ... because it does not apply: it changes nothing
     budget: list[int] = field(default_factory=lambda: [MAX_SEARCH_STEPS])
     snapshots: list[Snapshot] = field(default_factory=list)
-    # Hunks-only: base lines (by base path and line number) that hunks revealed, and the
-    # ones a previous walk revealed, known from step 0 on.
-    learned: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Hunks-only: the base lines a previous walk revealed (its `learned`), known from step 0.
     seed: dict[str, dict[int, str]] = field(default_factory=dict)
-    # Lines that hunks which did not apply would have added: path -> line -> patch label.
-    # A later hunk expecting one of them fails because of that earlier failure.
-    not_added: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def hunks_only(self) -> bool:
         return self.base is None or isinstance(self.base, HunksOnly)
 
     # -- findings
-
-    def _does_not_apply(
-        self,
-        message: str,
-        path: str | None,
-        line: int | None = None,
-        *,
-        subject: str = "",
-        severity: Severity | None = None,
-    ) -> None:
-        from reviewtool.checks.apply import DOES_NOT_APPLY
-
-        self.failed = True
-        self.refused |= severity is None or severity == Severity.ERROR
-        if self.step:
-            patch = self.series.patches[self.step - 1]
-            message = f"patch {patch.index}/{patch.total} does not apply: {message}"
-        self.findings.append(
-            DOES_NOT_APPLY.finding(
-                message,
-                patch=self.step,
-                path=path,
-                line=line,
-                subject=subject,
-                severity=severity,
-            )
-        )
 
     def _unsafe(self, path: str, reason: str) -> None:
         from reviewtool.checks.apply import UNSAFE_PATH
@@ -137,7 +94,7 @@ class _Builder:
 
     def _too_large(self, path: str) -> None:
         self.opaque.add(path)
-        self._does_not_apply(
+        self.does_not_apply(
             f"{path} is too large to analyse (over {MAX_LINES_PER_FILE} lines)",
             path,
             subject="too-large",
@@ -169,7 +126,7 @@ class _Builder:
         renamed: list[tuple[str, str]] = []
         if files is None:
             too_big = error.startswith("more than")  # our limit, not a fault of the patch
-            self._does_not_apply(
+            self.does_not_apply(
                 f"its diff {'was not followed' if too_big else 'cannot be parsed'} ({error})",
                 None,
                 subject="parse",
@@ -177,7 +134,7 @@ class _Builder:
             )
             files = []
         if len(files) > MAX_FILES_PER_PATCH:
-            self._does_not_apply(
+            self.does_not_apply(
                 f"it touches {len(files)} files; only the first {MAX_FILES_PER_PATCH} were "
                 "followed",
                 None,
@@ -194,7 +151,7 @@ class _Builder:
                 self._unsafe(escaping, "resolves through a symlink out of the tree")
                 continue
             touched.update(p for p in (fdiff.old_path, fdiff.new_path) if p is not None)
-            self._apply_file(fdiff, self.budget, renamed)
+            self.apply_file(fdiff, self.budget, renamed)
         if self.refused:
             # git am stops here; we skip the patch and go on: the tree stays as it was before
             # it, later patches are applied to that, and no finding comes from a half-applied
@@ -227,132 +184,6 @@ class _Builder:
             return None
         paths = (fdiff.old_path, fdiff.new_path)
         return next((p for p in paths if p is not None and self.base.escapes(p)), None)
-
-    def _apply_file(
-        self, fdiff: FileDiff, budget: list[int], renamed: list[tuple[str, str]]
-    ) -> None:
-        old, new = fdiff.old_path, fdiff.new_path
-        if fdiff.opaque or (old in self.opaque):
-            for path in (old, new):
-                self.images.pop(path, None)  # type: ignore[arg-type]
-            if new is not None:
-                self.opaque.add(new)
-            return
-        if old is None:
-            assert new is not None
-            self._create(new, fdiff, budget)
-        elif new is None:
-            self._delete(old, fdiff, budget)
-        else:
-            self._modify(old, new, fdiff, budget, renamed)
-
-    def _create(self, path: str, fdiff: FileDiff, budget: list[int]) -> None:
-        if path in self.images or path in self.opaque:
-            created = [line for hunk in fdiff.hunks for line in hunk.post]
-            existing = self.images.get(path)
-            same = existing is not None and not existing.partial and existing.lines == created
-            self._does_not_apply(
-                f"it creates {path}, which already exists"
-                + (" with the same content (it is already applied)" if same else ""),
-                path,
-                subject="exists",
-            )
-            return
-        image = Image([])
-        self._apply_hunks(path, image, fdiff, budget)
-        self.images[path] = image
-        self.absent.discard(path)
-
-    def _delete(self, path: str, fdiff: FileDiff, budget: list[int]) -> None:
-        image = self.images.get(path)
-        if image is None:
-            if path in self.absent:
-                self._does_not_apply(
-                    f"it deletes {path}, which does not exist", path, subject="missing"
-                )
-            return
-        ok = self._apply_hunks(path, image, fdiff, budget)
-        if ok and not image.partial and image.lines:
-            self._does_not_apply(f"deleting {path} leaves content behind", path, subject="leftover")
-            ok = False
-        if ok:
-            del self.images[path]
-            self.absent.add(path)
-
-    def _modify(
-        self,
-        old: str,
-        new: str,
-        fdiff: FileDiff,
-        budget: list[int],
-        renamed: list[tuple[str, str]],
-    ) -> None:
-        image = self.images.get(old)
-        if image is None:
-            self._does_not_apply(f"it changes {old}, which does not exist", old, subject="missing")
-            image = image_from_preimage(fdiff)  # follow what the hunks show anyway
-            self.images[old] = image
-        if new != old:
-            if new in self.images:
-                verb = "copies" if fdiff.copy else "renames"
-                self._does_not_apply(
-                    f"it {verb} {old} onto {new}, which already exists", new, subject="exists"
-                )
-                return
-            if fdiff.copy:
-                image = image.copy()
-            else:
-                del self.images[old]
-                self.absent.add(old)
-                renamed.append((old, new))
-            self.images[new] = image
-            self.absent.discard(new)
-        self._apply_hunks(new, image, fdiff, budget)
-
-    def _apply_hunks(self, path: str, image: Image, fdiff: FileDiff, budget: list[int]) -> bool:
-        learned = self.learned.setdefault(image.origin, {}) if image.origin else None
-        applier = Applier(image, budget, learned)
-        failed: list[tuple[Hunk, Diagnosis]] = []
-        for hunk in fdiff.hunks:
-            if applier.apply(hunk) is None:  # only now is the reason worked out
-                failed.append((hunk, explain(applier, hunk)))
-        if failed and len(failed) == len(fdiff.hunks) and all(d.applied_at for _, d in failed):
-            # every change is there already: one finding for the file, not one per hunk
-            count = len(failed)
-            first, why = failed[0]
-            changes = "its change" if count == 1 else f"all {count} of its changes"
-            self._does_not_apply(
-                f"{path} already has {changes} (it is already applied; hunk {first.header} "
-                f"is at line {why.applied_at})",
-                path,
-                why.applied_at,
-                subject="already-applied",
-            )
-            return False
-        for hunk, why in failed:
-            reason = why.reason
-            lost = self.not_added.get(path, {})
-            earlier = next((lost[line] for line in hunk.pre if line in lost), None)
-            if earlier is not None:
-                reason += f" (it expects lines that {earlier} adds in a hunk that did not apply)"
-            if budget[0] < 0:
-                reason += "; the search for its context elsewhere was cut short (too much work)"
-            self._does_not_apply(
-                f"hunk {hunk.header} of {path} fails: {reason}",
-                path,
-                max(hunk.new_start, 1),
-                subject=hunk.pre[0].strip() if hunk.pre else hunk.header,
-            )
-        if failed and self.step:
-            patch = self.series.patches[self.step - 1]
-            label = f"{patch.index}/{patch.total}"
-            lost = self.not_added.setdefault(path, {})
-            for hunk, _ in failed:
-                for line in hunk.post:
-                    if line not in hunk.pre and len(line.strip()) > 3:
-                        lost.setdefault(line, label)
-        rejoin_lines(image)
-        return not failed
 
 
 def build_snapshots(
