@@ -71,7 +71,16 @@ AREAS: dict[str, Area] = {
         # the reader's parts (all of the package but its data model and entry point)
         tuple(
             f"reviewtool/analysis/kdoc/{name}*.py"
-            for name in ("read", "follow", "lines", "params", "prototype", "types", "verdict")
+            for name in (
+                "read",
+                "declaration",
+                "follow",
+                "lines",
+                "params",
+                "prototype",
+                "types",
+                "verdict",
+            )
         ),
         (
             "tests/test_kdoc_synthetic.py",

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewtool.analysis.kdoc import analyse
-from reviewtool.analysis.kdoc.reader import MAX_PROTOTYPE
+from reviewtool.analysis.kdoc.declaration import MAX_PROTOTYPE
 from reviewtool.analysis.kdoc.types import _drop_parenthesised, _trim_tail
 
 PIECES = st.text(st.sampled_from(list("()[]a; \t,x")), max_size=40)

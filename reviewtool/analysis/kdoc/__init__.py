@@ -8,7 +8,7 @@ same expressions, on the original text of the file state. `rules/kerneldoc.toml`
 vocabulary (section names, prototype words stripped).
 """
 
-from reviewtool.analysis.kdoc.lines import logical_lines
+from reviewtool.analysis.kdoc.lines import logical_lines, normalise_line
 from reviewtool.analysis.kdoc.model import (
     KINDS,
     KdocBlock,
@@ -19,7 +19,7 @@ from reviewtool.analysis.kdoc.model import (
     load_vocabulary,
 )
 from reviewtool.analysis.kdoc.prototypes import parameter_list, parse_function_prototype
-from reviewtool.analysis.kdoc.reader import analyse, normalise_line
+from reviewtool.analysis.kdoc.reader import analyse
 from reviewtool.analysis.kdoc.types import parse_type_prototype
 
 __all__ = [

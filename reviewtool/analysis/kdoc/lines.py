@@ -57,3 +57,8 @@ def expand_tabs(line: str) -> str:
 def one_line(message: str) -> str:
     """kernel-doc appends the offending line (with its newline) to some messages: one line."""
     return " ".join(part.strip(_WHITESPACE) for part in message.split("\n") if part.strip())
+
+
+def normalise_line(line: str) -> str:
+    """A source line as a problem's subject: its comment star and spacing left out."""
+    return " ".join(line.strip().lstrip("*").split())

@@ -1,15 +1,16 @@
-"""The comment reader: scripts/kernel-doc's line-based state machine (process_normal, _name,
-_body, _proto, _docblock, _inline) over the raw text, with its own regular expressions, its
-section bookkeeping (dump_section) and its prototype accumulation; `analyse` is the entry
-point. Declarations go to `prototypes` / `types`, the warnings come from `verdicts`."""
+"""The comment reader: scripts/kernel-doc's line-based state machine over the raw text,
+with its own regular expressions. Here the comment itself (process_normal, _name, _body,
+_docblock) and its section bookkeeping (dump_section); what follows the comment (_proto,
+_inline) is in `declaration`. `analyse` is the entry point."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
+from reviewtool.analysis.kdoc.declaration import DOC_CONTENT, DeclarationStates
 from reviewtool.analysis.kdoc.follow import PendingName
-from reviewtool.analysis.kdoc.lines import logical_lines, one_line
+from reviewtool.analysis.kdoc.lines import logical_lines, normalise_line, one_line
 from reviewtool.analysis.kdoc.model import (
     CONTEXT,
     DESCRIPTION,
@@ -23,14 +24,6 @@ from reviewtool.analysis.kdoc.model import (
     freeze,
     load_vocabulary,
 )
-from reviewtool.analysis.kdoc.prototypes import (
-    finished_prototype,
-    parse_function_prototype,
-    syscall_munge,
-    tracepoint_munge,
-)
-from reviewtool.analysis.kdoc.types import CutShort, parse_type_prototype
-from reviewtool.analysis.kdoc.verdicts import function_verdicts, type_verdicts
 from reviewtool.resources import Rules
 
 A = re.ASCII
@@ -38,12 +31,6 @@ _DOC_START = re.compile(r"^/\*\*\s*$", A)
 _DOC_END = re.compile(r"\*/", A)
 _DOC_DECL = re.compile(DOC_COM + r"(\w+)", A)
 _DOC_BLOCK = re.compile(DOC_COM + r"DOC:\s*(.*)?", A)
-_DOC_CONTENT = re.compile(r"\s*\* ?(.*)", A)
-_DOC_INLINE_START = re.compile(r"^\s*/\*\*\s*$", A)
-_DOC_INLINE_SECT = re.compile(r"\s*\*\s*(@\s*[\w][\w\.]*\s*):(.*)", A)
-_DOC_INLINE_END = re.compile(r"^\s*\*/\s*$", A)
-_DOC_INLINE_ONELINE = re.compile(r"^\s*/\*\*\s*(@[\w\s]+):\s*(.*)\s*\*/\s*$", A)
-_DELIMITER = re.compile(r"[\{\};]")
 _SUSPICIOUS_END = re.compile(r"\s*\*\s*[a-zA-Z_0-9:\.]+\*/", A)
 _TYPE_PARAM = re.compile(r"\@(\w*((\.\w+)|(->\w+))*(\.\.\.)?)", A)
 _FN_TYPE = r"\w+\s*\*\s*"
@@ -57,13 +44,10 @@ _NAME_FN = re.compile(
 _NAME_FN_LOOSE = re.compile(
     rf"^{DOC_COM}(?:{_FN_TYPE})?(\w+.*)(?:{_PARENTHESIS})?\s*{_DECL_END}$", A
 )
-# Characters read after a block (kernel-doc has no bound; hostile input needs one): the
-# largest real declarations in 6.12 are ~13,000 (a struct in cfg80211.h) and ~3,200.
-MAX_PROTOTYPE = 100_000
 _MAX_PURPOSE = 2000  # characters of a short description kept (it is never part of a verdict)
 
 
-class _Reader:
+class _Reader(DeclarationStates):
     """scripts/kernel-doc's globals for one file: the state, the block being read (with
     %parameterdescs, %sections, $sectcheck), $section, $contents and $prototype."""
 
@@ -159,7 +143,7 @@ class _Reader:
             self._not_kernel_doc(line, problems)
             return
         for kind, message in problems:
-            self.warn(kind, identifier or None, identifier or _normalise(line), message)
+            self.warn(kind, identifier or None, identifier or normalise_line(line), message)
 
     def _not_kernel_doc(self, line: str, problems: list[tuple[str, str]]) -> None:
         """kernel-doc forgets the comment; a reviewer wants to know which declaration it
@@ -169,7 +153,7 @@ class _Reader:
         self.blocks.append(freeze(self.block, 0, None))
         first = len(self.problems)
         for kind, message in problems:
-            self.warn(kind, None, _normalise(line), message)
+            self.warn(kind, None, normalise_line(line), message)
         self.pending.start(first, bool(_DOC_END.search(line)))
         self.state = "normal"
         self.block = None
@@ -200,15 +184,15 @@ class _Reader:
                 self.warn(
                     "bad-line",
                     block.identifier,
-                    _normalise(line),
+                    normalise_line(line),
                     f"suspicious ending line: {line}",
                 )
             block.end_line = self.line_no
             block.prototype, block.braces, self.state = "", 0, "proto"
-        elif content := _DOC_CONTENT.search(line):
+        elif content := DOC_CONTENT.search(line):
             self._content(content.group(1))
         else:
-            self.warn("bad-line", block.identifier, _normalise(line), f"bad line: {line}")
+            self.warn("bad-line", block.identifier, normalise_line(line), f"bad line: {line}")
 
     def _new_section(self, name: str, text: str) -> None:
         lowered = name.lower()
@@ -264,134 +248,6 @@ class _Reader:
             block.sections[name] += contents
         else:
             block.sections[name] = contents
-
-    def _proto(self, line: str) -> None:
-        block = self.block
-        assert block is not None
-        if oneline := _DOC_INLINE_ONELINE.search(line):
-            self.section, self.contents = oneline.group(1), oneline.group(2)
-            if self.contents != "":
-                block.section_line = self.line_no
-                self._dump_section(self.section, self.contents + "\n")
-                self.section, self.contents = DESCRIPTION, ""
-        elif _DOC_INLINE_START.search(line):
-            self.state, self.inline_state = "inline", "name"
-        elif block.decl_type == "function":
-            self._proto_function(line)
-        else:
-            self._proto_type(line)
-
-    def _inline(self, line: str) -> None:
-        block = self.block
-        assert block is not None
-        sect = _DOC_INLINE_SECT.search(line)
-        if self.inline_state == "name" and sect:
-            self.section, self.contents = sect.group(1), sect.group(2)
-            block.section_line = self.line_no
-            if self.contents != "":
-                self.contents = self.contents.lstrip(" ") + "\n"
-            self.inline_state = "text"
-        elif _DOC_INLINE_END.search(line):
-            if self.contents not in ("", "\n"):
-                self._dump_section(self.section, self.contents)
-                self.section, self.contents = DESCRIPTION, ""
-            self.state, self.inline_state = "proto", ""
-        elif content := _DOC_CONTENT.search(line):
-            if self.inline_state == "text":
-                self.contents += content.group(1) + "\n"
-                if re.match(r"^\s*$", self.contents, A):
-                    self.contents = ""
-            elif self.inline_state == "name":
-                self.inline_state = "error"
-                message = f"Incorrect use of kernel-doc format: {line}"
-                self.warn("bad-line", block.identifier, _normalise(line), message)
-
-    def _proto_function(self, line: str) -> None:
-        block = self.block
-        assert block is not None
-        line = re.sub(r"//.*$", "", line, flags=A | re.S)
-        if not (line.startswith("#") and not re.match(r"^#\s*define", line, A)):
-            block.prototype += re.match(r"[^\{]*", line).group(0)
-        if len(block.prototype) > MAX_PROTOTYPE:
-            self._cut_short(f"the declaration is longer than {MAX_PROTOTYPE} characters")
-        elif "{" in line or ";" in line or re.search(r"#\s*define", line, A):
-            prototype = finished_prototype(block.prototype)
-            identifier = block.identifier
-            if "SYSCALL_DEFINE" in prototype:
-                prototype = syscall_munge(prototype)
-            if re.search("TRACE_EVENT|DEFINE_EVENT|DEFINE_SINGLE_EVENT", prototype):
-                prototype, identifier, known = tracepoint_munge(prototype, identifier)
-                if not known:
-                    message = f"Unrecognized tracepoint format: \n{prototype}\n"
-                    self.warn("bad-prototype", identifier, identifier, message)
-            try:
-                parsed = parse_function_prototype(prototype, self.vocabulary, self.line_no)
-            except CutShort as exc:
-                self._cut_short(str(exc))
-                return
-            self.blocks.append(freeze(block, block.end_line, parsed))
-            for warning in function_verdicts(block, parsed, identifier):
-                self.warn(*warning)
-            self.reset()
-
-    def _proto_type(self, line: str) -> None:
-        block = self.block
-        assert block is not None
-        text = re.sub(r"[\r\n]+", " ", line, flags=A)
-        text = re.sub(r"^\s+", "", text, flags=A)
-        text = re.sub(r"\s+$", "", text, flags=A)
-        text = re.sub(r"//.*$", "", text, flags=A | re.S)
-        if text.startswith("#"):
-            text += ";"
-        position = 0  # `/([^\{\};]*)([\{\};])(.*)/` piece by piece, without re-scanning
-        for delimiter in _DELIMITER.finditer(text):
-            if block.prototype:
-                block.prototype += " "
-            block.prototype += text[position : delimiter.end()]
-            position = delimiter.end()
-            block.braces += {"{": 1, "}": -1}.get(delimiter.group(), 0)
-            if len(block.prototype) > MAX_PROTOTYPE:
-                break
-            if delimiter.group() == ";" and block.braces == 0:
-                self._dump_type(block.prototype)
-                return
-        block.prototype += text[position:]
-        if len(block.prototype) > MAX_PROTOTYPE:
-            self._cut_short(f"the declaration is longer than {MAX_PROTOTYPE} characters")
-
-    def _dump_type(self, prototype: str) -> None:
-        block = self.block
-        assert block is not None
-        try:
-            parsed = parse_type_prototype(prototype, block.decl_type, self.line_no)
-        except CutShort as exc:
-            self._cut_short(str(exc))
-            return
-        self.blocks.append(freeze(block, block.end_line, parsed))
-        if parsed is None:
-            what = {"struct": "struct or union", "union": "struct or union"}
-            kind = what.get(block.decl_type, block.decl_type)
-            self.warn("parse-error", block.identifier, block.identifier, f"Cannot parse {kind}!")
-        else:
-            for warning in type_verdicts(block, parsed, block.identifier):
-                self.warn(*warning)
-        self.reset()
-
-    def _cut_short(self, why: str) -> None:
-        """A bound of ours, not kernel-doc's: say that this block was not checked."""
-        block = self.block
-        assert block is not None
-        self.blocks.append(freeze(block, block.end_line, None))
-        message = f"kernel-doc comment of '{block.identifier}' not checked: {why}"
-        self.warn("cut-short", block.identifier or None, block.identifier, message)
-        self.reset()
-
-
-def _normalise(line: str) -> str:
-    return " ".join(line.strip().lstrip("*").split())
-
-
-normalise_line = _normalise
 
 
 def _name_line(line: str, first_word: str) -> tuple[str, str]:
