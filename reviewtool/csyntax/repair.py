@@ -8,7 +8,7 @@ functions of (text, rule data).
 
 - statement macros (`for_each_cpu(cpu, mask) { }`, `scoped_guard(rcu) { }`): the name
   becomes `while` plus a marker comment of the same total length (`while/*fe*/  (cpu, mask)`),
-  so the parser sees a loop around the body; csyntax/ir.py reads the marker back (fe:
+  so the parser sees a loop around the body; csyntax/ir/statements.py reads the marker back (fe:
   for-each, sg: scoped_guard, scg: scoped_cond_guard);
 - do-while closers (`do { } while_each_thread(g, t);`): the name becomes `while`;
 - definition macros (`SYSCALL_DEFINE2(kill, pid_t, pid, int, sig)`, `BPF_CALL_1(f, u64, x)`)
@@ -205,7 +205,7 @@ def _blank(text: str) -> str:
 
 def _conditional_arms(chars: list[str], code: str) -> str:
     """`#if`/`#else`/`#endif` inside a function body: the first arm is kept (the second when
-    the first is `#if 0`), the other arms and the directives blanked, as csyntax/ir.py reads
+    the first is `#if 0`), the other arms and the directives blanked, as csyntax/ir/ reads
     a conditional it can parse. tree-sitter-c cannot parse a directive that splits a
     statement (`} else\n#endif\n{`) or follows a label. Top-level conditionals stay.
     Returns the code view with the same spans blanked."""
