@@ -14,14 +14,13 @@ from bisect import bisect_left
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from reviewtool.csyntax.collector import _Collector, _count_errors
 from reviewtool.csyntax.facts import (
     Call,
     Comment,
     Declaration,
     FileFacts,
     Function,
-    _Collector,
-    _count_errors,
 )
 from reviewtool.csyntax.regions import Prepared
 from reviewtool.resources import Rules
