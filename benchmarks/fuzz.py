@@ -9,8 +9,14 @@ Counts: inputs run, inputs refused with a ReviewtoolError (exit 2), escaped exce
 and place, hangs (inputs past --deadline CPU seconds), broken invariants (a file written
 outside the output directory, an error that is not one line, a draft overwritten without
 --force), CPU seconds per input (mean, max) and the peak memory of the process (ru_maxrss).
-Run it niced on a shared machine. With --save, every input that broke something is written
-to DIR/<n>/ (series.mbox, tree/, scan/) to become a regression fixture.
+Run it niced on a shared machine. Progress lines (every --progress inputs, on stderr) give the
+running counts and the process's memory now and at its peak.
+
+With --save DIR, every input that broke something is written to DIR/seed<S>-<n>/ in the layout
+of tests/fuzz/regressions/ (tests/fuzz/saved.py: case.toml with the problem, series.mbox or
+.gz, tree/, scan/). Once the bug is fixed, move that directory into tests/fuzz/regressions/
+under a name that says what it is and list in case.toml's `codes` the findings it must give:
+tests/fuzz/test_regressions.py runs every directory there through the same invariants.
 """
 
 from __future__ import annotations
@@ -18,7 +24,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
-import shutil
 import sys
 import tempfile
 import time
@@ -30,7 +35,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.fuzz.gen_mail import any_case  # noqa: E402
-from tests.fuzz.harness import Hang, InvariantBroken, run_case  # noqa: E402
+from tests.fuzz.harness import Hang, InvariantBroken, cpu_deadline, run_case  # noqa: E402
+from tests.fuzz.saved import save_case  # noqa: E402
 
 
 class Tally:
@@ -62,11 +68,9 @@ def run(args: argparse.Namespace, tally: Tally, round_seed: int, count: int) -> 
             sandbox = Path(scratch)
             started = time.process_time()
             problem = None
+            reply = args.reply_every > 0 and tally.inputs % args.reply_every == 0
             try:
-                from tests.fuzz.harness import cpu_deadline
-
                 with cpu_deadline(args.deadline):
-                    reply = args.reply_every > 0 and tally.inputs % args.reply_every == 0
                     outcome = run_case(case, sandbox, cli_reply=reply)
                 tally.rejected += outcome.rejected is not None
                 for escaped in outcome.escaped:
@@ -80,14 +84,17 @@ def run(args: argparse.Namespace, tally: Tally, round_seed: int, count: int) -> 
                 problem = str(exc)
             tally.cpu.append(time.process_time() - started)
             if problem and args.save:
-                save(case, args.save / f"{tally.saved:04d}", problem)
+                save_case(
+                    case, fresh(args.save, f"seed{args.seed}-{tally.inputs}"), problem, reply=reply
+                )
                 tally.saved += 1
-        if tally.inputs % 500 == 0:
+        if tally.inputs % args.progress == 0:
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
             print(
                 f"... seed {args.seed}: {tally.inputs} inputs, {tally.rejected} refused, "
                 f"{sum(tally.escaped.values())} escaped, {tally.hangs} hangs, "
-                f"{sum(tally.broken.values())} broken, peak {peak} MiB",
+                f"{sum(tally.broken.values())} broken, memory {resident_mib()} MiB, "
+                f"peak {peak} MiB",
                 file=sys.stderr,
                 flush=True,
             )
@@ -95,17 +102,23 @@ def run(args: argparse.Namespace, tally: Tally, round_seed: int, count: int) -> 
     one()
 
 
-def save(case, where: Path, problem: str) -> None:
-    where.mkdir(parents=True, exist_ok=True)
-    (where / "series.mbox").write_bytes(case.mbox)
-    (where / "problem.txt").write_text(problem + "\n", encoding="utf-8")
-    for path, text in (case.tree or {}).items():
-        target = where / "tree" / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", errors="surrogateescape")
-    for name, data in case.scan.items():
-        (where / "scan").mkdir(exist_ok=True)
-        (where / "scan" / f"{name}.c").write_bytes(data)
+def fresh(parent: Path, name: str) -> Path:
+    """parent/name, or parent/name-2... when taken: a saved input is never overwritten."""
+    where, number = parent / name, 1
+    while where.exists():
+        number += 1
+        where = parent / f"{name}-{number}"
+    return where
+
+
+def resident_mib() -> int | str:
+    """The process's memory now (VmRSS; the peak alone cannot show whether it grows)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return "?"
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "")
+    return int(line.split()[1]) >> 10 if line else "?"
 
 
 def campaign(args: argparse.Namespace) -> tuple[Tally, float, float]:
@@ -115,7 +128,7 @@ def campaign(args: argparse.Namespace) -> tuple[Tally, float, float]:
     round_seed = args.seed
     while tally.inputs < args.count:
         before = tally.inputs
-        run(args, tally, round_seed, min(args.count - tally.inputs, 10_000))
+        run(args, tally, round_seed, min(args.count - tally.inputs, args.round))
         round_seed += 1000
         if tally.inputs == before:
             break
@@ -147,10 +160,10 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=20.0, help="CPU seconds per input")
     parser.add_argument("--reply-every", type=int, default=10, help="CLI reply on every Nth")
     parser.add_argument("--jobs", type=int, default=1, help="processes (seeds seed, seed+1...)")
+    parser.add_argument("--progress", type=int, default=500, help="a progress line every N")
+    parser.add_argument("--round", type=int, default=10_000, help="inputs per hypothesis run")
     parser.add_argument("--save", type=Path, help="write inputs that broke something here")
     args = parser.parse_args()
-    if args.save and args.save.exists():
-        shutil.rmtree(args.save)
 
     if args.jobs <= 1:
         tally, cpu, peak = campaign(args)
@@ -160,7 +173,6 @@ def main() -> int:
             share = argparse.Namespace(**vars(args))
             share.seed = args.seed + job
             share.count = args.count // args.jobs + (job < args.count % args.jobs)
-            share.save = args.save / f"job{job}" if args.save else None
             shares.append(share)
         with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
             tally, cpu, peak = merged(pool.map(worker, shares))

@@ -46,6 +46,7 @@ class Outcome:
     rejected: str | None = None  # the ReviewtoolError message, when the input was refused
     findings: int = 0
     drafts: int = 0
+    codes: set[str] = field(default_factory=set)  # finding codes of check and scan
     escaped: list[str] = field(default_factory=list)  # "Type: message" of escaped exceptions
 
 
@@ -130,6 +131,7 @@ def run_case(case: Case, sandbox: Path, *, cli_reply: bool = False) -> Outcome:
     try:
         report = pipeline.check([str(source)], tree=tree, repo=sandbox)
         outcome.findings = len(report.findings)
+        outcome.codes.update(f.code for f in report.findings)
         for renderer in RENDERERS.values():
             renderer(report, RenderOptions())
         outcome.drafts = write_drafts(report, out / "drafts")
@@ -141,6 +143,7 @@ def run_case(case: Case, sandbox: Path, *, cli_reply: bool = False) -> Outcome:
         outcome.escaped.append(_describe(exc))
     try:
         scan_report = pipeline.scan(scanned)
+        outcome.codes.update(f.code for f in scan_report.findings)
         RENDERERS["json"](scan_report, RenderOptions())
     except ReviewtoolError as exc:
         _rejected(exc)
