@@ -74,6 +74,7 @@ class FileSymbols:
     function_spans: tuple[tuple[str, int, int], ...] = ()  # (name, first line, last line)
     self_words: dict[str, int] = field(default_factory=dict, hash=False)  # in its own bodies
     parameters: dict[str, frozenset[str]] = field(default_factory=dict, hash=False)
+    uncounted: tuple[int, ...] = ()  # lines of calls a scan bound left uncounted (BS009)
 
     def shadowed(self, use: Use) -> bool:
         """True when the callee is a parameter of the calling function (a function pointer)."""
@@ -156,12 +157,14 @@ def _line_starts(text: str) -> list[int]:
 _CALL_OPEN = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
-def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
-    """Every call csyntax found, with arguments recounted from the stripped text."""
+def _textual_calls(facts: FileFacts, code: str) -> tuple[tuple[Use, ...], tuple[int, ...]]:
+    """Every call csyntax found, with arguments recounted from the stripped text; and the
+    lines of calls left uncounted by a scan bound (not by a parenthesis the file never closes)."""
     starts = _line_starts(code)
     opened: dict[int, dict[str, list[int]]] = {}  # line → name → `(` offsets, in order
     seen: Counter[tuple[str, int]] = Counter()
     uses = []
+    uncounted: list[int] = []
     budget = MAX_SCAN_PER_FILE  # past it, counts are unknown: untrusted input stays linear
     for call in facts.calls:
         args: tuple[int | None, int | None] = (None, None)
@@ -176,12 +179,16 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[Use, ...]:
             nth = seen[(call.name, call.line)]
             seen[(call.name, call.line)] += 1
             offsets = opened[call.line].get(call.name, [])
-            if nth < len(offsets) and budget > 0:
-                *counts, scanned = _scan_args(code, offsets[nth], min(MAX_ARG_SCAN, budget))
-                args = (counts[0], counts[1])
-                budget -= scanned
+            if nth < len(offsets):
+                limit = min(MAX_ARG_SCAN, budget)
+                if limit > 0:
+                    *counts, scanned = _scan_args(code, offsets[nth], limit)
+                    args = (counts[0], counts[1])
+                    budget -= scanned
+                if args[0] is None and offsets[nth] + 1 + limit < len(code):
+                    uncounted.append(call.line)
         uses.append(Use(call.name, facts.path, call.line, call.function, *args))
-    return tuple(uses)
+    return tuple(uses), tuple(uncounted)
 
 
 def _header_text(lines: list[str], first: int, last: int) -> str:
@@ -243,11 +250,13 @@ def includes_of(path: str, text: str) -> tuple[tuple[str, ...], ...]:
 def file_symbols(state: FileState, facts: FileFacts) -> FileSymbols:
     code = strip_comments_and_literals(state.text)
     provides, unused_marked = _provisions(facts, state.text)
+    calls, uncounted = _textual_calls(facts, code)
     return FileSymbols(
         path=state.path,
         sha1=state.sha1,
         provides=provides,
-        calls=_textual_calls(facts, code),
+        calls=calls,
+        uncounted=uncounted,
         words=Counter(_WORD.findall(code)),
         includes=includes_of(state.path, state.text),
         types=facts.types,
