@@ -17,6 +17,7 @@ from reviewtool.analysis.asserts import (
     normalise,
     side_effects,
 )
+from reviewtool.analysis.asserts import sites as asserts_sites
 from reviewtool.checks.base import Check, FileContext
 from reviewtool.csyntax import FileFacts
 from reviewtool.model import Finding, Location, Severity
@@ -309,4 +310,48 @@ class LockAssertContradiction(Check):
             )
 
 
-CHECKS: list[Check] = [NewBugOn(), AssertSideEffect(), LockAssertContradiction(), AssertValueUsed()]
+class AssertsNotChecked(Check):
+    """What it checks:
+        A file with so many assert macro calls that the assert reader stopped at its bound
+        (20,000 per file state, against hostile input): AS001..AS004 did not look at the
+        asserts after the last one read. A note naming where the reading stopped.
+
+    Why it matters:
+        No AS finding past that line does not mean the asserts there are fine.
+
+    Example:
+        A generated file with 30,000 `BUG_ON()` lines.
+
+    Better:
+        Nothing to change when the code is real; read the rest by hand.
+
+    Rule data:
+        None; the bound is MAX_SITES of analysis/asserts/sites.py.
+    """
+
+    code = "AS005"
+    name = "asserts-not-checked"
+    severity = Severity.NOTE
+    scope = "file"
+
+    def run(self, ctx: FileContext) -> Iterator[Finding]:
+        sites = ctx.derived("asserts.sites", lambda: find_asserts(ctx.facts, ctx.rules))
+        if len(sites) < asserts_sites.MAX_SITES:
+            return
+        last = sites[-1]
+        yield self.finding(
+            f"{ctx.path} has at least {len(sites):,} assert macro calls, the reader's bound: "
+            f"those after line {last.line} were not checked (AS001-AS004)",
+            path=ctx.path,
+            line=last.line,
+            function=last.function,
+        )
+
+
+CHECKS: list[Check] = [
+    NewBugOn(),
+    AssertSideEffect(),
+    LockAssertContradiction(),
+    AssertValueUsed(),
+    AssertsNotChecked(),
+]

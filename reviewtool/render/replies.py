@@ -78,10 +78,10 @@ def reply_body(
 # the mbox, slots taken from an earlier version, trailers we did not collect, a cover letter
 # whose patches we were not given, which revisions of the reviewer's repository the series
 # applies to; and what reviewtool could not look at (a parse cut at its deadline, a kernel-doc
-# comment past the reader's bounds, calls whose arguments were not counted). The author needs
-# none of that in a reply.
+# comment past the reader's bounds, calls whose arguments were not counted, asserts past the
+# reader's bound). The author needs none of that in a reply.
 INPUT_ONLY_CODES = frozenset(
-    {"IN004", "IN005", "IN006", "IN008", "IN011", "CV001", "KD010", "BS009"}
+    {"IN004", "IN005", "IN006", "IN008", "IN011", "CV001", "KD010", "BS009", "AS005"}
 )
 INPUT_ONLY_KEYS = frozenset({"IN001|||cover-only", "BS001|||base-candidates"})
 
