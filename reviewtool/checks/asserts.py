@@ -313,14 +313,15 @@ class LockAssertContradiction(Check):
 class AssertsNotChecked(Check):
     """What it checks:
         A file with so many assert macro calls that the assert reader stopped at its bound
-        (20,000 per file state, against hostile input): AS001..AS004 did not look at the
+        (2,000 per file state, against hostile input; no file of Linux 6.12 has more
+        than about 160 lines calling an assert): AS001..AS004 did not look at the
         asserts after the last one read. A note naming where the reading stopped.
 
     Why it matters:
         No AS finding past that line does not mean the asserts there are fine.
 
     Example:
-        A generated file with 30,000 `BUG_ON()` lines.
+        A generated file with 3,000 `BUG_ON()` lines.
 
     Better:
         Nothing to change when the code is real; read the rest by hand.
