@@ -20,6 +20,7 @@ import os
 import subprocess
 import tempfile
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -114,16 +115,17 @@ class TreeRules(Rules):
         committed = super().table("locks-derived")
         if self._tree is None:
             return committed
-        headers = list(_headers(self._tree))
-        if not headers:
+        # One header in memory at a time (include/ is ~40 MB of text): hashed for the key,
+        # read again only when the cache misses.
+        key, count = _key(_headers(self._tree), locks_table(self))
+        if not count:
             return committed
-        key = _key(headers, locks_table(self))
         cache = _cache_file(self._tree, key)
         cached = _load(cache)
         if cached is not None:
             return cached
         found = []
-        for path, text in headers:
+        for path, text in _headers(self._tree):
             found.extend(definitions(path, text, self))
         own = derived_table(derive(found, self), self)
         merged = {}
@@ -198,13 +200,16 @@ def _header_paths(tree: Any) -> list[str]:
     return [n for n in names if n.endswith(".h") and not skipped(n.removeprefix("include/"))]
 
 
-def _key(headers: list[tuple[str, str]], conventions: dict) -> str:
+def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, int]:
+    """The cache key of the headers' vocabulary, and how many headers it covers."""
     digest = hashlib.sha1(f"{FORMAT}\n".encode())
     digest.update(json.dumps(conventions, sort_keys=True, default=str).encode())
+    count = 0
     for path, text in headers:
         digest.update(path.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(hashlib.sha1(text.encode("utf-8", "surrogateescape")).digest())
-    return digest.hexdigest()
+        count += 1
+    return digest.hexdigest(), count
 
 
 def _cache_file(tree: Any, key: str) -> Path | None:
