@@ -88,3 +88,17 @@ def test_per_rules_results_live_on_their_rules():
     assert derived(second, "a") is not derived(first, "a")
     assert calls == ["a", "a"]
     assert rules_key(first) == rules_key(first) and rules_key(first) != rules_key(second)
+
+
+def test_the_parse_cache_keeps_no_more_files_than_its_capacity():
+    """scan parses each file once: the cache must not keep every file's tree as the one to
+    parse that file's next state from."""
+    from reviewtool.csyntax import FactsCache
+    from reviewtool.model import FileState
+
+    cache = FactsCache(capacity=3)
+    for n in range(6):
+        cache.facts(FileState(f"f{n}.c", f"int f{n}(void)\n{{\n\treturn {n};\n}}\n"))
+    assert len(cache._latest) == 3 and len(cache._entries) == 3
+    again = cache.facts(FileState("f5.c", "int f5(void)\n{\n\treturn 6;\n}\n"))
+    assert cache.incremental == 1 and again.functions[0].name == "f5"

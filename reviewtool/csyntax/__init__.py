@@ -121,7 +121,9 @@ class FactsCache:
         self.rules = rules or default_rules()
         self.capacity = capacity
         self._entries: OrderedDict[str, FileFacts] = OrderedDict()
-        self._latest: dict[str, FileFacts] = {}  # per path: the last whole state parsed
+        # Per path, the last whole state parsed (what the next state of it is parsed from):
+        # as bounded as the entries, or a scan would keep the tree of every file it read.
+        self._latest: OrderedDict[str, FileFacts] = OrderedDict()
         self.parses = 0  # how many real parses happened (tests read it)
         self.incremental = 0  # how many of them reused a previous tree
 
@@ -154,6 +156,9 @@ class FactsCache:
         if facts is None:
             facts = parse_file(state.path, state.text, self.rules)
         self._latest[state.path] = facts
+        self._latest.move_to_end(state.path)
+        if len(self._latest) > self.capacity:
+            self._latest.popitem(last=False)
         return facts
 
 
