@@ -7,7 +7,8 @@ private scopes (`fs/ext4/`) are derived from the tree's own headers in those dir
 when a file below them is analysed. The derivation
 reads every header under include/ but uapi/ and dt-bindings/ (about 4,300 in Linux 6.12,
 ~10 CPU seconds); the result is kept in a cache file named by a hash of those headers'
-paths and contents and of the conventions in rules/locks.toml, so a tree is derived once:
+paths and contents and of the conventions in rules/locks.toml (for a directory, found again
+by the headers' sizes, times and inodes without reading them), so a tree is derived once:
 for a git base in the repository's git directory (reviewtool-vocab-cache/), for a directory
 under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache). Nothing is cached when that directory
 cannot be written."""
@@ -19,6 +20,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -115,9 +117,7 @@ class TreeRules(Rules):
         committed = super().table("locks-derived")
         if self._tree is None:
             return committed
-        # One header in memory at a time (include/ is ~40 MB of text): hashed for the key,
-        # read again only when the cache misses.
-        key, count = _key(_headers(self._tree), locks_table(self))
+        key, count = _content_key(self._tree, locks_table(self))
         if not count:
             return committed
         cache = _cache_file(self._tree, key)
@@ -198,6 +198,62 @@ def _header_paths(tree: Any) -> list[str]:
         return []
     names = listed.stdout.decode("utf-8", "surrogateescape").split("\0")
     return [n for n in names if n.endswith(".h") and not skipped(n.removeprefix("include/"))]
+
+
+def _content_key(tree: Any, conventions: dict) -> tuple[str, int]:
+    """`_key` of the tree's headers. Hashing them reads all of include/ (~0.4 CPU seconds a
+    run), so for a directory the key is first looked up by the headers' stat signature (size,
+    times, inode: what make and git trust to say a file did not change). One header in
+    memory at a time (include/ is ~40 MB of text)."""
+    signature = _stat_signature(tree, conventions) if hasattr(tree, "root") else None
+    index = _cache_file(tree, f"stat-{signature}") if signature else None
+    known = _load_index(index)
+    if known is not None:
+        return known
+    key, count = _key(_headers(tree), conventions)
+    if index is not None:
+        _store_index(index, key, count)
+    return key, count
+
+
+def _stat_signature(tree: Any, conventions: dict) -> str | None:
+    """None when a header cannot be stat'ed or changed in the last two seconds (a second
+    edit within the file system's time granularity would not show)."""
+    digest = hashlib.sha1(f"{FORMAT}\n".encode())
+    digest.update(json.dumps(conventions, sort_keys=True, default=str).encode())
+    now = time.time()
+    for path in sorted(_header_paths(tree)):
+        try:
+            info = os.stat(os.path.join(tree.root, path))
+        except OSError:
+            return None
+        if now - info.st_mtime < 2:
+            return None
+        stamp = f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\n"
+        digest.update(stamp.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _load_index(path: Path | None) -> tuple[str, int] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        key, count = data["key"], data["count"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    valid = isinstance(key, str) and len(key) == 40 and isinstance(count, int)
+    return (key, count) if valid else None
+
+
+def _store_index(path: Path, key: str, count: int) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
+            json.dump({"key": key, "count": count}, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        return  # a cache we cannot write is no cache
 
 
 def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, int]:

@@ -1,0 +1,55 @@
+"""The tree vocabulary's cache is found again without reading every header (by their stat
+signature), and a header that changes is read again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from reviewtool.analysis.locks import lock_table
+from reviewtool.analysis.vocab import tree as vocab_tree
+from reviewtool.analysis.vocab.tree import TreeRules
+from reviewtool.resources import default_rules
+from reviewtool.tree import DirTree
+
+FIXTURE = Path(__file__).parent / "fixtures" / "vocab"
+OLD = 1_600_000_000  # seconds: a header last touched long ago
+
+
+def _copy(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURE, tree)
+    for header in tree.rglob("*.h"):
+        os.utime(header, (OLD, OLD))
+    return tree
+
+
+def _acquires(tree: DirTree) -> set[str]:
+    return set(lock_table(TreeRules(default_rules(), tree)).acquires)
+
+
+def test_an_unchanged_tree_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _copy(tmp_path)
+    tree = DirTree(root)
+    first = _acquires(tree)
+    assert "widget_lock" in first
+
+    real_headers = vocab_tree._headers
+    reads = []
+    monkeypatch.setattr(vocab_tree, "_headers", lambda t: reads.append(1) or real_headers(t))
+    assert _acquires(tree) == first and reads == []  # the signature found the key
+
+    header = next(p for p in root.rglob("*.h") if "widget_lock" in p.read_text())
+    header.write_text(header.read_text().replace("widget_lock", "gadget_lock"))
+    os.utime(header, (OLD + 10, OLD + 10))
+    changed = _acquires(tree)
+    assert reads and "gadget_lock" in changed and "widget_lock" not in changed
+
+
+def test_a_header_changed_just_now_is_hashed_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _copy(tmp_path)
+    next(root.rglob("*.h")).touch()  # within the file system's time granularity
+    assert vocab_tree._stat_signature(DirTree(root), {}) is None
