@@ -118,13 +118,16 @@ def _split_args(
     return compiler, preprocessor
 
 
+_ARG_MARKS = re.compile(r"[()\[\]{},]")  # what _scan_args counts; the rest it jumps over
+_NONBLANK = re.compile(r"\S")  # the same set as str.isspace's complement
+
+
 def _scan_args(code: str, open_index: int, limit: int) -> tuple[int | None, int | None, int]:
     """_split_args, plus how many characters it read."""
     depth_all = depth_paren = commas_all = commas_paren = 0
-    nonblank = False
     end = min(len(code), open_index + 1 + limit)
-    for index in range(open_index + 1, end):
-        char = code[index]
+    for match in _ARG_MARKS.finditer(code, open_index + 1, end):
+        char = match.group()
         if char == "(":
             depth_paren += 1
             depth_all += 1
@@ -134,17 +137,16 @@ def _scan_args(code: str, open_index: int, limit: int) -> tuple[int | None, int 
             depth_all -= 1
         elif char == ")":
             if depth_paren == 0:
+                index = match.start()
                 scanned = index - open_index
-                if not nonblank:
+                if not _NONBLANK.search(code, open_index + 1, index):
                     return 0, 0, scanned
                 return commas_all + 1, commas_paren + 1, scanned
             depth_paren -= 1
             depth_all -= 1
-        elif char == ",":
+        else:
             commas_all += depth_all == 0
             commas_paren += depth_paren == 0
-        if not char.isspace():
-            nonblank = True
     return None, None, end - open_index
 
 
