@@ -54,7 +54,7 @@ AREAS: dict[str, Area] = {
     ),
     "applier": Area(
         ("reviewtool/tree/applier.py", "reviewtool/tree/applier/*.py"),
-        ("tests/test_tree_vs_git.py", "tests/test_tree.py", "tests/test_tree_diagnose.py"),
+        ("tests/test_tree.py", "tests/test_tree_vs_git.py", "tests/test_tree_diagnose.py"),
     ),
     "locks": Area(
         (

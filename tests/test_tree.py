@@ -307,6 +307,24 @@ def test_hunks_only_end_of_file_becomes_known():
     assert text.endswith("line 9\ntail\n") and len(text.splitlines()) == 10
 
 
+@pytest.mark.parametrize(
+    "end",
+    [
+        "@@ -8,2 +8,3 @@\n line 8\n line 9\n+tail\n",  # no trailing context: the file ends
+        "@@ -8,2 +8,3 @@\n line 8\n+tail\n line 9\n\\ No newline at end of file\n",
+    ],
+)
+def test_hunks_only_an_end_shown_by_a_later_patch_is_the_end(end):
+    # Patch 1 leaves the length unknown; patch 2 shows where the file ends (10 lines after
+    # it); a patch 3 changing lines 13..15 does not apply, as git refuses it on the real file.
+    first = modify("e.c", "@@ -5,3 +5,3 @@\n line 5\n-line 6\n+LINE 6\n line 7\n")
+    third = modify("e.c", "@@ -13,3 +13,3 @@\n line 13\n-line 14\n+LINE 14\n line 15\n")
+    snapshots, findings = build([first, modify("e.c", end), third], None)
+    assert [(f.code, f.patch) for f in findings] == [("BS001", 3)]
+    assert snapshots[3].files["e.c"].text == snapshots[2].files["e.c"].text
+    assert len(snapshots[2].files["e.c"].text.splitlines()) == 10
+
+
 def test_hunks_only_huge_line_number_does_not_hang():
     diff = modify("h.c", "@@ -900000000,2 +900000000,2 @@\n a\n-b\n+c\n")
     snapshots, findings = build([diff], None)

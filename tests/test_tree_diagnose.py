@@ -95,6 +95,22 @@ def test_line_numbers_are_those_of_the_file_before_the_patch() -> None:
     )
 
 
+def test_a_hunk_overlapping_the_previous_one_names_its_line_before_the_patch() -> None:
+    """Hunk 2 starts on line 7, which hunk 1 (one line added above it) showed as trailing
+    context: the message names line 7 of the file, where git also says the patch failed."""
+    diff = modify(
+        "f.c",
+        "@@ -5,3 +5,4 @@\n line 5\n+added\n line 6\n line 7\n"
+        "@@ -7,3 +8,3 @@\n line 7\n-line 8\n+LINE 8\n line 9\n",
+    )
+    _, findings = build([diff], {"f.c": BASE_C})
+    (finding,) = findings
+    assert "@@ -7,3 +8,3 @@" in finding.message
+    assert "its context at line 7 overlaps lines an earlier hunk of this patch changed" in (
+        finding.message
+    )
+
+
 def test_creating_a_file_that_exists_with_that_content_is_already_applied() -> None:
     create = (
         "diff --git a/a.c b/a.c\nnew file mode 100644\n"

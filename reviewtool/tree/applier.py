@@ -133,8 +133,8 @@ class Applier:
     budget: list[int]  # shared by the whole series: offset search steps left
     learned: dict[int, str] | None = None  # base lines of image.origin revealed by hunks
     patched: bytearray = field(default_factory=bytearray)  # lines written by this diff
-    # (image line after an applied hunk, lines it added): maps image lines back to the file
-    # before this diff, for messages
+    # (first image line of an applied hunk's trailing context, lines it added): maps image
+    # lines back to the file before this diff, for messages (trailing context is unchanged)
     moves: list[tuple[int, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -222,7 +222,7 @@ class Applier:
                     self.learned[have] = want  # type: ignore[index]
         lines[pos : pos + size] = hunk.post
         self.patched[pos : pos + size] = b"\x01" * len(hunk.post)
-        self.moves.append((pos + len(hunk.post), len(hunk.post) - size))
+        self.moves.append((pos + len(hunk.post) - hunk.trailing, len(hunk.post) - size))
         if self.image.partial and (
             hunk.trailing == 0 or not (hunk.post or ["\n"])[-1].endswith("\n")
         ):
