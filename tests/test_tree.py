@@ -603,10 +603,14 @@ def test_offset_search_is_bounded_but_exact_positions_always_apply(monkeypatch):
     shifted = "top 1\ntop 2\ntop 3\n" + BASE_C
     at_offset = modify("a.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
     exact = modify("b.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
-    snapshots, findings = build([at_offset, exact], {"a.c": shifted, "b.c": BASE_C})
+    at_end = modify("c.c", "@@ -19,2 +19,3 @@\n line 19\n line 20\n+tail\n")  # ends the file
+    snapshots, findings = build(
+        [at_offset, exact, at_end], {"a.c": shifted, "b.c": BASE_C, "c.c": BASE_C}
+    )
     assert [(f.code, f.patch) for f in findings] == [("BS001", 1)]
     assert "cut short" in findings[0].message
     assert "LINE 11" in snapshots[2].files["b.c"].text
+    assert snapshots[3].files["c.c"].text == BASE_C + "tail\n"
 
 
 def test_rename_onto_a_hostile_path_is_in010_and_the_file_stays():
