@@ -325,6 +325,20 @@ def test_hunks_only_an_end_shown_by_a_later_patch_is_the_end(end):
     assert len(snapshots[2].files["e.c"].text.splitlines()) == 10
 
 
+def test_hunks_only_a_hunk_claiming_the_end_before_known_lines_is_bs001():
+    # Patch 1 showed line 20; patch 2's hunk has no trailing context, so it must end the
+    # file (git's match_end), at line 6: the file goes on, git refuses it.
+    first = modify(
+        "t.c",
+        "@@ -5,3 +5,3 @@\n line 5\n-line 6\n+LINE 6\n line 7\n"
+        "@@ -19,3 +19,3 @@\n line 19\n-line 20\n+LINE 20\n line 21\n",
+    )
+    second = modify("t.c", "@@ -5,2 +5,3 @@\n line 5\n LINE 6\n+tail\n")
+    snapshots, findings = build([first, second], None)
+    assert [(f.code, f.patch) for f in findings] == [("BS001", 2)]
+    assert "tail" not in snapshots[2].files["t.c"].text
+
+
 def test_hunks_only_huge_line_number_does_not_hang():
     diff = modify("h.c", "@@ -900000000,2 +900000000,2 @@\n a\n-b\n+c\n")
     snapshots, findings = build([diff], None)
@@ -611,6 +625,17 @@ def test_offset_search_is_bounded_but_exact_positions_always_apply(monkeypatch):
     assert "cut short" in findings[0].message
     assert "LINE 11" in snapshots[2].files["b.c"].text
     assert snapshots[3].files["c.c"].text == BASE_C + "tail\n"
+
+
+@pytest.mark.parametrize("steps, applies", [(5, True), (4, False)])
+def test_the_offset_search_budget_counts_one_step_per_position_tried(monkeypatch, steps, applies):
+    # The context is 3 lines below its stated place: git's order tries +1, -1, +2, -2, +3.
+    monkeypatch.setattr(tree_snapshots, "MAX_SEARCH_STEPS", steps)
+    shifted = "top 1\ntop 2\ntop 3\n" + BASE_C
+    at_offset = modify("a.c", "@@ -10,3 +10,3 @@\n line 10\n-line 11\n+LINE 11\n line 12\n")
+    snapshots, findings = build([at_offset], {"a.c": shifted})
+    assert ("LINE 11\n" in snapshots[1].files["a.c"].text) is applies
+    assert [f.code for f in findings] == ([] if applies else ["BS001"])
 
 
 def test_rename_onto_a_hostile_path_is_in010_and_the_file_stays():
