@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from reviewtool.analysis.kdoc import analyse, parameter_list
+from reviewtool.analysis.kdoc.lines import expand_tabs
 from reviewtool.checks import kdoc
 from reviewtool.checks.base import FileContext, Memo
 from reviewtool.csyntax import parse_file
@@ -109,6 +110,18 @@ def test_not_kernel_doc_names_the_next_function() -> None:
     assert result.problems[0].message.startswith(
         "This comment starts with '/**', but isn't a kernel-doc comment."
     )
+
+
+def test_not_kernel_doc_names_a_declaration_over_several_lines() -> None:
+    # The name is read once the declaration is complete (at its `{`), not from its first line.
+    text = (
+        "/**\n * Free the chain and its entries.\n */\n"
+        "static void\nchain_free(struct chain *chain,\n\t   unsigned long flags)\n{\n}\n"
+    )
+    assert [(p.kind, p.function) for p in analyse(text).problems] == [
+        ("not-kernel-doc", "chain_free"),
+        ("missing-short-description", "chain_free"),
+    ]
 
 
 def test_indented_and_one_line_comments_are_not_kernel_doc_candidates() -> None:
@@ -243,3 +256,11 @@ def test_loose_name_line_takes_text_up_to_the_last_separator() -> None:
     result = analyse(text)
     assert result.blocks[0].identifier == "Print a one-time message (as WARN_ONCE() does)"
     assert [p.kind for p in result.problems] == ["name-mismatch"]
+
+
+def test_tabs_expand_to_perls_byte_columns() -> None:
+    # kernel-doc's s/\t+/' ' x (length($&) * 8 - length($`) % 8)/e, columns counted in bytes
+    assert expand_tabs("ab\tc") == "ab" + " " * 6 + "c"
+    assert expand_tabs("\t\tx\ty") == " " * 16 + "x" + " " * 7 + "y"
+    assert expand_tabs("\u00e9\tx") == "\u00e9" + " " * 6 + "x"  # é is two bytes
+    assert expand_tabs("no tab") == "no tab"
