@@ -3,8 +3,11 @@ grammar of the forms scripts/kernel-doc reads (name lines with and without `()`,
 typed names, DOC: blocks, parameters described or not, in the wrong case, twice or in excess,
 continued and empty descriptions, sections and their spellings, stray lines, inline member
 docs, prototypes over several lines, macros, function pointers, variadics, structs, unions,
-enums, typedefs). The fixture records what the real `kernel-doc -none -Wall` of Linux 6.12
-printed for each; tests/test_kdoc_synthetic.py replays them against our reader.
+enums, typedefs; declarators spelled as create_parameterlist meets them: pointers glued to
+the name, arrays, function types with and without the star, pointers to arrays, bit-fields
+with and without blanks, several names in one member; a file without a final newline). The
+fixture records what the real `kernel-doc -none -Wall` of Linux 6.12 printed for each;
+tests/test_kdoc_synthetic.py replays them against our reader.
 
 Regenerate (needs perl and the kernel's script; the texts are ours, not kernel source):
     python -m tests.kdocgen /path/to/linux/scripts/kernel-doc [count] [seed]
@@ -102,10 +105,38 @@ def _sections(rng: random.Random, returns: bool) -> list[str]:
     return lines
 
 
+def _declarator(rng: random.Random, name: str, member: bool) -> str:
+    """A type and `name` in one of the spellings create_parameterlist takes apart."""
+    typ = rng.choice(TYPES)
+    if rng.random() < 0.6:
+        return f"{typ} {name}"
+    forms = [
+        f"{typ.rstrip(' *')}*{name}",  # the pointer glued to the name
+        f"{typ.rstrip(' *')} * {name}",
+        f"{typ} {name}[16]",
+        f"{typ} {name}[MAX_{name.upper()}]",
+        f"{typ} {name} [4]",
+        f"int (*{name})(void *)",
+        f"int ({name})(int)",  # a function type without the star
+        f"int (* {name})(struct device *, int)",
+        f"int (*{name})[8]",  # a pointer to an array
+        f"char (*{name}[MAX_{name.upper()}])[8]",
+        f"const char *const {name}",
+    ]
+    if member:
+        forms += [
+            f"unsigned int {name}:3",
+            f"unsigned int {name} : 12",
+            f"unsigned int {name}: 1",
+            f"u8 {name}:1, :7",  # an unnamed bit-field after it
+        ]
+    return rng.choice(forms)
+
+
 def _function(rng: random.Random, name: str, params: list[str]) -> tuple[list[str], bool]:
     """The prototype lines and whether it returns a value."""
     returns = rng.choice(("int", "void", "static int", "static inline bool", "struct dev *"))
-    args = [f"{rng.choice(TYPES)} {p}" for p in params]
+    args = [_declarator(rng, p, member=False) for p in params]
     if rng.random() < 0.1 and args:
         args[-1] = f"int (*{params[-1]})(void *)"
     if rng.random() < 0.1:
@@ -132,10 +163,20 @@ def _aggregate(rng: random.Random, kind: str, name: str, members: list[str]) -> 
     if kind == "typedef":
         return [f"typedef int (*{name})(struct device *dev, int flags);"]
     body: list[str] = []
+    pending = ""
     for member in members:
         if rng.random() < 0.15:
             body.append(f"\t/** @{member}: {_sentence(rng)} */")
-        body.append(f"\t{rng.choice(TYPES)} {member};")
+        if rng.random() < 0.1 and not pending:
+            pending = f"int {member}"  # continued by the next member: `int a, *b;`
+            continue
+        declared = _declarator(rng, member, member=True)
+        if pending:
+            declared = f"{pending}, {rng.choice(('', '*'))}{member}"
+            pending = ""
+        body.append(f"\t{declared};")
+    if pending:
+        body.append(f"\t{pending};")
     if rng.random() < 0.2:
         body += ["\t/* private: */", "\tint hidden;"]
     if rng.random() < 0.15:
@@ -170,6 +211,8 @@ def make_text(seed: int) -> str:
     lines = ["// SPDX-License-Identifier: GPL-2.0", "#include <linux/device.h>", ""]
     for _ in range(rng.randint(1, 4)):
         lines += block(rng)
+    if rng.random() < 0.1:  # the file ends without a newline after its last declaration
+        return "\n".join(lines[:-1])
     return "\n".join(lines) + "\n"
 
 

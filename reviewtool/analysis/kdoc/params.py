@@ -22,7 +22,7 @@ class CutShort(Exception):
 _ARRAY_OF_PTR_NAME = re.compile(r"[^\(]+\(\s*\*\s*([\w\[\]\.]*?)\s*(\s*\[\s*[\w]+\s*\]\s*)*\)", A)
 
 
-def perl_split(pattern: str, text: str, limit_re: int = 0) -> list[str]:
+def perl_split(pattern: str, text: str) -> list[str]:
     """Perl's split with a pattern: trailing empty fields are dropped (an empty string gives
     no field at all); a leading empty field stays."""
     fields = re.split(pattern, text, flags=A) if text else []
