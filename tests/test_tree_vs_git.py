@@ -165,3 +165,27 @@ def test_a_rebuild_from_hunks_knows_only_lines_git_agrees_with(work: Path):
                     assert line == real[number - 1], (seed, step, number)
                     known += 1
     assert known > 1000
+
+
+@pytest.mark.parametrize(
+    "base, body",
+    [
+        # 10 lines were inserted above: found 10 below its place, after the search has
+        # passed the top of the file going up
+        (
+            "".join(f"new {n}\n" for n in range(10)) + "".join(f"line {n}\n" for n in range(1, 9)),
+            "@@ -3,3 +3,3 @@\n line 3\n-line 4\n+LINE 4\n line 5\n",
+        ),
+        # 4 lines were removed above: found at the very top after the search has passed the
+        # end of the file going down
+        (
+            "".join(f"line {n}\n" for n in range(5, 13)),
+            "@@ -5,3 +5,3 @@\n line 5\n-line 6\n+LINE 6\n line 7\n",
+        ),
+    ],
+    ids=["far-below", "at-the-top"],
+)
+def test_the_offset_search_goes_on_past_either_end_of_the_file(work: Path, base: str, body: str):
+    theirs = git_apply(work, base, diff(body))
+    assert theirs is not None and "LINE" in theirs
+    assert ours(base, diff(body)) == [theirs]
