@@ -5,9 +5,9 @@ continued and empty descriptions, sections and their spellings, stray lines, inl
 docs, prototypes over several lines, macros, function pointers, variadics, structs, unions,
 enums, typedefs; declarators spelled as create_parameterlist meets them: pointers glued to
 the name, arrays, function types with and without the star, pointers to arrays, bit-fields
-with and without blanks, several names in one member; a file without a final newline). The
-fixture records what the real `kernel-doc -none -Wall` of Linux 6.12 printed for each;
-tests/test_kdoc_synthetic.py replays them against our reader.
+with and without blanks, several names in one member; attributes, one or two; a file without
+a final newline). The fixture records what the real `kernel-doc -none -Wall` of Linux 6.12
+printed for each; tests/test_kdoc_synthetic.py replays them against our reader.
 
 Regenerate (needs perl and the kernel's script; the texts are ours, not kernel source):
     python -m tests.kdocgen /path/to/linux/scripts/kernel-doc [count] [seed]
@@ -136,6 +136,9 @@ def _declarator(rng: random.Random, name: str, member: bool) -> str:
 def _function(rng: random.Random, name: str, params: list[str]) -> tuple[list[str], bool]:
     """The prototype lines and whether it returns a value."""
     returns = rng.choice(("int", "void", "static int", "static inline bool", "struct dev *"))
+    if rng.random() < 0.15:  # kernel-doc strips each attribute form once
+        attributes = ("__must_check ", "__printf(2, 3) ", "__attribute__((cold)) ", "__init ")
+        returns = "".join(rng.choices(attributes, k=rng.randint(1, 2))) + returns
     args = [_declarator(rng, p, member=False) for p in params]
     if rng.random() < 0.1 and args:
         args[-1] = f"int (*{params[-1]})(void *)"
@@ -167,6 +170,8 @@ def _aggregate(rng: random.Random, kind: str, name: str, members: list[str]) -> 
     for member in members:
         if rng.random() < 0.15:
             body.append(f"\t/** @{member}: {_sentence(rng)} */")
+        elif rng.random() < 0.08:
+            body += ["\t/**", f"\t * @{member}: {_sentence(rng)}", "\t */"]
         if rng.random() < 0.1 and not pending:
             pending = f"int {member}"  # continued by the next member: `int a, *b;`
             continue
@@ -189,7 +194,7 @@ def block(rng: random.Random) -> list[str]:
     name = rng.choice(NAMES)
     params = rng.sample(PARAMS, rng.randint(0, 3))
     documented = name if rng.random() < 0.9 else name + "_locked"
-    opener = rng.choice(("/**",) * 12 + ("/** ", "  /**", "/*"))
+    opener = rng.choice(("/**",) * 12 + ("/** ", "/**\t", "/**  ", "  /**", "/*"))
     lines = [opener, _name_line(rng, kind, documented)]
     if rng.random() < 0.1:
         lines.append(f" * {_sentence(rng)}")  # the short description goes on
