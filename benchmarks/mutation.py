@@ -68,7 +68,7 @@ AREAS: dict[str, Area] = {
         ),
     ),
     "kdoc": Area(
-        # the reader's parts (all of the package but its data model and entry point)
+        # the reader's parts (the package but its data model, entry point and incremental.py)
         tuple(
             f"reviewtool/analysis/kdoc/{name}*.py"
             for name in (

@@ -339,6 +339,21 @@ def test_hunks_only_a_hunk_claiming_the_end_before_known_lines_is_bs001():
     assert "tail" not in snapshots[2].files["t.c"].text
 
 
+def test_hunks_only_a_hand_edited_new_start_is_placed_where_its_context_was_shown():
+    # Hunk 1 adds a line, but hunk 2's header still says +20 (edited by hand): git finds its
+    # context one line lower, and so does a rebuild that knows where hunk 2's lines were.
+    diff = modify(
+        "h.c",
+        "@@ -5,3 +5,4 @@\n line 5\n+added\n line 6\n line 7\n"
+        "@@ -20,3 +20,3 @@\n line 20\n-line 21\n+LINE 21\n line 22\n",
+    )
+    for base in (None, {"h.c": BASE_C + "line 21\nline 22\n"}):
+        snapshots, findings = build([diff], base)
+        assert findings == ()
+        lines = snapshots[1].files["h.c"].text.splitlines()
+        assert lines[20:23] == ["line 20", "LINE 21", "line 22"], base is None
+
+
 def test_hunks_only_huge_line_number_does_not_hang():
     diff = modify("h.c", "@@ -900000000,2 +900000000,2 @@\n a\n-b\n+c\n")
     snapshots, findings = build([diff], None)
