@@ -687,6 +687,20 @@ def test_hunks_only_lines_revealed_later_are_known_at_earlier_steps():
     assert after_two.text.splitlines()[20:23] == ["line 20", "LINE 21", "line 22"]
 
 
+def test_hunks_only_a_single_line_revealed_past_the_known_ones_ends_the_text():
+    # Patch 2 inserts above base line 20 with that line as its only context: at steps 0 and
+    # 1 the file is known to go on at least to it, after unknown lines.
+    first = modify("k.c", "@@ -5,3 +5,4 @@\n line 5\n line 6\n+added\n line 7\n")
+    second = modify("k.c", "@@ -21 +21,2 @@\n+new\n line 20\n")
+    snapshots, findings = build([first, second], None)
+    assert findings == ()
+    base, after_one, after_two = (s.files["k.c"] for s in snapshots)
+    assert base.text.splitlines()[-1] == "line 20" and len(base.text.splitlines()) == 20
+    assert base.unknown == ((1, 4), (8, 19))
+    assert after_one.text.splitlines()[20:] == ["line 20"] and after_one.unknown[-1] == (9, 20)
+    assert after_two.text.splitlines()[20:] == ["new", "line 20"]
+
+
 def test_hunks_only_learning_follows_renames():
     rename = (
         "diff --git a/old.c b/new.c\nsimilarity index 90%\nrename from old.c\nrename to new.c\n"

@@ -189,3 +189,15 @@ def test_the_offset_search_goes_on_past_either_end_of_the_file(work: Path, base:
     theirs = git_apply(work, base, diff(body))
     assert theirs is not None and "LINE" in theirs
     assert ours(base, diff(body)) == [theirs]
+
+
+def test_a_line_joined_to_the_next_is_one_line_for_the_next_patch(work: Path):
+    # Patch 1's last context line says "No newline at end of file" but the file goes on:
+    # git joins it to the next line ("yz"), and patch 2, made against git's result, changes
+    # that one line.
+    base = "x\ny\nz\n"
+    first = diff("@@ -1,2 +1 @@\n-x\n y\n\\ No newline at end of file\n")
+    second = diff("@@ -1 +1 @@\n-yz\n+YZ\n")
+    after_first = git_apply(work, base, first)
+    assert after_first == "yz\n"
+    assert ours(base, first, second) == [after_first, git_apply(work, after_first, second)]
