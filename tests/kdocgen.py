@@ -5,9 +5,10 @@ continued and empty descriptions, sections and their spellings, stray lines, inl
 docs, prototypes over several lines, macros, function pointers, variadics, structs, unions,
 enums, typedefs; declarators spelled as create_parameterlist meets them: pointers glued to
 the name, arrays, function types with and without the star, pointers to arrays, bit-fields
-with and without blanks, several names in one member; attributes, one or two; a file without
-a final newline). The fixture records what the real `kernel-doc -none -Wall` of Linux 6.12
-printed for each; tests/test_kdoc_synthetic.py replays them against our reader.
+with and without blanks, several names in one member; attributes, one or two; blank lines
+before a declaration; a file without a final newline). The fixture records what the real
+`kernel-doc -none -Wall` of Linux 6.12 printed for each; tests/test_kdoc_synthetic.py replays
+them against our reader.
 
 Regenerate (needs perl and the kernel's script; the texts are ours, not kernel source):
     python -m tests.kdocgen /path/to/linux/scripts/kernel-doc [count] [seed]
@@ -204,10 +205,15 @@ def block(rng: random.Random) -> list[str]:
         prototype, returns = [f"static int {name};"], False
     else:
         prototype, returns = _aggregate(rng, kind, name, params), False
-    if kind != "doc":
+    if kind != "doc" or rng.random() < 0.3:  # @names in a DOC: block stay for the next one
         lines += _params_doc(rng, params)
     lines += _sections(rng, returns)
     lines.append(rng.choice((" */",) * 10 + ("*/", " **/")))
+    if rng.random() < 0.1:  # blank lines, or an indented first line, before the declaration
+        if rng.random() < 0.5:
+            lines += [""] * rng.randint(1, 2)
+        else:
+            prototype = ["  " + prototype[0], *prototype[1:]]
     return lines + prototype + [""]
 
 

@@ -264,3 +264,22 @@ def test_tabs_expand_to_perls_byte_columns() -> None:
     assert expand_tabs("\t\tx\ty") == " " * 16 + "x" + " " * 7 + "y"
     assert expand_tabs("\u00e9\tx") == "\u00e9" + " " * 6 + "x"  # é is two bytes
     assert expand_tabs("no tab") == "no tab"
+
+
+def test_every_comment_is_a_block_with_its_kind_and_name() -> None:
+    text = (
+        "/**\n * DOC: Locking\n * The chain lock nests inside the device lock.\n */\n\n"
+        "/**\n * struct chain - a chain\n * @n: entries\n */\nstruct chain {\n\tint n;\n};\n\n"
+        "/**\n * enum mode - modes\n * @MODE_A: a\n */\nenum mode {\n\tMODE_A,\n};\n\n"
+        "/**\n * typedef cb_t - a callback\n * @arg: its argument\n */\n"
+        "typedef int (*cb_t)(void *arg);\n\n"
+        "/**\n * Count the chains.\n */\nstatic int chain_count;\n"
+    )
+    result = analyse(text)
+    assert [(b.decl_type, b.identifier, b.is_kernel_doc) for b in result.blocks] == [
+        ("doc", "", True),  # a DOC: section names no declaration
+        ("struct", "chain", True),
+        ("enum", "mode", True),
+        ("typedef", "cb_t", True),
+        ("", "Count", False),  # the first word, as kernel-doc took it
+    ]
