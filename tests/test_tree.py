@@ -701,6 +701,25 @@ def test_hunks_only_a_single_line_revealed_past_the_known_ones_ends_the_text():
     assert after_two.text.splitlines()[20:] == ["new", "line 20"]
 
 
+def test_hunks_only_a_context_free_deletion_at_the_end_is_placed_after_its_line():
+    # Patch 2 deletes the file's last two lines without context (`-19,2 +18,0`: an empty new
+    # range is numbered by the line before it; git applies it, since a hunk without trailing
+    # context must end the file). The lines it shows are base lines 19 and 20, known at the
+    # earlier steps; after it, lines 8..18 stay unknown and the text ends after line 7.
+    first = modify("k.c", "@@ -5,3 +5,3 @@\n line 5\n-line 6\n+LINE 6\n line 7\n")
+    second = modify("k.c", "@@ -19,2 +18,0 @@\n-line 19\n-line 20\n")
+    snapshots, findings = build([first, second], None)
+    assert findings == ()
+    base, after_one, after_two = (s.files["k.c"] for s in snapshots)
+    assert base.text.splitlines()[18:] == ["line 19", "line 20"]
+    assert after_one.text.splitlines()[18:] == ["line 19", "line 20"]
+    assert after_one.unknown == ((1, 4), (8, 18))
+    assert after_two.text.splitlines()[4:] == ["line 5", "LINE 6", "line 7"]
+    assert after_two.unknown == ((1, 4),)
+    with_base = build([first, second], {"k.c": BASE_C})[0][2].files["k.c"].text
+    assert with_base.splitlines()[4:] == ["line 5", "LINE 6", "line 7", *BASE_C.splitlines()[7:18]]
+
+
 def test_hunks_only_learning_follows_renames():
     rename = (
         "diff --git a/old.c b/new.c\nsimilarity index 90%\nrename from old.c\nrename to new.c\n"

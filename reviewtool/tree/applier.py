@@ -181,6 +181,8 @@ class Applier:
     def find(self, hunk: Hunk) -> int | None:
         lines, pre = self.image.lines, hunk.pre
         start = hunk.new_start - 1 if hunk.new_start else 0
+        if not hunk.post:  # an empty new range is numbered by the line before it
+            start = hunk.new_start
         if _starts_file(hunk):
             start = 0
         elif hunk.trailing == 0 and self.image.end_known:
