@@ -51,6 +51,24 @@ EQUIVALENT: dict[str, str] = {
     f"{_SUBJECT}:_peel_groups:constant:0 -> 1#0": "as above: `end < 1` is `end < 0`",
 }
 
+_APPLIER = "reviewtool/tree/applier.py"
+_STRICT = "zip's strict=: both sides have one entry per preimage line by construction"
+EQUIVALENT |= {
+    f"{_APPLIER}:Applier.apply:constant:True -> False#1": _STRICT + " (the image grew first)",
+    f"{_APPLIER}:image_from_preimage:constant:True -> False#2": _STRICT + " (diff.py)",
+    f"{_APPLIER}:Applier.find:boolean:size > 1 or first.endswith('\\n') -> and#0": (
+        "the first-line test only skips positions matches() rejects too; using it for fewer "
+        "hunks changes the speed only"
+    ),
+    f"{_APPLIER}:image_from_preimage:compare:number > len(lines) -> number >= len(lines)#0": (
+        "at number == len(lines) growing by 0 does nothing; with the end known that line is one "
+        "a hunk showed, and the numbers after it (sorted) are past the end and stop it anyway"
+    ),
+    f"{_APPLIER}:image_from_preimage:loop:break -> continue#0": (
+        "the learned numbers are sorted: once one is past a known end, every later one is too"
+    ),
+}
+
 # Survivors that are not equivalent but accepted: id -> why (a bound nobody reaches, ...).
 ACCEPTED: dict[str, str] = {
     rf"{_SUBJECT}:<module>:regex:'\\b(\\d{{1,6}})\\s+of\\s+(\\d{{1,6}})\\b' -> drop '+' at 13#0": (
@@ -68,5 +86,15 @@ ACCEPTED: dict[str, str] = {
     ),
     f"{_SUBJECT}:parse_subject:drop-not:not more_reply -> more_reply#0": (
         "differs only past 16 stacked reply markers (the bound of _strip_replies)"
+    ),
+}
+ACCEPTED |= {
+    f"{_APPLIER}:image_from_preimage:drop-statement:image.end_known = True -> pass#0": (
+        "apply() learns the end from the same hunk; they differ only on a series inconsistent "
+        "about the base file's length (a later patch revealing lines past an end shown here)"
+    ),
+    f"{_APPLIER}:image_from_preimage:loop:continue -> break#0": (
+        "needs a hunk without old lines (or past line 200,000) followed by one whose header was "
+        "edited by hand: apply() learns the later hunks' lines anyway"
     ),
 }
