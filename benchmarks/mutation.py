@@ -25,6 +25,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -303,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     planned = {mutant.id for chosen in plans.values() for mutant, _, _ in chosen}
     stale = [mutant_id for mutant_id in [*EQUIVALENT, *ACCEPTED] if mutant_id not in planned]
+    # a background job ignores SIGINT: SIGTERM must also leave through `finally` (the
+    # workspaces removed, the running pytest killed by subprocess.run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = Path(tempfile.mkdtemp(prefix="reviewtool-mutation-"))
     workspaces = [Workspace.make(scratch) for _ in range(max(1, args.jobs))]
     failed = False

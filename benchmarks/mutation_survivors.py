@@ -69,6 +69,28 @@ EQUIVALENT |= {
     ),
 }
 
+_KDOC = "reviewtool/analysis/kdoc"
+_TYPE_ONLY = "`typ` is only compared with the empty string, and this one never is"
+EQUIVALENT |= {
+    rf"{_KDOC}/params.py:_actual:regex:'\\s*' -> drop '*' at 2#0": (
+        "removing every blank one by one or run by run leaves the same text"
+    ),
+    f"{_KDOC}/params.py:_plain:constant:1 -> 2#2": _TYPE_ONLY,
+    rf"{_KDOC}/params.py:_plain:regex:'(.*?):(\\w+)' -> drop '+' at 9#0": (
+        "the bit-field width goes only into the type: " + _TYPE_ONLY
+    ),
+    rf"{_KDOC}/prototypes.py:syscall_munge:regex:'[\\r\\n]+' -> drop '+' at 6#0": (
+        "finished_prototype already made every run of CR and LF one blank"
+    ),
+    f"{_KDOC}/follow.py:PendingName.__init__:drop-statement:self.text = '' -> pass#0": (
+        "follow() runs only after start(), which sets the text"
+    ),
+    f"{_KDOC}/follow.py:PendingName.follow:drop-statement:self.clear() -> pass#1": (
+        "after a cut-short parse the same text (and more) is parsed again on each later line "
+        "and cut short again: nothing is named either way, until the next comment clears it"
+    ),
+}
+
 # Survivors that are not equivalent but accepted: id -> why (a bound nobody reaches, ...).
 ACCEPTED: dict[str, str] = {
     rf"{_SUBJECT}:<module>:regex:'\\b(\\d{{1,6}})\\s+of\\s+(\\d{{1,6}})\\b' -> drop '+' at 13#0": (
