@@ -283,3 +283,14 @@ def test_every_comment_is_a_block_with_its_kind_and_name() -> None:
         ("typedef", "cb_t", True),
         ("", "Count", False),  # the first word, as kernel-doc took it
     ]
+
+
+def test_a_declaration_past_the_bound_is_one_note_and_reading_goes_on() -> None:
+    # A prototype of more than 100,000 characters (the largest in 6.12 is ~13,000) is one
+    # cut-short note; the next comment is read as usual.
+    huge = "int huge(" + ",\n".join(f"\tint a{n}" for n in range(12_000)) + ")\n{\n}\n"
+    text = block("huge - x", " * Return: 0\n", huge) + block("foo - x", " * Return: 0\n")
+    assert [(kind, function) for kind, _, function, _ in problems(text)] == [
+        ("cut-short", "huge"),
+        ("param-not-described", "foo"),
+    ]
