@@ -117,6 +117,7 @@ def _declarator(rng: random.Random, name: str, member: bool) -> str:
         f"{typ} {name}[16]",
         f"{typ} {name}[MAX_{name.upper()}]",
         f"{typ} {name} [4]",
+        f"{typ} {name}  [MAX]",  # blanks before the bracket
         f"int (*{name})(void *)",
         f"int ({name})(int)",  # a function type without the star
         f"int (* {name})(struct device *, int)",
