@@ -111,6 +111,21 @@ def test_a_hunk_overlapping_the_previous_one_names_its_line_before_the_patch() -
     )
 
 
+def test_a_hunk_placed_above_an_earlier_one_names_its_own_line() -> None:
+    """Hunks out of order (git applies them so): hunk 2 sits above hunk 1, which added two
+    lines further down; the line it names is not moved by them."""
+    diff = modify(
+        "f.c",
+        "@@ -10,3 +10,5 @@\n line 10\n+a\n+b\n line 11\n line 12\n"
+        "@@ -3,3 +3,3 @@\n line 3\n-line 4 (edited by hand)\n+LINE 4\n line 5\n",
+    )
+    _, findings = build([diff], {"f.c": BASE_C})
+    (finding,) = findings
+    assert "context differs at line 4: expected 'line 4 (edited by hand)', found 'line 4'" in (
+        finding.message
+    )
+
+
 def test_creating_a_file_that_exists_with_that_content_is_already_applied() -> None:
     create = (
         "diff --git a/a.c b/a.c\nnew file mode 100644\n"
