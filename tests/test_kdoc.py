@@ -283,6 +283,30 @@ def test_every_comment_is_a_block_with_its_kind_and_name() -> None:
         ("typedef", "cb_t", True),
         ("", "Count", False),  # the first word, as kernel-doc took it
     ]
+    assert result.blocks[1].params == (("n", 8),)  # each described name with its line
+
+
+def test_doc_without_a_blank_after_the_colon_is_a_doc_block() -> None:
+    # kernel-doc's `DOC:\s*(.*)?`: `DOC:Locking` is a DOC: block (the script prints nothing)
+    text = "/**\n * DOC:Locking\n * @x: a described name in a DOC block\n */\n"
+    result = analyse(text)
+    assert [b.decl_type for b in result.blocks] == ["doc"] and result.problems == ()
+
+
+def test_a_typedef_struct_is_read_as_a_struct() -> None:
+    # scripts/kernel-doc 6.12 on this text: "9: warning: Function parameter or struct member
+    # 'b' not described in 'pair'" and "9: warning: Excess struct member 'c' description in
+    # 'pair'"
+    body = " * @a: first\n * @c: gone\n"
+    text = block("struct pair - a pair", body, "typedef struct {\n\tint a;\n\tint b;\n} pair;\n")
+    assert [(p.kind, p.line, p.message) for p in analyse(text).problems] == [
+        (
+            "member-not-described",
+            9,
+            "Function parameter or struct member 'b' not described in 'pair'",
+        ),
+        ("excess-member", 9, "Excess struct member 'c' description in 'pair'"),
+    ]
 
 
 def test_a_declaration_past_the_bound_is_one_note_and_reading_goes_on() -> None:
