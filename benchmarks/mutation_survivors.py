@@ -161,10 +161,4 @@ ACCEPTED |= {
         "differs only when a member follows `STRUCT_GROUP(...);` with no blank between (the "
         "first letter of its type is lost, the name kept unless it is another STRUCT_GROUP)"
     ),
-    f"{_KDOC}/reader.py:_Reader._new_section:drop-statement:"
-    "self.block.section_line = self.line_no -> pass#0": (
-        "the line kept for a described name is read only by KdocBlock.params, which no check "
-        "uses; test_kdoc's block test asserts one name right under the name line, where the "
-        "stale line is the same: asserting a second name's line would kill it"
-    ),
 }

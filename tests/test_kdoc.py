@@ -269,7 +269,8 @@ def test_tabs_expand_to_perls_byte_columns() -> None:
 def test_every_comment_is_a_block_with_its_kind_and_name() -> None:
     text = (
         "/**\n * DOC: Locking\n * The chain lock nests inside the device lock.\n */\n\n"
-        "/**\n * struct chain - a chain\n * @n: entries\n */\nstruct chain {\n\tint n;\n};\n\n"
+        "/**\n * struct chain - a chain\n * @n: entries\n * @m: more\n */\n"
+        "struct chain {\n\tint n;\n\tint m;\n};\n\n"
         "/**\n * enum mode - modes\n * @MODE_A: a\n */\nenum mode {\n\tMODE_A,\n};\n\n"
         "/**\n * typedef cb_t - a callback\n * @arg: its argument\n */\n"
         "typedef int (*cb_t)(void *arg);\n\n"
@@ -283,7 +284,7 @@ def test_every_comment_is_a_block_with_its_kind_and_name() -> None:
         ("typedef", "cb_t", True),
         ("", "Count", False),  # the first word, as kernel-doc took it
     ]
-    assert result.blocks[1].params == (("n", 8),)  # each described name with its line
+    assert result.blocks[1].params == (("n", 8), ("m", 9))  # each described name, its line
 
 
 def test_doc_without_a_blank_after_the_colon_is_a_doc_block() -> None:
