@@ -43,3 +43,14 @@ def test_a_function_over_the_step_budget_gets_a_note(monkeypatch) -> None:
     found = notes("budget.c", text)
     assert [(f.code, f.location.function, f.location.line) for f in found] == [("LK005", "many", 1)]
     assert "exceed" in found[0].message
+
+
+def test_nesting_past_the_depth_bound_gets_a_note() -> None:
+    # deep_statements() gave no finding at all before; deep_expression()'s false LK001 stays
+    text = (FIXTURES / "deep.c").read_text()
+    expected, forbidden = annotations(text)
+    found = notes("deep.c", text)
+    assert {(f.code, f.location.line) for f in found} == expected
+    assert not {(f.code, f.location.line) for f in found} & forbidden
+    assert [f.location.function for f in found] == ["deep_statements", "deep_expression"]
+    assert all("depth bound" in f.message and f.key.endswith("depth") for f in found)

@@ -39,6 +39,7 @@ class CFG:
     params: tuple[str, ...] = ()
     locals: frozenset[str] = frozenset()
     complete: bool = True  # False when the node bound was hit
+    too_deep: int = 0  # Lowered.too_deep: statements from that line on are missing
 
     @property
     def entry(self) -> Node:
@@ -275,4 +276,11 @@ def build_cfg(lowered: Lowered, rules: Rules | None = None) -> CFG:
         return CFG(
             lowered.name, builder.nodes[:1], lowered.end_line, lowered.params, complete=False
         )
-    return CFG(lowered.name, builder.nodes, lowered.end_line, lowered.params, lowered.locals)
+    return CFG(
+        lowered.name,
+        builder.nodes,
+        lowered.end_line,
+        lowered.params,
+        lowered.locals,
+        too_deep=lowered.too_deep,
+    )

@@ -19,10 +19,13 @@ def _span(lines: tuple[int, ...]) -> str:
 
 class LockAnalysisIncomplete(Check):
     """What it checks:
-        A function the lock checks (LK001..LK004) could not judge: its paths exceed the
-        analysis budget, its statements nest too deep, or lines inside the region where it
-        holds a lock do not parse (tree-sitter error nodes, often a macro the C front end
-        does not know). A note, not an error: it names the function and why.
+        A function the lock checks (LK001..LK004) could not judge, or judged without part
+        of it: its paths exceed the analysis budget or its control-flow graph the node
+        bound; its statements or expressions nest past the depth the C front end lowers
+        (200 levels: what is deeper is left out, a lock call there is not seen); or lines
+        inside the region where it holds a lock do not parse (tree-sitter error nodes,
+        often a macro the C front end does not know). A note, not an error: it names the
+        function and why.
 
     Why it matters:
         No lock finding there does not mean the locking is right. A reviewer should read
@@ -41,7 +44,7 @@ class LockAnalysisIncomplete(Check):
 
     Rule data:
         rules/csyntax.toml (what the C front end repairs before parsing); the step budget
-        and node bound of the lock analysis.
+        and node bound of the lock analysis; the C lowering's depth bound.
     """
 
     code = "LK005"
@@ -69,6 +72,14 @@ class LockAnalysisIncomplete(Check):
             if result.error or result.budget_exceeded and (result.analysed or acquires):
                 yield self._skipped(ctx, fn, result)
                 continue
+            for subject, why in result.incomplete:  # judged, but without part of it
+                yield self.finding(
+                    f"{fn.name}(): {why}, so lock findings there may be missing or wrong",
+                    path=ctx.path,
+                    line=fn.start_line,
+                    function=fn.name,
+                    subject=subject,
+                )
             if not acquires or not fn.error_lines:
                 continue
             releases = [c.line for c in calls if c.name in table.releases]

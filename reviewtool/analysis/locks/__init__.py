@@ -45,6 +45,7 @@ from reviewtool.analysis.locks.summary import (
     describe_path,
 )
 from reviewtool.csyntax import FileFacts, Function
+from reviewtool.csyntax.ir import MAX_DEPTH
 from reviewtool.resources import Rules, default_rules
 
 __all__ = [
@@ -83,6 +84,9 @@ def analyse_function(
     if not cfg.complete:
         result.budget_exceeded = True
         return result
+    if cfg.too_deep:  # not in the CFG: a lock call there is not seen
+        why = f"what nests past the depth bound ({MAX_DEPTH} levels) is not analysed"
+        result.incomplete = (("depth", why),)
     if not _has_lock_work(cfg, table, summaries):
         return result
     analysis = _Analysis(cfg, table, summaries, flag_variables(cfg), MAX_STEPS)

@@ -106,6 +106,7 @@ class FunctionResult:
     summary: tuple[Effect, ...] = ()
     exits: list[Exit] = field(default_factory=list)
     error: str = ""  # the analysis gave up on input it could not handle (nothing reported)
+    incomplete: tuple[tuple[str, str], ...] = ()  # (subject, what was left out): LK005 says
     released_via: set[str] = field(default_factory=set)  # callee contracts released here
     takes_locks: bool = False  # takes some lock on some path (not a pure unlock helper)
     refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here

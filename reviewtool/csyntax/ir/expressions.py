@@ -35,6 +35,7 @@ class ExprLowerer:
 
     def __init__(self, source: bytes) -> None:
         self.source = source
+        self.too_deep = 0  # first line of what nested past MAX_DEPTH and was left out
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -48,6 +49,7 @@ class ExprLowerer:
         text = normalise(self.text(node))
         kind = node.type
         if depth > MAX_DEPTH:
+            self.too_deep = self.too_deep or line
             return Expr("other", text, line)
         if kind == "parenthesized_expression":
             inner = [c for c in node.named_children if c.type != "comment"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_DEPTH = 200  # nesting bound: deeper statements become opaque
+MAX_DEPTH = 200  # nesting bound: deeper statements and expressions are left out (`too_deep`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +50,4 @@ class Lowered:
     end_line: int  # the closing brace
     params: tuple[str, ...]
     locals: frozenset[str] = frozenset()  # every variable declared in the body
+    too_deep: int = 0  # first line left out for nesting past MAX_DEPTH, 0 when none

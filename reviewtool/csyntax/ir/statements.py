@@ -43,7 +43,7 @@ class Lowerer(ExprLowerer):
         body = node.child_by_field_name("body")
         stmts = self.block_items(body, 0) if body is not None else ()
         declared = self._declared(body) if body is not None else frozenset()
-        return Lowered(name, stmts, node.end_point[0] + 1, params, declared)
+        return Lowered(name, stmts, node.end_point[0] + 1, params, declared, self.too_deep)
 
     def _declared(self, body: Node) -> frozenset[str]:
         """Names declared anywhere in the body (locals: not globals, not parameters)."""
@@ -121,6 +121,7 @@ class Lowerer(ExprLowerer):
         end = node.end_point[0] + 1
         kind = node.type
         if depth > MAX_DEPTH:
+            self.too_deep = self.too_deep or line
             return Stmt("noop", line)
         if kind == "compound_statement":
             return Stmt("block", line, body=self.block_items(node, depth + 1), end_line=end)
