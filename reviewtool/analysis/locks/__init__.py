@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG
 from reviewtool.analysis.functions import FunctionCache
+from reviewtool.analysis.locks.callees import finder_for
 from reviewtool.analysis.locks.driver import FileLocks
 from reviewtool.analysis.locks.facts import _has_lock_work, flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
@@ -100,6 +101,7 @@ def analyse_function(
     result.released_via = analysis.released_via
     result.takes_locks = analysis.takes_locks
     result.refuted_via = analysis.refuted_via
+    result.unknown_calls_holding = frozenset(analysis.unknown_calls_holding)
     result.releases_callers = callers_locks_released(cfg, analysis)
     result.summary = _summarise(cfg, analysis, annotations)
     result.events = list(analysis.events.values())
@@ -129,7 +131,24 @@ def analyse_file(
     """Lock results for the functions of a file, computed when asked for (`result(fn)`) or
     all at once (`functions`). `known(first, last)` says whether a function is wholly known
     (hunks-only states); unknown ones are not analysed and their names resolve to nothing.
-    `cache` keeps results across file states (one cache per rule set)."""
-    return FileLocks(
-        facts, rules or default_rules(), analyse_function, _annotation_effects, known, cache
-    )  # type: ignore[arg-type]
+    `cache` keeps results across file states (one cache per rule set). With a base tree
+    behind `rules` (`--tree`, `--base`), callees the file does not define are summarised
+    from the tree's other files for the functions that need them (locks/callees.py)."""
+    rules = rules or default_rules()
+    finder = finder_for(rules)
+    outside = None
+    if finder is not None:
+        text = facts.source.decode("utf-8", "replace")
+
+        def outside(names: set[str]) -> dict[str, tuple[Effect, ...]]:
+            return finder.summaries(facts.path, text, names, summarise_functions)
+
+    return FileLocks(facts, rules, analyse_function, _annotation_effects, known, cache, outside)  # type: ignore[arg-type]
+
+
+def summarise_functions(facts: FileFacts, names: set[str], rules: Rules) -> dict:
+    """Summaries of `names` defined in `facts` (another file of the tree), with what they
+    call in their own file (nothing of that file is reported, nothing beyond it read)."""
+    found = FileLocks(facts, rules, analyse_function, _annotation_effects)  # type: ignore[arg-type]
+    summaries = {name: found.first_summary(name) for name in names}
+    return {name: summary for name, summary in summaries.items() if summary}

@@ -32,6 +32,7 @@ from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules
 
 Analyse = Callable[[CFG, Any, Inputs, tuple], FunctionResult]
+Outside = Callable[[set[str]], dict[str, tuple[Effect, ...]]]
 Summarise = Callable[[Function, tuple[str, ...]], list[Effect]]
 _COMPUTING = object()
 MAX_DEPTH = 400  # depth of the call-order walk, as the whole-file analysis always had
@@ -49,6 +50,7 @@ class FileLocks:
         annotation_effects: Summarise,
         known: Callable[[int, int], bool] | None = None,
         cache: FunctionCache | None = None,
+        outside: Outside | None = None,
     ) -> None:
         self.facts = facts
         self.rules = rules
@@ -68,6 +70,8 @@ class FileLocks:
         self._cycles: dict[str, int] | None = None
         self._order: dict[int, int] | None = None
         self._confirmed: set[str] | None = None
+        self._outside = outside  # summaries of callees in the base tree's other files
+        self._widened: dict[int, FunctionResult | None] = {}
 
     # -- public -----------------------------------------------------------------------
 
@@ -160,8 +164,50 @@ class FileLocks:
             inputs = Inputs(lambda name: self._visible(index, name))
             result = self._compute(index, inputs)
             self.cache.store("locks", key, result, fn.start_line, inputs.read)
+        if self._outside is not None and self._wants_outside(result):
+            result = self._widen(index)
         self._results[index] = result
         return result
+
+    # -- callees of other files ---------------------------------------------------------
+
+    def _wants_outside(self, result: FunctionResult | None) -> bool:
+        """Whether a callee defined in another file may change `result`: it has findings,
+        or calls such a callee with a lock held (the callee may release it)."""
+        if result is None:
+            return False
+        if result.events:
+            return True
+        names = {n for n in result.unknown_calls_holding if n not in self._twins}
+        return bool(names) and bool(self._outside_summaries(names))  # type: ignore[misc]
+
+    def _outside_summaries(self, names: set[str]) -> dict[str, tuple[Effect, ...]]:
+        names = {n for n in names if n not in self.table.acquires and n not in self.table.releases}
+        return self._outside(names) if names else {}  # type: ignore[misc]
+
+    def _widen(self, index: int) -> FunctionResult | None:
+        """The result of function `index` with the summaries of callees defined in other
+        files of the tree, and the same-file callees' results widened alike."""
+        if index in self._widened:
+            found = self._widened[index]
+            return None if found is _COMPUTING else found  # a cycle: as for _visible's order
+        self._widened[index] = _COMPUTING  # type: ignore[assignment]
+        fn = self._known[index]
+        key = self._key(index)
+        entry = self.cache.lookup("locks+tree", key, lambda name: self._visible_wide(index, name))
+        if entry is not None:
+            result = reuse(entry, fn.start_line, shift_result)
+        else:
+            inputs = Inputs(lambda name: self._visible_wide(index, name))
+            result = self._compute(index, inputs)
+            self.cache.store("locks+tree", key, result, fn.start_line, inputs.read)
+        self._widened[index] = result
+        return result
+
+    def _visible_wide(self, index: int, name: str) -> tuple[Effect, ...] | None:
+        if name not in self._twins:
+            return self._outside_summaries({name}).get(name)
+        return self._visible(index, name, self._widen)
 
     def _compute(self, index: int, inputs: Inputs) -> FunctionResult | None:
         fn = self._known[index]
@@ -189,9 +235,12 @@ class FileLocks:
                 self._cfgs[index] = None
         return self._cfgs[index]
 
-    def _visible(self, index: int, name: str) -> tuple[Effect, ...] | None:
+    def _visible(
+        self, index: int, name: str, result: Callable[[int], FunctionResult | None] | None = None
+    ) -> tuple[Effect, ...] | None:
         """The summary of `name` as function `index` sees it: the last function of that name
-        before it in call order whose summary is not empty."""
+        before it in call order whose summary is not empty (by `result`, `_result` unless
+        given)."""
         twins = self._twins.get(name)
         if not twins:
             return None
@@ -205,10 +254,11 @@ class FileLocks:
             candidates = [i for i in twins if i in order and order[i] < order[index]]
         else:
             candidates = twins  # a callee outside the caller's cycle is always done first
+        read = result or self._result
         for twin in reversed(candidates):
-            result = self._result(twin)
-            if result is not None and result.summary:
-                return result.summary
+            found = read(twin)
+            if found is not None and found.summary:
+                return found.summary
         return None
 
     # -- call order -------------------------------------------------------------------

@@ -15,10 +15,18 @@ from reviewtool.analysis.locks.facts import (
     live_facts,
 )
 from reviewtool.analysis.locks.rules import LockTable
-from reviewtool.analysis.locks.state import Effect, Exit, State, base_variable, lvalue_key
+from reviewtool.analysis.locks.state import (
+    RETURNED,
+    Effect,
+    Exit,
+    State,
+    base_variable,
+    lvalue_key,
+)
 from reviewtool.csyntax.ir import Expr
 
 MAX_STATES_PER_NODE = 1024
+_RESULT = "returned__"  # names the value of `return f(...)` when f returns a lock
 
 
 class _Analysis(Effects):
@@ -112,17 +120,32 @@ class _Analysis(Effects):
 
     def exit(self, node: Node, state: State) -> None:
         results: list[tuple[State, bool | None]]
-        if node.kind == "return" and node.expr is not None:
+        returned = lvalue_key(node.expr) if node.kind == "return" else None
+        if node.kind == "return" and self._returns_callee_lock(node.expr):
+            # `return move_queued_task(rq, ...)`: what the callee returns locked is returned
+            assert node.expr is not None
+            result = Expr("name", _RESULT, node.line, name=_RESULT)
+            results = [
+                (s, t)
+                for o in self.assign(state, result, node.expr)
+                for s, t in self.condition(o, result, returning=True)
+            ]
+            returned = _RESULT
+        elif node.kind == "return" and node.expr is not None:
             results = [(s, t) for s, t in self.condition(state, node.expr, returning=True)]
         else:
             results = [(state, None)]
-        returned = lvalue_key(node.expr) if node.kind == "return" else None
         computed = node.kind == "return" and node.expr is not None and not _constant(node.expr)
         failure = node.kind == "return" and error_value(node.expr)
         for out, truth in results:
             out = replace(out, held=tuple(h for h in out.held if not h.scope))
             value = node.expr.text if node.kind == "return" and node.expr is not None else ""
             self.exits.append(Exit(node.line, out, truth, returned, computed, failure, value))
+
+    def _returns_callee_lock(self, expr: Expr | None) -> bool:
+        if expr is None or expr.kind != "call":
+            return False
+        return any(RETURNED in e.template for e in self.summaries.get(expr.name, ()))
 
     # -- conditions -------------------------------------------------------------------------
 

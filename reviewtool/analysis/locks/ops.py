@@ -55,6 +55,7 @@ class LockOps:
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
         self.defer_returned = False
         self.mismatched: set[tuple[str, int]] = set()  # (lock, line) released as LK004
+        self.unknown_calls_holding: set[str] = set()  # unknown callees called with a lock held
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
         self.release_classes = _release_classes(cfg, table, summaries)
@@ -101,6 +102,8 @@ class LockOps:
         summary = self.summaries.get(name)
         if summary:
             return self.apply_summary(state, expr, summary, assigned)
+        if state.held:
+            self.unknown_calls_holding.add(name)  # might release it: worth a look elsewhere
         if "unlock" in name.lower() and not _ASSERTISH.search(name):
             state = self._unlocking_callee(state, expr)
         if assigned is not None or self.testing:

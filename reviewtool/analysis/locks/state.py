@@ -111,6 +111,7 @@ class FunctionResult:
     takes_locks: bool = False  # takes some lock on some path (not a pure unlock helper)
     refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here
     releases_callers: set[tuple[str, str]] = field(default_factory=set)  # (class, template)
+    unknown_calls_holding: set[str] = field(default_factory=set)  # undefined, lock held
 
 
 # -- expressions ---------------------------------------------------------------------------

@@ -84,6 +84,12 @@ class TreeRules(Rules):
     def _tree(self) -> Any:
         return self._tree_ref()
 
+    @property
+    def base_tree(self) -> Any:
+        """The tree these rules were made for, while it is open (None after): the lock
+        analysis reads callees defined in its other files (analysis/locks/callees.py)."""
+        return self._tree_ref()
+
     def scopes_for(self, path: str) -> list[str]:
         """The directories above the file at `path` whose private headers apply to it."""
         relative = _relative(self._tree, path) if self._tree is not None else None

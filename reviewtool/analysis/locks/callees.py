@@ -1,0 +1,213 @@
+"""Callees defined outside the file being analysed, found in its base tree (`--tree`,
+`--base`, `scan --tree`): the static inlines of the headers it includes (`task_rq_unlock()`
+in kernel/sched/sched.h) and the functions of the other .c files of its directory or of the
+.c file named like a header it includes (`pin_kill()` of fs/fs_pin.c, declared in
+include/linux/fs_pin.h).
+
+Looked up only on demand (by the driver, for the functions of a file whose result a callee
+of another file may change: those with findings or calling one with a lock held), parsed
+once per content, summarised once per (content, name): one level deep (what the found
+function calls in its own file is followed, what it calls elsewhere is not). The tree is
+the series' base: its files do not change during a run, so their summaries are fixed for it
+like the vocabulary."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reviewtool.analysis.locks.state import Effect
+from reviewtool.csyntax import FileFacts, parse_file
+from reviewtool.model import content_sha1
+
+_INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+_MAX_FILE_BYTES = 2 * 1024 * 1024
+_MAX_SIBLINGS = 80  # .c files of one directory read to find a definition
+_PARSED: OrderedDict[str, FileFacts] = OrderedDict()  # by content: headers are shared
+_PARSED_CAPACITY = 64
+
+Summarise = Callable[[FileFacts, set[str], Any], dict[str, tuple[Effect, ...]]]
+
+
+def _parsed(path: str, text: str, rules: Any) -> FileFacts:
+    key = f"{path}:{content_sha1(text)}"
+    found = _PARSED.get(key)
+    if found is None:
+        found = _PARSED[key] = parse_file(path, text, rules)
+        if len(_PARSED) > _PARSED_CAPACITY:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(key)
+    return found
+
+
+class CalleeFinder:
+    """Definitions of functions a file calls, read from `tree` (DirTree or GitTree)."""
+
+    def __init__(self, tree: Any, rules: Any) -> None:
+        self._tree = weakref.ref(tree)
+        self.rules = rules
+        self._listing: list[str] | None = None
+        self._summaries: dict[tuple[str, str], tuple[Effect, ...]] = {}
+        self._missing: set[tuple[str, str]] = set()  # (file, name) found nowhere
+        self._candidates: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._definitions: dict[str, frozenset[str]] = {}
+
+    # -- the tree ---------------------------------------------------------------------------
+
+    def _read(self, path: str) -> str | None:
+        tree = self._tree()
+        if tree is None:
+            return None
+        try:
+            text = tree.read(path)
+        except Exception:  # unreadable, too large, outside the tree: not a definition
+            return None
+        return text if text is not None and len(text) <= _MAX_FILE_BYTES else None
+
+    def relative(self, path: str) -> str | None:
+        tree = self._tree()
+        if tree is None:
+            return None
+        root = getattr(tree, "root", None)
+        if root is not None and os.path.isabs(path):
+            try:
+                return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+            except ValueError:
+                return None
+        return None if os.path.isabs(path) or path.startswith("..") else path
+
+    def _files(self) -> list[str]:
+        """Every .c and .h path of the tree, read once."""
+        if self._listing is None:
+            self._listing = sorted(_list_tree(self._tree()))
+        return self._listing
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def candidates(self, relative: str, source: str) -> list[str]:
+        """Where the callees of the file at `relative` may be defined, nearest first."""
+        directory = str(PurePosixPath(relative).parent)
+        headers = []
+        for quote, name in _INCLUDE.findall(source):
+            if quote == '"':
+                headers.append(os.path.normpath(f"{directory}/{name}"))
+            else:
+                headers.append(f"include/{name}")
+        key = (relative, tuple(headers))
+        found = self._candidates.get(key)
+        if found is None:
+            siblings = [
+                p for p in self._files() if p.endswith(".c") and p != relative
+                and str(PurePosixPath(p).parent) == directory
+            ]  # fmt: skip
+            named = {PurePosixPath(h).stem for h in headers}
+            partners = [
+                p for p in self._files() if p.endswith(".c") and PurePosixPath(p).stem in named
+            ]
+            found = list(dict.fromkeys([*headers, *siblings[:_MAX_SIBLINGS], *partners]))
+            self._candidates[key] = found
+        return found
+
+    def _defined(self, path: str) -> frozenset[str]:
+        """Names the file at `path` seems to define, read once per path (the tree is fixed)."""
+        if path not in self._definitions:
+            text = self._read(path)
+            names = _DEFINITION.findall(text) if text is not None else ()
+            self._definitions[path] = frozenset(names)
+        return self._definitions[path]
+
+    def summaries(
+        self, path: str, source: str, names: set[str], summarise: Summarise
+    ) -> dict[str, tuple[Effect, ...]]:
+        """Summaries of `names` (called by the file at `path` with text `source`) from the
+        first candidate file that defines each. An acquire one of them returns holding is
+        an unconfirmed contract: the caller must release it before its leaks count."""
+        relative = self.relative(path)
+        if relative is None or not names:
+            return {}
+        found: dict[str, tuple[Effect, ...]] = {}
+        wanted = {n for n in names if (relative, n) not in self._missing}
+        for candidate in self.candidates(relative, source) if wanted else ():
+            text = self._read(candidate) if wanted & self._defined(candidate) else None
+            if text is None:
+                continue
+            facts = _parsed(candidate, text, self.rules)
+            here = {fn.name for fn in facts.functions} & wanted
+            if not here:
+                continue
+            key = content_sha1(text)
+            todo = {n for n in here if (key, n) not in self._summaries}
+            if todo:
+                computed = summarise(facts, todo, self.rules)
+                for name in todo:
+                    effects = computed.get(name, ())
+                    self._summaries[(key, name)] = tuple(
+                        replace(e, unconfirmed=e.op == "acquire") for e in effects
+                    )
+            for name in here:
+                if self._summaries[(key, name)]:
+                    found[name] = self._summaries[(key, name)]
+            wanted -= here
+            if not wanted:
+                break
+        self._missing |= {(relative, n) for n in wanted}
+        return found
+
+
+# a line that starts a definition (`static int name(`, or `name(` after a line holding the
+# type), not a call or a prototype ending in `;`
+_DEFINITION = re.compile(r"^(?:[A-Za-z_][\w \t\*]*[\s\*])?([A-Za-z_]\w*)\s*\([^;]*$", re.M)
+
+
+def _list_tree(tree: Any) -> list[str]:
+    if tree is None:
+        return []
+    root = getattr(tree, "root", None)
+    if root is not None:
+        found = []
+        for directory, subdirs, files in os.walk(root):
+            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+            rel = os.path.relpath(directory, root)
+            for name in files:
+                if name.endswith((".c", ".h")):
+                    found.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+        return found
+    repo, commit = getattr(tree, "repo", None), getattr(tree, "commit", None)
+    if repo is None or commit is None:
+        return []
+    argv = ["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", commit]
+    try:
+        out = subprocess.run(argv, capture_output=True, timeout=60, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    names = out.decode("utf-8", "surrogateescape").split("\0")
+    return [n for n in names if n.endswith((".c", ".h"))]
+
+
+_FINDERS: weakref.WeakKeyDictionary[Any, CalleeFinder] = weakref.WeakKeyDictionary()
+
+
+def finder_for(rules: Any) -> CalleeFinder | None:
+    """The finder of the base tree `rules` were made for (None without a tree)."""
+    tree = getattr(rules, "base_tree", None)
+    if tree is None:
+        return None
+    try:
+        found = _FINDERS.get(tree)
+    except TypeError:
+        return None
+    if found is None:
+        found = CalleeFinder(tree, rules)
+        try:
+            _FINDERS[tree] = found
+        except TypeError:
+            return found
+    return found
