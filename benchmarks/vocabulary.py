@@ -6,10 +6,13 @@ it has the word `lock`/`unlock`/`trylock` (`spin_lock_irqsave`, `xa_unlock`, `lo
 (`down_read`, `up_write`), or is `rcu_read_*`, `srcu_read_*`, `local_irq_*`, `local_bh_*`,
 `preempt_enable/disable`, `migrate_enable/disable`. Calls whose name also says they are not
 an operation on the lock (`*_init`, `*_is_locked`, `*assert*`, `*held*`, `lockdep*`,
-`*destroy*`, `*contended*`, `might_*`) are left out. *Recognised* means the analysis knows
+`*destroy*`, `*contended*`, `might_*`, `*owner*`, `*waiter*`, `*print*`, `lock_map_*`)
+are left out. *Recognised* means the analysis knows
 the name as an acquire or a release (rules/locks.toml, plus rules/locks-derived.toml, plus
-with --tree the tree's own headers). Prints call sites and distinct names, recognised and
-not, per directory, and the most frequent names not recognised.
+with --tree the tree's own headers). A name defined as a function in the same file is
+counted apart ("same file"): the analysis summarises those itself. Prints call sites and
+distinct names, recognised and not, per directory, and the most frequent names neither
+recognised nor defined in their file.
 
     python benchmarks/vocabulary.py KERNEL_TREE DIR... [--tree] [--top 40]
 """
@@ -33,6 +36,7 @@ LOCK_LIKE = re.compile(
 )
 NOT_AN_OPERATION = re.compile(
     r"_init(?:_|$)|^init_|is_locked|_is_|assert|held|lockdep|destroy|contended|^might_|needbreak"
+    r"|owner|waiter|print|lock_map_"
 )
 
 
@@ -68,21 +72,30 @@ def main(argv: list[str] | None = None) -> int:
             print(f"not a directory: {directory}", file=sys.stderr)
             return 2
         sites: Counter[str] = Counter()
+        same_file: Counter[str] = Counter()
         recognised: set[str] = set()
         for path in sorted(directory.rglob("*.c")):
             text = path.read_bytes().decode("utf-8", "surrogateescape")
             here = _known(rules, str(path))  # with what the directory's headers add
-            for call in parse_file(str(path), text, rules).calls:
+            facts = parse_file(str(path), text, rules)
+            local = {fn.name for fn in facts.functions}
+            for call in facts.calls:
                 if call.function is not None and lock_like(call.name):
                     sites[call.name] += 1
                     if call.name in here:
                         recognised.add(call.name)
+                    elif call.name in local:
+                        same_file[call.name] += 1
         hit = sum(n for c, n in sites.items() if c in recognised)
         names_hit = len(recognised)
-        unknown_all.update({c: n for c, n in sites.items() if c not in recognised})
+        unknown_all.update(
+            {c: n for c, n in sites.items() if c not in recognised and c not in same_file}
+        )
+        totals.update(same=sum(n for c, n in same_file.items() if c not in recognised))
         totals.update(sites=sum(sites.values()), hit=hit, names=len(sites), names_hit=names_hit)
         print(_line(name, sum(sites.values()), hit, len(sites), names_hit))
     print(_line("all", totals["sites"], totals["hit"], totals["names"], totals["names_hit"]))
+    print(f"call sites of functions defined in the same file (summarised): {totals['same']}")
     print(f"\nmost frequent lock-like names not recognised (of {len(unknown_all)}):")
     for name, count in unknown_all.most_common(args.top):
         print(f"{count:6}  {name}")

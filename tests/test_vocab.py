@@ -63,6 +63,7 @@ def test_wrappers_follow_macros_inlines_and_converters() -> None:
         "mutex &widget_mutex",
         (),
     )
+    assert ops["widget_lock_private"].cls == "spinlock ->lock"
 
 
 def test_no_wrapper_when_the_body_is_not_one_operation() -> None:
@@ -97,7 +98,8 @@ def test_a_tree_brings_its_own_wrappers() -> None:
     with_tree = pipeline.scan([source], select=("LK",), tree=TREE)
     assert [f.code for f in without.findings] == []
     assert [(f.code, f.location.function, f.location.line) for f in with_tree.findings] == [
-        ("LK001", "widget_get", 8)
+        ("LK001", "widget_get", 8),
+        ("LK001", "gadget_poke", 24),  # from drivers/gadget.h, private to drivers/
     ]
 
 
@@ -128,3 +130,22 @@ def test_users_extend_the_vocabulary_with_a_rules_dir(tmp_path) -> None:
     assert "spin_lock" in table.acquires  # merged, not shadowed
     assert "nesting_classes" in vocabulary(rules)
     assert table.acquires["down_trylock"].acquired_when == ""  # the user's entry wins
+
+
+def test_private_headers_apply_below_their_directory_only() -> None:
+    tree = DirTree(TREE)
+    rules = TreeRules(default_rules(), tree)
+    assert "gadget_lock" in lock_table(rules, "drivers/widget.c").acquires
+    assert "gadget_lock" not in lock_table(rules, "kernel/widget.c").acquires
+    assert "gadget_lock" not in lock_table(rules).acquires
+
+
+def test_committed_scoped_entries_follow_the_path(tmp_path) -> None:
+    (tmp_path / "locks-derived.toml").write_text(
+        '[[acquire]]\nname = "ext4_lock_it"\nclass = "spinlock"\nlock = [0]\n'
+        'releases = ["spin_unlock"]\nscope = "fs/ext4/"\n'
+    )
+    rules = Rules([tmp_path])
+    assert "ext4_lock_it" in lock_table(rules, "fs/ext4/inode.c").acquires
+    assert "ext4_lock_it" in lock_table(rules, "/src/linux/fs/ext4/super.c").acquires
+    assert "ext4_lock_it" not in lock_table(rules, "fs/xfs/xfs_inode.c").acquires

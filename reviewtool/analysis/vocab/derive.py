@@ -54,6 +54,7 @@ class Conventions:
     side_words: tuple[str, ...]
     transparent: frozenset[str]
     class_names: dict[str, str]
+    accessors: frozenset[str] = frozenset()
 
     @classmethod
     def from_table(cls, table: dict) -> Conventions:
@@ -69,6 +70,7 @@ class Conventions:
             side_words=tuple(v.get("side_words", ())),
             transparent=frozenset(v.get("transparent", ())),
             class_names=dict(table.get("class_names", {})),
+            accessors=frozenset(v.get("member_accessors", ())),
         )
 
     def words(self, name: str) -> list[str]:
@@ -214,10 +216,13 @@ class Deriver:
         parts = split_arguments(text)
         if len(parts) > 1:  # `((void)(subclass), (lock))`
             text = _strip_parens(parts[-1])
-        text = _CAST.sub("", text)
+        text = _CAST.sub("", text).lstrip("&").strip()
         call = re.fullmatch(r"([A-Za-z_]\w*)\s*\((.*)\)", text, re.DOTALL)
         if call is not None and depth < 4:
-            inner = self._lock_argument(split_arguments(call.group(2))[0], d, depth + 1)
+            args = split_arguments(call.group(2))
+            if call.group(1) in self.conv.accessors and len(args) == 2 and args[1].isidentifier():
+                return self._lock_argument(f"({args[0]})->{args[1]}", d, depth + 1)
+            inner = self._lock_argument(args[0], d, depth + 1)
             if inner is None:
                 return None
             if call.group(1) in self.converters and inner.param is not None:
