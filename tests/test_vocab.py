@@ -40,7 +40,12 @@ def test_roots_come_from_annotations_conventions_and_sparse_contexts() -> None:
     assert (ops["mutex_lock"].cls, ops["mutex_unlock"].op) == ("mutex", "release")
     assert ops["mutex_lock_interruptible"].acquired_when == "zero"
     assert (ops["rcu_read_lock"].cls, ops["rcu_read_lock"].lock) == ("rcu", ())
-    for not_an_operation in ("mutex_is_locked", "mutex_init", "spin_is_locked"):
+    for not_an_operation in (
+        "mutex_is_locked",
+        "mutex_init",
+        "spin_is_locked",
+        "mutex_lock_opportunistic",
+    ):
         assert not_an_operation not in ops
 
 
@@ -81,6 +86,27 @@ def test_releases_pair_by_class_and_irq_variant() -> None:
     assert "spin_unlock_irqrestore" not in releases["spin_lock"]
     assert releases["xas_lock"] == ["xas_unlock"]
     assert releases["widget_lock"] == ["widget_unlock"]
+
+
+def test_state_releases_need_their_own_acquire() -> None:
+    from reviewtool.analysis.vocab.derive import has_counterpart
+
+    acquires = frozenset(
+        {"get_cpu", "__u64_stats_irqsave", "local_bh_disable", "printk_cpu_sync_get_irqsave"}
+    )
+    assert has_counterpart("printk_cpu_sync_put_irqrestore", acquires)
+    assert has_counterpart("put_cpu", acquires)
+    assert has_counterpart("__u64_stats_irqrestore", acquires)
+    assert has_counterpart("local_bh_enable", acquires)
+    assert not has_counterpart("trace_clear_recursion", acquires)
+
+
+def test_hand_acquires_pair_with_every_release_of_their_kind() -> None:
+    table = lock_table()
+    assert {"preempt_enable", "preempt_enable_no_resched"} <= table.acquires[
+        "preempt_disable"
+    ].releases
+    assert "local_irq_enable" not in table.acquires["local_irq_save"].releases
 
 
 def test_committed_table_knows_the_kernel_primitives() -> None:

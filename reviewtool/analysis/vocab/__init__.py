@@ -95,7 +95,32 @@ def vocabulary(rules: Rules, scope: str = "") -> dict:
         for entry in _scoped_entries(rules, scopes, kind):
             derived[entry["name"]] = entry
         table[kind] = hand + [e for n, e in derived.items() if n not in names]
-    return table
+    return _pair_hand_acquires(table, rules)
+
+
+def _pair_hand_acquires(table: dict, rules: Rules) -> dict:
+    """A hand acquire also pairs with every release of its class, side and IRQ variant
+    (preempt_disable with preempt_enable_no_resched and put_cpu): the derived releases
+    carry their variant and side, hand ones get them from their names."""
+    conv = conventions(rules)
+
+    def key(entry: dict) -> tuple[str, str, str]:
+        name = entry["name"]
+        variant = entry.get("variant", conv.variant(name))
+        return (entry.get("class", name), entry.get("side", conv.side(name)), variant)
+
+    by_key: dict[tuple[str, str, str], list[str]] = {}
+    for entry in table.get("release", ()):
+        by_key.setdefault(key(entry), []).append(entry["name"])
+    hand = {e["name"] for e in locks_table(rules).get("acquire", ())}
+    acquires = []
+    for entry in table.get("acquire", ()):
+        if entry["name"] in hand:
+            extra = [r for r in by_key.get(key(entry), ()) if r not in entry.get("releases", ())]
+            if extra:
+                entry = {**entry, "releases": [*entry.get("releases", ()), *extra]}
+        acquires.append(entry)
+    return {**table, "acquire": acquires}
 
 
 def _derived_entries(rules: Rules, kind: str) -> list[dict]:

@@ -183,6 +183,8 @@ class Deriver:
         when = ""
         if op == "acquire" and re.search(r"\b(?:int|bool)\b", d.returns):
             when = next((w for k, w in self.conv.conditional.items() if k in words), "")
+            if not when:
+                return None  # a result whose meaning the name does not say (virt_spin_lock)
         return self._op(d, op, self.conv.types[param.type], (index,), when)
 
     def _op(self, d: Definition, op: str, cls: str, lock: tuple[int, ...], when: str) -> Op:
@@ -416,14 +418,50 @@ def _compose(cls: str, chain: str, owner: str = "") -> str:
     return f"{base} {owner}{chain}{rest}"
 
 
+_COUNTERPARTS = (
+    ("unlock", "lock"), ("put", "get"), ("enable", "disable"), ("end", "begin"),
+    ("stop", "start"), ("restore", "save"), ("release", "acquire"), ("up", "down"),
+)  # fmt: skip
+
+
+def has_counterpart(release: str, acquires: frozenset[str]) -> bool:
+    """`put_cpu` has `get_cpu`, `__u64_stats_irqrestore` has `__u64_stats_irqsave`: the
+    release side of a pair whose acquire is known."""
+    words = release.split("_")
+    swapped = [_swap(word) for word in words]
+    if "_".join(swapped) in acquires:  # printk_cpu_sync_put_irqrestore: both words
+        return True
+    for index, word in enumerate(swapped):
+        if (
+            word != words[index]
+            and "_".join([*words[:index], word, *words[index + 1 :]]) in acquires
+        ):
+            return True
+    return False
+
+
+def _swap(word: str) -> str:
+    for old, new in _COUNTERPARTS:
+        if old in word:
+            return word.replace(old, new, 1)
+    return word
+
+
 def paired(ops: dict[str, Op], hand: Iterable[Op] = ()) -> dict[str, list[str]]:
-    """acquire name -> the releases of the same class, side and IRQ variant."""
+    """acquire name -> the releases of the same class, side and IRQ variant. A derived
+    release of an IRQ/BH/preempt state class counts only with an acquire of its own
+    (`trace_clear_recursion`, which ends a preempt-off section some other helper began
+    under conditions, is no release of preempt_disable's)."""
     every = {**{op.name: op for op in hand}, **ops}
+    acquires = frozenset(n for n, op in every.items() if op.op == "acquire")
     release_variant = {"": "", "irq": "irq", "irqsave": "irqsave", "bh": "bh"}
     by_key: dict[tuple[str, str, str], list[str]] = {}
     for op in every.values():
-        if op.op == "release":
-            by_key.setdefault((op.cls, op.side, op.variant), []).append(op.name)
+        if op.op != "release":
+            continue
+        if op.name in ops and op.cls in STATE_CLASSES and not has_counterpart(op.name, acquires):
+            continue
+        by_key.setdefault((op.cls, op.side, op.variant), []).append(op.name)
     return {
         op.name: sorted(by_key.get((op.cls, op.side, release_variant.get(op.variant, "")), []))
         for op in ops.values()
