@@ -55,6 +55,7 @@ class LockOps:
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
         self.defer_returned = False
         self.mismatched: set[tuple[str, int]] = set()  # (lock, line) released as LK004
+        self.callee_ends: set[tuple[str, int]] = set()  # (section, line) a callee ended
         self.unknown_calls_holding: set[str] = set()  # unknown callees called with a lock held
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
@@ -324,6 +325,11 @@ class LockOps:
                 state = context.orphan(state, current, line, fn)  # its context stays disabled
             elif release is None:
                 state = context.drop_partnered(state, current)
+            if not certain and cls in self.table.nesting:
+                # a callee's end of a nesting section (rcu, preempt) may close a level it or a
+                # sibling call opened (perf_output_begin()/perf_output_end()): the caller's
+                # own release after it is then no double release
+                self.callee_ends.add((current.ident, line))
             return self._drop(state, current, line)
         previous = next((r for r in state.released if r[0] == ident), None)
         if not certain:  # a summarised callee's release: no mismatch is claimed from it
@@ -351,6 +357,8 @@ class LockOps:
                 self._event("LK004", other, where, other.line, f"{fn}({text})")
                 self.mismatched.add((ident, line))
                 return self._drop(state, other, line)
+            if (ident, previous[2]) in self.callee_ends:
+                return state
             if (ident, previous[2]) not in self.mismatched:  # else that LK004 says it
                 self._event("LK003", Held(ident, text, fn, line), line, previous[2], fn)
             return state
