@@ -113,8 +113,10 @@ def _base_api(name: str) -> str:
 
 
 def _same_base_api(acquire: str, release: str) -> bool:
-    """spin_lock_irqsave / spin_unlock: the same lock API, only the IRQ/BH part differs."""
+    """spin_lock_irqsave / spin_unlock: the same lock API, only the IRQ/BH part differs (a
+    trylock of the API is its lock: raw_spin_trylock / raw_spin_unlock_irq)."""
     base_acquire, base_release = _base_api(acquire), _base_api(release)
+    base_acquire = re.sub(r"(?<![a-z])trylock", "lock", base_acquire)
     return base_release == base_acquire.replace("_lock", "_unlock", 1) or (
         base_release.replace("unlock", "lock") == base_acquire
     )
