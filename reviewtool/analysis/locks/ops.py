@@ -100,6 +100,9 @@ class LockOps:
             return [state]
         if name in ("guard", "CLASS") and expr.children and expr.children[0].kind == "call":
             return self.guard_call(state, expr)
+        pointees = {f"*{a.name}" for a in expr.children if a.kind == "name"}
+        if any(f[0] in pointees for f in state.facts):  # `f(shared)` may change `*shared`
+            state = replace(state, facts=tuple(f for f in state.facts if f[0] not in pointees))
         summary = self.summaries.get(name)
         if summary:
             return self.apply_summary(state, expr, summary, assigned)

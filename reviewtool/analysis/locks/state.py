@@ -128,6 +128,10 @@ def lvalue_key(expr: Expr | None) -> str | None:
         return expr.name
     if expr.kind == "other" and _PATH.fullmatch(expr.text):
         return expr.text
+    if expr.kind == "unary" and expr.name == "*" and len(expr.children) == 1:
+        inner = expr.children[0]
+        if inner.kind == "name":
+            return f"*{inner.name}"  # an out-parameter flag: `*ilock_shared = false;`
     return None
 
 
