@@ -1,6 +1,8 @@
 """Cost of the lock analysis: median whole-process time of `python -m reviewtool scan` over a
 directory (mm/ of the corpus subset by default) and the per-function cost distribution
-(dataflow steps and seconds: median, p99, max), plus how many functions hit the budget.
+(dataflow steps and CPU seconds: median, p99, max), plus how many functions hit the budget;
+`--runs 0` skips the whole-process runs. To compare with another version of the analysis,
+run this script with PYTHONPATH pointing at that version's checkout (interleave the runs).
 
 With `--mutations N`, also a synthetic check beyond the dev corpus: N functions of the whole
 subset that take and release a spinlock/mutex/rwsem/rwlock get each of the lockbugs mutations
@@ -72,10 +74,10 @@ def function_costs(directory: Path) -> tuple[list[int], list[float], int, int]:
         facts = parse_file(path.name, path.read_text(encoding="utf-8", errors="surrogateescape"))
         for fn in facts.functions:
             functions += 1
-            start = time.perf_counter()
+            start = time.thread_time()  # CPU time: the machine may be shared
             cfg = build_cfg(lower_function(facts.source, fn, rules), rules)
             result = analyse_function(cfg, table, {}, fn.annotations)
-            elapsed = time.perf_counter() - start
+            elapsed = time.thread_time() - start
             over_budget += result.budget_exceeded
             if result.analysed:
                 steps.append(result.steps)
@@ -194,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.directory.is_dir():
         print(f"not a directory: {args.directory}", file=sys.stderr)
         return 2
-    times = scan_seconds(args.directory, args.runs)
     print(f"reviewtool scan --select LK {args.directory}")
-    print(f"  whole process: median {statistics.median(times):.2f} s over {args.runs} runs")
+    if args.runs:
+        times = scan_seconds(args.directory, args.runs)
+        print(f"  whole process: median {statistics.median(times):.2f} s over {args.runs} runs")
     steps, seconds, functions, over = function_costs(args.directory)
     print(f"  functions: {functions}, with lock work: {len(steps)}, over budget: {over}")
     print(
@@ -204,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         f"p99 {percentile(steps, 0.99):.0f}, max {max(steps, default=0)} (budget {MAX_STEPS})"
     )
     print(
-        f"  ms per function: median {1000 * percentile(seconds, 0.5):.2f}, "
+        f"  CPU ms per function: median {1000 * percentile(seconds, 0.5):.2f}, "
         f"p99 {1000 * percentile(seconds, 0.99):.2f}, max {1000 * max(seconds, default=0):.2f}"
     )
     if args.mutations:

@@ -20,7 +20,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewtool.csyntax import _count_errors, parse_file
+from reviewtool.csyntax import parse_file
+
+try:
+    from reviewtool.csyntax.facts import _count_errors
+except ImportError:  # a checkout from before csyntax/facts.py (PYTHONPATH=OLD for before/after)
+    from reviewtool.csyntax import _count_errors  # type: ignore[attr-defined,no-redef]
 
 
 @dataclass
