@@ -122,7 +122,15 @@ def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
 
 def _atom(expr: Expr) -> tuple[str, bool] | None:
     """A side-effect-free comparison as (canonical text, polarity): `a!=b` is ("a==b", False),
-    so a later `a==b` test finds the same fact."""
+    so a later `a==b` test finds the same fact. A call of a configuration or static-key
+    predicate (`IS_ENABLED(CONFIG_X)`, `static_branch_unlikely(&key)`) answers the same
+    each time it is asked in one call of a function: it is an atom too."""
+    if (
+        expr.kind == "call"
+        and expr.name in _PURE_PREDICATES
+        and not any(_has_effects(child) for child in expr.children)
+    ):
+        return expr.text, True
     if expr.kind != "binary" or expr.name in ("&&", "||") or len(expr.children) != 2:
         return None
     if _has_effects(expr):
@@ -134,6 +142,13 @@ def _atom(expr: Expr) -> tuple[str, bool] | None:
     return f"{left}{_NEGATED[op]}{right}", False
 
 
+_PURE_PREDICATES = frozenset(
+    {
+        "IS_ENABLED", "IS_BUILTIN", "IS_MODULE", "IS_REACHABLE",
+        "static_branch_likely", "static_branch_unlikely", "static_key_enabled",
+        "static_key_true", "static_key_false",
+    }
+)  # fmt: skip
 _NEGATED = {"!=": "==", ">=": "<", "<=": ">", "==": "!=", "<": ">=", ">": "<="}
 _TRANSPARENT = frozenset(
     {"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "READ_ONCE", "data_race", "!!"}
