@@ -102,14 +102,15 @@ def nonblocking(name: str) -> bool:
     return any(word.startswith("try") for word in name.split("_"))
 
 
-_VARIANT_SUFFIX = re.compile(r"_(irqsave|irqrestore|irq|bh|nested)$")
+_VARIANT_WORDS = frozenset({"irqsave", "irqrestore", "irq", "bh", "nested"})
 
 
 def _base_api(name: str) -> str:
-    """`raw_spin_lock_irqsave_nested` -> `raw_spin_lock`."""
-    while (stripped := _VARIANT_SUFFIX.sub("", name)) != name:
-        name = stripped
-    return name
+    """`raw_spin_lock_irqsave_nested` -> `raw_spin_lock`; the variant words go wherever
+    they are (`raw_spin_lock_irqsave_rcu_node` -> `raw_spin_lock_rcu_node`)."""
+    words = name.split("_")
+    kept = [w for i, w in enumerate(words) if i == 0 or w not in _VARIANT_WORDS]
+    return "_".join(kept)
 
 
 def _same_base_api(acquire: str, release: str) -> bool:
