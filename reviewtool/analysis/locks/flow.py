@@ -14,7 +14,7 @@ from reviewtool.analysis.locks.facts import (
     error_value,
     live_facts,
 )
-from reviewtool.analysis.locks.rules import LockTable
+from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES, LockTable
 from reviewtool.analysis.locks.state import (
     RETURNED,
     Effect,
@@ -164,9 +164,15 @@ class _Analysis(Effects):
             value = state.fact(key)
             if value is not None:
                 return [(state, value)]
+            locked_through = any(base_variable(h.expr) == key for h in state.held)
             if returning:
-                locked_through = any(base_variable(h.expr) == key for h in state.held)
                 return [(state, True if locked_through else None)]
+            if any(h.expr == key and h.ident.split(":", 1)[0] in _LOCK_POINTER_CLASSES
+                   for h in state.held):  # fmt: skip
+                # the pointer to a lock it holds (`if (aux_mutex) mutex_unlock(aux_mutex);`):
+                # "did we take it", not NULL (an owner object tested after locking through it
+                # may be a real early return, so it still splits)
+                return [(state.with_fact(key, True), True)]
             if key in self.flags:
                 return [(state.with_fact(key, True), True), (state.with_fact(key, False), False)]
             return self._both(state)
