@@ -54,3 +54,18 @@ def test_nesting_past_the_depth_bound_gets_a_note() -> None:
     assert not {(f.code, f.location.line) for f in found} & forbidden
     assert [f.location.function for f in found] == ["deep_statements", "deep_expression"]
     assert all("depth bound" in f.message and f.key.endswith("depth") for f in found)
+
+
+def test_more_locks_held_at_once_than_tracked_gets_a_note() -> None:
+    # a ninth lock, or a context disabled past eight held locks, was dropped silently before
+    text = (FIXTURES / "held.c").read_text()
+    expected, forbidden = annotations(text)
+    found = notes("held.c", text)
+    assert {(f.code, f.location.line) for f in found} == expected
+    assert not {(f.code, f.location.line) for f in found} & forbidden
+    assert [f.location.function for f in found] == [
+        "nine_at_once",
+        "eight_and_irqs_off",
+        "seven_then_irqsave",
+    ]
+    assert all(f"more than {locks.MAX_HELD} locks" in f.message for f in found)

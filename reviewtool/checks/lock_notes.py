@@ -22,10 +22,12 @@ class LockAnalysisIncomplete(Check):
         A function the lock checks (LK001..LK004) could not judge, or judged without part
         of it: its paths exceed the analysis budget or its control-flow graph the node
         bound; its statements or expressions nest past the depth the C front end lowers
-        (200 levels: what is deeper is left out, a lock call there is not seen); or lines
-        inside the region where it holds a lock do not parse (tree-sitter error nodes,
-        often a macro the C front end does not know). A note, not an error: it names the
-        function and why.
+        (200 levels: what is deeper is left out, a lock call there is not seen); it holds
+        more than 8 locks or disabled contexts at once (those past 8 are not tracked; a
+        loop taking one more lock of a kind per iteration is summarised there instead); or
+        lines inside the region where it holds a lock do not parse (tree-sitter error
+        nodes, often a macro the C front end does not know). A note, not an error: it
+        names the function and why.
 
     Why it matters:
         No lock finding there does not mean the locking is right. A reviewer should read
@@ -44,7 +46,8 @@ class LockAnalysisIncomplete(Check):
 
     Rule data:
         rules/csyntax.toml (what the C front end repairs before parsing); the step budget
-        and node bound of the lock analysis; the C lowering's depth bound.
+        and node bound of the lock analysis; the C lowering's depth bound; the locks one
+        lock state tracks at once.
     """
 
     code = "LK005"

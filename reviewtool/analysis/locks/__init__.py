@@ -94,6 +94,12 @@ def analyse_function(
     finished = analysis.run()
     result.steps = analysis.steps
     result.analysed = True
+    if analysis.untracked:
+        why = (
+            f"it holds more than {MAX_HELD} locks or disabled contexts (irq, preempt, rcu) "
+            f"at once, and those past {MAX_HELD} are not tracked"
+        )
+        result.incomplete += (("held", why),)
     if not finished:
         result.budget_exceeded = True
         return result

@@ -48,6 +48,7 @@ class LockOps:
         self.events: dict[tuple[str, str, int], Event] = {}
         self.node: Node = cfg.entry
         self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
+        self.untracked = False  # a lock past MAX_HELD held at once was taken, not tracked
         self.released_anywhere: set[str] = set()
         self.released_via: set[str] = set()  # callee contracts whose lock is released here
         self.takes_locks = False
@@ -186,6 +187,8 @@ class LockOps:
         if rule.context and (already is None or rule.cls in self.table.nesting):
             line = self.node.line
             ident = f"{rule.cls}:{text}"
+            if len(state.held) >= MAX_HELD and context.component(state, rule.context) is None:
+                self.untracked |= line not in self.batch_lines  # take_context keeps to it too
             state = context.take_context(state, rule.context, rule.name, line, ident, scope)
         return [state]
 
@@ -243,9 +246,11 @@ class LockOps:
         released = state.released
         entry = any(r[0] == ident and r[1] for r in released)
         released = tuple(r for r in released if r[0] != ident)
-        if any(h.stale and h.fn == fn and h.ident.startswith(f"{cls}:") for h in state.held):
+        batch = any(h.stale and h.fn == fn and h.ident.startswith(f"{cls}:") for h in state.held)
+        if batch:
             self.batch_lines.add(line)  # one more of a series of locks kept (a batch)
         if len(state.held) >= MAX_HELD:
+            self.untracked |= not batch  # a batch stops at the bound by design: no note
             return replace(state, released=released)
         taken = Held(ident, text, fn, line, scope, entry, via=via)
         return replace(state, held=tuple(sorted((*state.held, taken))), released=released)
