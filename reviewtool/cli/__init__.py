@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from reviewtool import __version__
@@ -21,6 +23,10 @@ def main() -> None:
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input, usage or rule data,
     3 internal error.
     """
+    # A long series keeps many analysis objects alive (per function and step), and every
+    # full collection walks them all: with the default (one per ten middle ones) that was
+    # ~17 % of a 200-patch check's CPU. Our objects form few cycles: full ones 100x rarer.
+    gc.set_threshold(700, 10, 1000)
 
 
 for command in (
