@@ -73,3 +73,44 @@ def test_the_other_exits_are_counted_in_words(tmp_path: Path, exits: int, said: 
     [leak] = pipeline.scan([tmp_path], select=("LK",)).findings
     assert leak.message.endswith(said)
     assert len(leak.evidence) == exits
+
+
+AFTER_LOOP = """\
+#include <linux/list.h>
+#include <linux/spinlock.h>
+
+struct pool {
+\tspinlock_t lock;
+\tstruct list_head items;
+};
+
+struct item {
+\tstruct list_head node;
+\tint busy;
+};
+
+int pool_find_busy(struct pool *p)
+{
+\tstruct item *it;
+
+\tspin_lock(&p->lock);
+\tlist_for_each_entry(it, &p->items, node) {
+\t\tif (it->busy) {
+\t\t\tspin_unlock(&p->lock);
+\t\t\treturn 1;
+\t\t}
+\t}
+\treturn 0;
+}
+"""
+
+
+def test_an_exit_reached_when_a_list_walk_ends_is_named_after_the_loop(tmp_path: Path):
+    # The walk's head has no condition to quote: the path is "after the loop", not a test
+    # of some expression being false.
+    (tmp_path / "walk.c").write_text(AFTER_LOOP)
+    [leak] = pipeline.scan([tmp_path], select=("LK",)).findings
+    assert leak.message == (
+        "spin_lock(&p->lock) at line 18 is not released: pool_find_busy() returns at line 25"
+        " with it held (after the loop at line 19)"
+    )
