@@ -162,3 +162,23 @@ ACCEPTED |= {
         "first letter of its type is lost, the name kept unless it is another STRUCT_GROUP)"
     ),
 }
+
+_LOCKS = "reviewtool/analysis/locks"
+EQUIVALENT |= {
+    f"{_LOCKS}/summary.py:_summarise:constant:True -> False#1": (
+        "zip(held_sets, exits, strict=...): held_sets is built from exits, one set per exit"
+    ),
+}
+ACCEPTED |= {
+    f"{_LOCKS}/summary.py:_returned_equal:constant:1 -> 2#2": (
+        "differs only on a fact key holding `==` twice, i.e. a comparison with a comparison "
+        "as operand (`a == (b == c)`) tested before a return of `a`; then the mutant raises"
+    ),
+    f"{_LOCKS}/flow.py:_Analysis.condition:boolean:"
+    "kind == 'binary' and expr.name in ('==', '!=') and (len(e... -> or#0": (
+        "other binary tests and two-argument calls then meet _zero_against_nonzero and the "
+        "alias test too: only an ordering test (`n < 2`, `ret > -EINVAL`) or a call whose "
+        "first argument is a variable known 0 and whose second is a nonzero constant is "
+        "decided differently; ==/!= (the only ones these serve) are unchanged"
+    ),
+}
