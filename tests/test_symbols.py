@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from reviewtool.analysis import symbols
-from reviewtool.analysis.symbols import TreeView, file_symbols, tree_views
+from reviewtool.analysis.symbols import file_symbols
+from reviewtool.analysis.tree_view import TreeView, tree_views
 from reviewtool.checks.base import Memo
 from reviewtool.csyntax import FactsCache
 from reviewtool.model import FileState

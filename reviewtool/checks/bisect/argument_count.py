@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbols import FileSymbols, TreeView
+from reviewtool.analysis.symbols import FileSymbols
+from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,
     changed_lines,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from reviewtool.analysis.symbols import FileSymbols, TreeView, tree_views
+from reviewtool.analysis.symbols import FileSymbols
+from reviewtool.analysis.tree_view import TreeView, tree_views
 from reviewtool.checks.base import Check, SeriesContext
 from reviewtool.model import Finding, Series
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbols import C_SUFFIXES, MAX_ARG_SCAN, MAX_SCAN_PER_FILE, TreeView
+from reviewtool.analysis.symbols import C_SUFFIXES, MAX_ARG_SCAN, MAX_SCAN_PER_FILE
+from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,
     counted,

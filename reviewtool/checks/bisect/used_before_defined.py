@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbols import FileSymbols, TreeView, strip_comments_and_literals
+from reviewtool.analysis.symbols import FileSymbols, strip_comments_and_literals
+from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.base import Check, SeriesContext
 from reviewtool.checks.bisect.history import (
     applied_steps,

@@ -1,0 +1,146 @@
+"""What each file sees at one step of the series: its own symbols and its headers'."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from reviewtool.analysis.symbols import (
+    C_SUFFIXES,
+    WORD,
+    FileSymbols,
+    Provision,
+    file_symbols,
+    includes_of,
+)
+from reviewtool.csyntax import FileFacts
+from reviewtool.model import FileState, Snapshot
+
+MAX_INCLUDE_DEPTH = 2  # the file's own includes, and theirs
+MAX_HEADERS = 160  # headers followed per file: a bound, not a promise of completeness
+
+
+class TreeView:
+    """The tree at one step as a compiler would see it from the touched files: the snapshot's
+    files, and base-tree headers they include (lazily read, bounded). Headers the series
+    touches come from the snapshot, never from the base."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        series_paths: frozenset[str],
+        facts: Callable[[FileState], FileFacts],
+        base_file: Callable[[str], FileState | None],
+        memo_get: Callable[[str, str, Callable[[], object]], object],
+    ) -> None:
+        self.snapshot = snapshot
+        self.series_paths = series_paths
+        self._facts = facts
+        self._base_file = base_file
+        self._memo_get = memo_get
+        self._closures: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def step(self) -> int:
+        return self.snapshot.step
+
+    def c_paths(self) -> list[str]:
+        return sorted(path for path in self.snapshot.files if path.endswith(C_SUFFIXES))
+
+    def state(self, path: str) -> FileState | None:
+        state = self.snapshot.files.get(path)
+        if state is not None or path in self.series_paths:
+            return state  # a series path missing here does not exist at this step
+        return self.base_state(path)
+
+    def base_state(self, path: str) -> FileState | None:
+        """The file as the base tree holds it (None without a base tree or when absent)."""
+        try:
+            return self._base_file(path)
+        except Exception:  # an unreadable base file is one we cannot see, not a crash
+            return None
+
+    def symbols(self, path: str) -> FileSymbols | None:
+        state = self.state(path)
+        if state is None or not path.endswith(C_SUFFIXES):
+            return None
+        result = self._memo_get(
+            state.sha1, f"symbols:{path}", lambda: file_symbols(state, self._facts(state))
+        )
+        return result  # type: ignore[return-value]
+
+    def _includes(self, path: str) -> tuple[tuple[str, ...], ...]:
+        state = self.state(path)
+        if state is None:
+            return ()
+        found = self._memo_get(
+            state.sha1, f"includes:{path}", lambda: includes_of(path, state.text)
+        )
+        return found  # type: ignore[return-value]
+
+    def _words(self, path: str) -> frozenset[str]:
+        state = self.state(path)
+        if state is None:
+            return frozenset()
+        found = self._memo_get(state.sha1, "words", lambda: frozenset(WORD.findall(state.text)))
+        return found  # type: ignore[return-value]
+
+    def closure(self, path: str) -> tuple[str, ...]:
+        """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
+        if path in self._closures:
+            return self._closures[path]
+        order: list[str] = []
+        seen = {path}
+        frontier = [path]
+        for _depth in range(MAX_INCLUDE_DEPTH):
+            next_frontier: list[str] = []
+            for current in frontier:
+                for candidates in self._includes(current):
+                    found = next((c for c in candidates if self.state(c) is not None), None)
+                    if found is None or found in seen or len(order) >= MAX_HEADERS:
+                        continue
+                    seen.add(found)
+                    order.append(found)
+                    next_frontier.append(found)
+            frontier = next_frontier
+        self._closures[path] = tuple(order)
+        return self._closures[path]
+
+    def visible(self, path: str, name: str) -> list[Provision]:
+        """Everything named `name` that `path` sees: its own provisions, then its headers'."""
+        found: list[Provision] = []
+        own = self.symbols(path)
+        if own is not None:
+            found.extend(own.provides.get(name, ()))
+        for header in self.closure(path):
+            if name not in self._words(header):
+                continue  # cheap: parse a header only when it mentions the name
+            symbols = self.symbols(header)
+            if symbols is not None:
+                found.extend(symbols.provides.get(name, ()))
+        return found
+
+    def defined_in_series(self, name: str) -> list[Provision]:
+        """Bodies or macros named `name` in any file the series touches, at this step."""
+        found: list[Provision] = []
+        for path in self.c_paths():
+            symbols = self.symbols(path)
+            if symbols is not None:
+                found.extend(p for p in symbols.provides.get(name, ()) if p.defines)
+        return found
+
+
+def tree_views(
+    snapshots: Sequence[Snapshot],
+    facts: Callable[[FileState], FileFacts],
+    base_file: Callable[[str], FileState | None],
+    memo_get: Callable[[str, str, Callable[[], object]], object],
+) -> list[TreeView]:
+    """A TreeView per step; `series_paths` are every path any step holds or touches."""
+    paths: set[str] = set()
+    for snapshot in snapshots:
+        paths.update(snapshot.files)
+        paths.update(snapshot.touched)
+        for old, new in snapshot.renamed:
+            paths.update((old, new))
+    frozen = frozenset(paths)
+    return [TreeView(s, frozen, facts, base_file, memo_get) for s in snapshots]
