@@ -89,7 +89,7 @@ def test_releases_pair_by_class_and_irq_variant() -> None:
 
 
 def test_state_releases_need_their_own_acquire() -> None:
-    from reviewtool.analysis.vocab.derive import has_counterpart
+    from reviewtool.analysis.vocab.primitives import has_counterpart
 
     acquires = frozenset(
         {"get_cpu", "__u64_stats_irqsave", "local_bh_disable", "printk_cpu_sync_get_irqsave"}

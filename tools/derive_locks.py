@@ -29,7 +29,7 @@ from reviewtool.analysis.vocab import (
     derived_table,
     hand_ops,
 )
-from reviewtool.analysis.vocab.derive import Op
+from reviewtool.analysis.vocab.primitives import Op
 from reviewtool.analysis.vocab.tree import private_scope, skipped
 from reviewtool.resources import Rules, data_dir
 

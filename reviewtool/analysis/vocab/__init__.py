@@ -2,7 +2,8 @@
 reads it through `vocabulary(rules, scope)`).
 
 - headers: what a header defines (macros, functions, prototypes), read as text;
-- derive: roots and wrappers to a fixed point, releases paired with acquires;
+- primitives: what a lock primitive is, lock classes, releases paired with acquires;
+- derive: roots and wrappers to a fixed point;
 - entries: the hand table (merged over --rules DIRs) and derived entries as rule data;
 - tree: the vocabulary of a base tree (`--tree`/`--base`), derived lazily, cached.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from reviewtool.analysis.vocab.derive import Conventions, Deriver, Op
+from reviewtool.analysis.vocab.derive import Deriver
 from reviewtool.analysis.vocab.entries import (
     conventions,
     derived_table,
@@ -26,6 +27,7 @@ from reviewtool.analysis.vocab.entries import (
     ops_from_entries,
 )
 from reviewtool.analysis.vocab.headers import Definition, definitions
+from reviewtool.analysis.vocab.primitives import Conventions, Op
 from reviewtool.resources import Rules, per_rules
 
 __all__ = [

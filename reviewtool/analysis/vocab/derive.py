@@ -12,7 +12,7 @@ that operation too; the derivation runs to a fixed point.
 A lock's class is the class of its type when the wrapper's parameter has a lock type
 (`spin_lock(spinlock_t *)` over `raw_spin_lock`), else the primitive's class and the path to
 the lock (`rwsem ->i_rwsem`), so two wrappers of different locks of one object never meet.
-Releases are paired with acquires of the same class, side (read/write) and IRQ variant."""
+Op, Conventions, the classes and the pairing of releases with acquires are in primitives.py."""
 
 from __future__ import annotations
 
@@ -21,74 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from reviewtool.analysis.vocab.headers import Definition, calls_in, split_arguments
+from reviewtool.analysis.vocab.primitives import STATE_CLASSES, Conventions, Op, compose
 
 MAX_ROUNDS = 12
-STATE_CLASSES = frozenset({"irq", "bh", "preempt", "preempt/migrate"})
-
-
-@dataclass(frozen=True, slots=True)
-class Op:
-    """One lock primitive: what a call to `name` does."""
-
-    name: str
-    op: str  # "acquire" or "release"
-    cls: str
-    lock: tuple[int, ...]  # argument indexes forming the lock expression
-    acquired_when: str = ""  # "", "nonzero", "zero", "nonnull"
-    variant: str = ""  # "", "irq", "irqsave", "bh"
-    side: str = ""  # "read", "write", "read,excl", ...
-    source: str = ""  # path:line of the definition, "rules" for hand entries
-
-
-@dataclass(frozen=True)
-class Conventions:
-    """What rules/locks.toml [vocabulary] says cannot be derived."""
-
-    types: dict[str, str]
-    contexts: dict[str, str]
-    acquire_words: frozenset[str]
-    release_words: frozenset[str]
-    skip_words: frozenset[str]
-    conditional: dict[str, str]
-    variants: dict[str, str]
-    side_words: tuple[str, ...]
-    transparent: frozenset[str]
-    class_names: dict[str, str]
-    accessors: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_table(cls, table: dict) -> Conventions:
-        v = table.get("vocabulary", {})
-        return cls(
-            types=dict(v.get("types", {})),
-            contexts=dict(v.get("contexts", {})),
-            acquire_words=frozenset(v.get("acquire_words", ())),
-            release_words=frozenset(v.get("release_words", ())),
-            skip_words=frozenset(v.get("skip_words", ())),
-            conditional=dict(v.get("conditional", {})),
-            variants=dict(v.get("variants", {})),
-            side_words=tuple(v.get("side_words", ())),
-            transparent=frozenset(v.get("transparent", ())),
-            class_names=dict(table.get("class_names", {})),
-            accessors=frozenset(v.get("member_accessors", ())),
-        )
-
-    def words(self, name: str) -> list[str]:
-        return name.lower().strip("_").split("_")
-
-    @staticmethod
-    def says(name: str, words: frozenset[str]) -> bool:
-        """Whether one of `words` (a word, or words joined by `_`) is in the name."""
-        padded = f"_{name.lower().strip('_')}_"
-        return any(f"_{word}_" in padded for word in words)
-
-    def side(self, name: str) -> str:
-        words = self.words(name)
-        return ",".join(w for w in self.side_words if w in words)
-
-    def variant(self, name: str) -> str:
-        words = self.words(name)
-        return next((v for w, v in self.variants.items() if w in words), "")
 
 
 _CONTROL = re.compile(r"\b(?:if|for|switch|goto|else|case)\b|\?|\bwhile\b(?!\s*\(\s*0\s*\))")
@@ -163,7 +98,7 @@ class Deriver:
         # `__acquires(rq->lock)`: a lock inside a parameter, of a type the header does not say
         index = names.index(access.group(1))
         chain = re.sub(r"\s", "", access.group(2))
-        cls = _compose("annotated", chain, d.params[index].type)
+        cls = compose("annotated", chain, d.params[index].type)
         return self._op(d, op, cls, (index,), when)
 
     def _by_convention(self, d: Definition) -> Op | None:
@@ -337,11 +272,11 @@ class Deriver:
         lock = args[0]
         assert lock is not None
         if lock.param is None:
-            cls = _compose(primitive.cls, lock.chain)
+            cls = compose(primitive.cls, lock.chain)
             return self._derived(d, primitive, cls, (), when, variant)
         types = self.conv.types  # a wrapper taking the lock's own type: `spin_lock(spinlock_t *)`
         cls = types.get(lock.type) or types.get(lock.owner)
-        cls = cls or _compose(primitive.cls, lock.chain, lock.owner)
+        cls = cls or compose(primitive.cls, lock.chain, lock.owner)
         return self._derived(d, primitive, cls, (lock.param,), when, variant)
 
     def _derived(
@@ -393,77 +328,3 @@ class Deriver:
             if op is not None:
                 self.known[name] = op
         return {n: op for n, op in self.known.items() if n not in self.hand}
-
-
-_PATH_START = re.compile(r" (?=[A-Za-z_]\w*(?:->|\.)|->|\.|&)")
-
-
-def split_class(cls: str) -> tuple[str, str]:
-    """`mutex hci_dev->lock` -> (`mutex`, `hci_dev->lock`); `raw spinlock` -> (it, "")."""
-    match = _PATH_START.search(cls)
-    return (cls[: match.start()], cls[match.end() :]) if match else (cls, "")
-
-
-def _compose(cls: str, chain: str, owner: str = "") -> str:
-    """The class of a lock reached through `chain` from what a primitive of `cls` takes:
-    (`spinlock`, `->xa_lock`) -> `spinlock ->xa_lock`; (`spinlock ->xa_lock`, `->xa`) ->
-    `spinlock ->xa->xa_lock`; with the owner's type: `rwsem inode->i_rwsem`."""
-    if not chain:
-        return cls
-    base, path = split_class(cls)
-    if chain.startswith("&"):  # a global lock
-        return f"{base} {chain}"
-    rest = path[min((i for i in (path.find("->"), path.find(".")) if i >= 0), default=0) :]
-    owner = owner.removeprefix("struct ").removeprefix("union ").strip()
-    return f"{base} {owner}{chain}{rest}"
-
-
-_COUNTERPARTS = (
-    ("unlock", "lock"), ("put", "get"), ("enable", "disable"), ("end", "begin"),
-    ("stop", "start"), ("restore", "save"), ("release", "acquire"), ("up", "down"),
-)  # fmt: skip
-
-
-def has_counterpart(release: str, acquires: frozenset[str]) -> bool:
-    """`put_cpu` has `get_cpu`, `__u64_stats_irqrestore` has `__u64_stats_irqsave`: the
-    release side of a pair whose acquire is known."""
-    words = release.split("_")
-    swapped = [_swap(word) for word in words]
-    if "_".join(swapped) in acquires:  # printk_cpu_sync_put_irqrestore: both words
-        return True
-    for index, word in enumerate(swapped):
-        if (
-            word != words[index]
-            and "_".join([*words[:index], word, *words[index + 1 :]]) in acquires
-        ):
-            return True
-    return False
-
-
-def _swap(word: str) -> str:
-    for old, new in _COUNTERPARTS:
-        if old in word:
-            return word.replace(old, new, 1)
-    return word
-
-
-def paired(ops: dict[str, Op], hand: Iterable[Op] = ()) -> dict[str, list[str]]:
-    """acquire name -> the releases of the same class, side and IRQ variant. A derived
-    release of an IRQ/BH/preempt state class counts only with an acquire of its own
-    (`trace_clear_recursion`, which ends a preempt-off section some other helper began
-    under conditions, is no release of preempt_disable's)."""
-    every = {**{op.name: op for op in hand}, **ops}
-    acquires = frozenset(n for n, op in every.items() if op.op == "acquire")
-    release_variant = {"": "", "irq": "irq", "irqsave": "irqsave", "bh": "bh"}
-    by_key: dict[tuple[str, str, str], list[str]] = {}
-    for op in every.values():
-        if op.op != "release":
-            continue
-        if op.name in ops and op.cls in STATE_CLASSES and not has_counterpart(op.name, acquires):
-            continue
-        by_key.setdefault((op.cls, op.side, op.variant), []).append(op.name)
-    return {
-        op.name: sorted(by_key.get((op.cls, op.side, release_variant.get(op.variant, "")), []))
-        for op in ops.values()
-        if op.op == "acquire"
-    }

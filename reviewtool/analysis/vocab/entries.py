@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reviewtool.analysis.vocab.derive import STATE_CLASSES, Conventions, Op, paired
+from reviewtool.analysis.vocab.primitives import STATE_CLASSES, Conventions, Op, paired
 from reviewtool.resources import Rules, per_rules
 
 
