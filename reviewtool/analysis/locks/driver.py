@@ -12,11 +12,10 @@ needs.
 
 Each result goes through a `FunctionCache` (reviewtool.analysis.functions): keyed by the
 function's prepared text and annotations, valid while every summary it read is unchanged,
-moved to the function's current lines when reused (`shift_result`)."""
+moved to the function's current lines when reused (`shift_result`, shift.py)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -26,7 +25,8 @@ from reviewtool.analysis.functions import FunctionCache, Inputs, reuse, text_key
 from reviewtool.analysis.locks.contracts import _kept as kept
 from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_neutral
 from reviewtool.analysis.locks.rules import lock_table
-from reviewtool.analysis.locks.state import Effect, Exit, FunctionResult, Held, State
+from reviewtool.analysis.locks.shift import shift_result
+from reviewtool.analysis.locks.state import Effect, Exit, FunctionResult
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules
@@ -364,56 +364,6 @@ def _cycles(graph: dict[str, set[str]]) -> dict[str, int]:
                 if len(members) > 1:
                     out.update((member, index[node]) for member in members)
     return out
-
-
-# -- moving a result to other lines --------------------------------------------------------
-
-_WHEN = re.compile(r"^(when `.*` \(line )(\d+)(\) is (?:true|false))$", re.DOTALL)
-_AT = re.compile(r"^((?:after the loop|through the switch) at line )(\d+)$")
-
-
-def _line(value: int, delta: int) -> int:
-    return value + delta if value else value  # 0 means "not here"
-
-
-def _detail(detail: str, delta: int) -> str:
-    match = _WHEN.match(detail) or _AT.match(detail)
-    if match is None:
-        return detail
-    moved = str(int(match.group(2)) + delta)
-    return match.group(1) + moved + (match.group(3) if match.lastindex == 3 else "")
-
-
-def _held(held: Held, delta: int) -> Held:
-    return replace(held, line=_line(held.line, delta))
-
-
-def _state(state: State, delta: int) -> State:
-    held = tuple(_held(h, delta) for h in state.held)
-    released = tuple(
-        (ident, caller, _line(at, delta), _line(taken, delta))
-        for ident, caller, at, taken in state.released
-    )
-    return replace(state, held=held, released=released)
-
-
-def shift_result(result: FunctionResult | None, delta: int) -> FunctionResult | None:
-    """`result` of a function moved `delta` lines down (negative: up)."""
-    if result is None:
-        return None
-    events = [
-        replace(
-            e,
-            line=_line(e.line, delta),
-            other_line=_line(e.other_line, delta),
-            detail=_detail(e.detail, delta) if e.code == "LK001" else e.detail,
-        )
-        for e in result.events
-    ]
-    exits = [
-        replace(x, line=_line(x.line, delta), state=_state(x.state, delta)) for x in result.exits
-    ]
-    return replace(result, events=events, exits=exits)
 
 
 __all__ = ["Exit", "FileLocks", "shift_result"]
