@@ -53,3 +53,19 @@ def test_a_header_changed_just_now_is_hashed_by_content(tmp_path, monkeypatch):
     root = _copy(tmp_path)
     next((root / "include").rglob("*.h")).touch()  # within the file system's time granularity
     assert vocab_tree._stat_signature(DirTree(root), {}) is None
+
+
+def test_the_cache_keeps_the_tables_used_last_and_nothing_else_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(vocab_tree, "KEEP_TABLES", 3)
+    cache = tmp_path / "vocab"
+    keys = [f"{n:040x}" for n in range(5)]
+    for age, key in enumerate(keys[:3]):
+        vocab_tree._store(cache / f"{key}.json", {"acquire": [key]})
+        os.utime(cache / f"{key}.json", (OLD + age, OLD + age))  # key 0 the oldest
+    (cache / "notes.json").write_text("{}")  # not ours: never removed
+    os.utime(cache / "notes.json", (OLD, OLD))
+    assert vocab_tree._load(cache / f"{keys[0]}.json") == {"acquire": [keys[0]]}  # used now
+    for key in keys[3:]:
+        vocab_tree._store(cache / f"{key}.json", {"acquire": [key]})
+    left = sorted(p.name for p in cache.iterdir())
+    assert left == sorted([f"{keys[0]}.json", f"{keys[3]}.json", f"{keys[4]}.json", "notes.json"])

@@ -10,11 +10,12 @@ reads every header under include/ but uapi/ and dt-bindings/ (about 4,300 in Lin
 paths and contents and of the conventions in rules/locks.toml (for a directory, found again
 by the headers' sizes, times and inodes without reading them), so a tree is derived once:
 for a git base in the repository's git directory (reviewtool-vocab-cache/), for a directory
-under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache). Nothing is cached when that directory
-cannot be written."""
+under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache); the 32 tables used last are kept there.
+Nothing is cached when that directory cannot be written."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -38,6 +39,11 @@ from reviewtool.analysis.vocab import (
 from reviewtool.resources import Rules
 
 CACHE_NAME = "reviewtool-vocab-cache"
+# Cache files kept per directory, newest use first: a bot checking series against many trees
+# (or a test suite making tiny ones) must not fill the disk with tables (~80 KB each).
+KEEP_TABLES = 32
+KEEP_INDEXES = 128
+INDEX_PREFIX = "stat-"
 FORMAT = 1  # bump when the derivation changes what it writes
 
 
@@ -248,8 +254,10 @@ def _load_index(path: Path | None) -> tuple[str, int] | None:
         key, count = data["key"], data["count"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    valid = isinstance(key, str) and len(key) == 40 and isinstance(count, int)
-    return (key, count) if valid else None
+    if not (isinstance(key, str) and len(key) == 40 and isinstance(count, int)):
+        return None
+    _touch(path)
+    return key, count
 
 
 def _store_index(path: Path, key: str, count: int) -> None:
@@ -260,6 +268,7 @@ def _store_index(path: Path, key: str, count: int) -> None:
         os.replace(handle.name, path)
     except OSError:
         return  # a cache we cannot write is no cache
+    _prune(path.parent)
 
 
 def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, int]:
@@ -300,7 +309,10 @@ def _load(path: Path | None) -> dict | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and "acquire" in data else None
+    if not (isinstance(data, dict) and "acquire" in data):
+        return None
+    _touch(path)
+    return data
 
 
 def _store(path: Path | None, table: dict) -> None:
@@ -313,3 +325,30 @@ def _store(path: Path | None, table: dict) -> None:
         os.replace(handle.name, path)
     except OSError:
         return  # a cache we cannot write is no cache
+    _prune(path.parent)
+
+
+def _touch(path: Path) -> None:
+    """Mark a cache file as just used (pruning keeps the most recently used)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the KEEP_TABLES tables and KEEP_INDEXES stat indexes used last; remove the rest.
+    Only our own names (a 40-hex key, or stat- and one) are ever removed."""
+    try:
+        entries = [(e.stat().st_mtime_ns, Path(e.path)) for e in os.scandir(directory)]
+    except OSError:
+        return
+    tables, indexes = [], []
+    for stamp, path in entries:
+        stem = path.name.removesuffix(".json")
+        kind = indexes if stem.startswith(INDEX_PREFIX) else tables
+        key = stem.removeprefix(INDEX_PREFIX)
+        if path.suffix == ".json" and len(key) == 40 and all(c in "0123456789abcdef" for c in key):
+            kind.append((stamp, path))
+    for kind, keep in ((tables, KEEP_TABLES), (indexes, KEEP_INDEXES)):
+        for _, path in sorted(kind, reverse=True)[keep:]:
+            with contextlib.suppress(OSError):
+                path.unlink()
