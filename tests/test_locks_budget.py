@@ -91,6 +91,17 @@ def test_step_budget_is_enforced(monkeypatch) -> None:
     assert result.steps <= 51
 
 
+def test_the_budget_counts_one_step_per_transfer(monkeypatch) -> None:
+    """A function that needs exactly N (node, state) transfers fits a budget of N, not N - 1."""
+    needed = result_of(goto_ladder(8)).steps
+    monkeypatch.setattr(locks, "MAX_STEPS", needed)
+    fits = result_of(goto_ladder(8))
+    assert not fits.budget_exceeded
+    assert fits.steps == needed
+    monkeypatch.setattr(locks, "MAX_STEPS", needed - 1)
+    assert result_of(goto_ladder(8)).budget_exceeded
+
+
 def test_pathological_syntax_never_raises() -> None:
     nested = (
         "void f(int a)\n{\n\tspin_lock(&l);\n"
