@@ -75,3 +75,14 @@ def test_wrong_variant_names_the_release() -> None:
     findings = [f for f in lock_findings(FIXTURES / "mismatch.c") if f.code == "LK004"]
     variant = next(f for f in findings if f.location.function == "wrong_variant")
     assert "spin_unlock" in variant.message and "&p->lock" in variant.message
+
+
+def test_a_forgotten_lock_beside_one_handed_over_is_the_only_one_reported() -> None:
+    """session_open() (summaries.c) leaks an object lock no caller can name and hands the
+    session lock to its caller at the same return: one finding, on the object lock."""
+    findings = [
+        f for f in lock_findings(FIXTURES / "summaries.c") if f.location.function == "session_open"
+    ]
+    assert [(f.code, f.message.split(" at line")[0]) for f in findings] == [
+        ("LK001", "mutex_lock(&o->lock)")
+    ]
