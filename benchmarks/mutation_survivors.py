@@ -211,4 +211,16 @@ ACCEPTED |= {
         "the plain condition path (table_find_idle() and its caller in fixture summaries.c "
         "pass with the mutant); a case that tells them apart was not found"
     ),
+    f"{_LOCKS}/flow.py:_Analysis._both:constant:True -> False#0": (
+        "reached only for a condition on a variable that is not one of the function's flags "
+        "(every variable an if, loop, return or ?: tests is one): a `x && f()` used as a "
+        "statement, or a constant of unknown value; instrumented, no lock fixture reaches it"
+    ),
+    f"{_LOCKS}/flow.py:_Analysis.condition:boolean:"
+    "kind == 'binary' and len(expr.children) == 2 -> or#0": (
+        "_zero_test then also sees calls and other two-child nodes, but decides only names "
+        "==, !=, < and >=, which only a binary carries; it differs (the mutant raises) for a "
+        "binary with one operand, which tree-sitter's recovery never gave in the cases tried "
+        "(`if (a == )` gets a MISSING node)"
+    ),
 }
