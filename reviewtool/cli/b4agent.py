@@ -11,6 +11,7 @@ import click
 
 from reviewtool.cli.common import (
     EXIT_CLEAN,
+    common_cache,
     common_force,
     common_ignore,
     common_rules,
@@ -87,6 +88,7 @@ def write_agent_files(
 @common_select
 @common_ignore
 @common_rules
+@common_cache
 @common_force
 @guarded
 def b4_agent_command(prompt, out_dir, select, ignore, rule_dirs, force) -> int:

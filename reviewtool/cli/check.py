@@ -11,6 +11,7 @@ import click
 from reviewtool.cli.b4agent import agent_dir, write_agent_files
 from reviewtool.cli.common import (
     check_output,
+    common_cache,
     common_color,
     common_fail_on,
     common_force,
@@ -89,6 +90,7 @@ from reviewtool.errors import ReviewtoolError
 @common_ignore
 @common_fail_on
 @common_rules
+@common_cache
 @check_output
 @common_force
 @common_color
@@ -182,6 +184,7 @@ def check_command(
 @common_ignore
 @common_fail_on
 @common_rules
+@common_cache
 @common_output
 @common_force
 @common_color

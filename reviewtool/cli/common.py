@@ -160,6 +160,22 @@ common_rules = click.option(
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory whose rule files shadow the packaged rules/ (repeatable).",
 )
+
+
+def _cache_switch(_ctx: click.Context, _param: click.Parameter, off: bool) -> None:
+    from reviewtool import diskcache
+
+    diskcache.set_enabled(False if off else None)  # None: REVIEWTOOL_NO_CACHE decides
+
+
+common_cache = click.option(
+    "--no-cache",
+    is_flag=True,
+    expose_value=False,
+    callback=_cache_switch,
+    help="Neither read nor write the on-disk caches of base-tree work "
+    "($XDG_CACHE_HOME/reviewtool/; also REVIEWTOOL_NO_CACHE=1).",
+)
 common_select = click.option(
     "--select", multiple=True, help="Only these codes or code prefixes (LK,AS001); repeatable."
 )

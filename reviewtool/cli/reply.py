@@ -9,6 +9,7 @@ import click
 
 from reviewtool.cli.common import (
     EXIT_CLEAN,
+    common_cache,
     common_force,
     common_ignore,
     common_memory,
@@ -91,6 +92,7 @@ def _reviewer(from_value: str | None, repo: Path | None):
 @common_select
 @common_ignore
 @common_rules
+@common_cache
 @common_force
 @common_memory
 @guarded

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reviewtool.analysis.callee_store import StoredFile
 from reviewtool.analysis.locks.state import Effect
 from reviewtool.csyntax import FileFacts, parse_file
 from reviewtool.model import content_sha1
+from reviewtool.tree.listing import SourceIndex, source_index
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 _MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -54,11 +56,12 @@ class CalleeFinder:
     def __init__(self, tree: Any, rules: Any) -> None:
         self._tree = weakref.ref(tree)
         self.rules = rules
-        self._listing: list[str] | None = None
+        self._listing: SourceIndex | None = None
         self._summaries: dict[tuple[str, str], tuple[Effect, ...]] = {}
         self._missing: set[tuple[str, str]] = set()  # (file, name) found nowhere
         self._candidates: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._definitions: dict[str, frozenset[str]] = {}
+        self._files: dict[tuple[str, str], StoredFile] = {}
 
     # -- the tree ---------------------------------------------------------------------------
 
@@ -84,11 +87,18 @@ class CalleeFinder:
                 return None
         return None if os.path.isabs(path) or path.startswith("..") else path
 
-    def _files(self) -> list[str]:
-        """Every .c and .h path of the tree, read once."""
+    def _sources(self) -> SourceIndex:
+        """The tree's .c files by directory and name (listed once, cached across runs)."""
         if self._listing is None:
-            self._listing = sorted(_list_tree(self._tree()))
+            self._listing = source_index(self._tree())
         return self._listing
+
+    def _stored(self, path: str, key: str) -> StoredFile:
+        """The file's functions and summaries, kept across runs (analysis/callee_store.py)."""
+        found = self._files.get((path, key))
+        if found is None:
+            found = self._files[(path, key)] = StoredFile(path, key, self.rules)
+        return found
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -104,14 +114,8 @@ class CalleeFinder:
         key = (relative, tuple(headers))
         found = self._candidates.get(key)
         if found is None:
-            siblings = [
-                p for p in self._files() if p.endswith(".c") and p != relative
-                and str(PurePosixPath(p).parent) == directory
-            ]  # fmt: skip
-            named = {PurePosixPath(h).stem for h in headers}
-            partners = [
-                p for p in self._files() if p.endswith(".c") and PurePosixPath(p).stem in named
-            ]
+            siblings = [p for p in self._sources().in_directory(directory) if p != relative]
+            partners = self._sources().named({PurePosixPath(h).stem for h in headers})
             found = list(dict.fromkeys([*headers, *siblings[:_MAX_SIBLINGS], *partners]))
             self._candidates[key] = found
         return found
@@ -139,14 +143,15 @@ class CalleeFinder:
             text = self._read(candidate) if wanted & self._defined(candidate) else None
             if text is None:
                 continue
-            facts = _parsed(candidate, text, self.rules)
-            here = {fn.name for fn in facts.functions} & wanted
+            key = content_sha1(text)
+            stored = self._stored(candidate, key)
+            parse = partial(_parsed, candidate, text, self.rules)
+            here = stored.defines(parse) & wanted
             if not here:
                 continue
-            key = content_sha1(text)
             todo = {n for n in here if (key, n) not in self._summaries}
             if todo:
-                computed = summarise(facts, todo, self.rules)
+                computed = stored.summarise(todo, summarise, parse)
                 for name in todo:
                     effects = computed.get(name, ())
                     self._summaries[(key, name)] = tuple(
@@ -165,31 +170,6 @@ class CalleeFinder:
 # a line that starts a definition (`static int name(`, or `name(` after a line holding the
 # type), not a call or a prototype ending in `;`
 _DEFINITION = re.compile(r"^(?:[A-Za-z_][\w \t\*]*[\s\*])?([A-Za-z_]\w*)\s*\([^;]*$", re.M)
-
-
-def _list_tree(tree: Any) -> list[str]:
-    if tree is None:
-        return []
-    root = getattr(tree, "root", None)
-    if root is not None:
-        found = []
-        for directory, subdirs, files in os.walk(root):
-            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-            rel = os.path.relpath(directory, root)
-            for name in files:
-                if name.endswith((".c", ".h")):
-                    found.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-        return found
-    repo, commit = getattr(tree, "repo", None), getattr(tree, "commit", None)
-    if repo is None or commit is None:
-        return []
-    argv = ["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", commit]
-    try:
-        out = subprocess.run(argv, capture_output=True, timeout=60, check=False).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    names = out.decode("utf-8", "surrogateescape").split("\0")
-    return [n for n in names if n.endswith((".c", ".h"))]
 
 
 _FINDERS: weakref.WeakKeyDictionary[Any, CalleeFinder] = weakref.WeakKeyDictionary()

@@ -11,7 +11,8 @@ paths and contents and of the conventions in rules/locks.toml (for a directory, 
 by the headers' sizes, times and inodes without reading them), so a tree is derived once:
 for a git base in the repository's git directory (reviewtool-vocab-cache/), for a directory
 under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache); the 32 tables used last are kept there.
-Nothing is cached when that directory cannot be written."""
+Nothing is cached when that directory cannot be written, nor with the on-disk caches off
+(--no-cache, REVIEWTOOL_NO_CACHE=1: reviewtool/diskcache.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from reviewtool import diskcache
 from reviewtool.analysis.vocab import (
     definitions,
     derive,
@@ -284,6 +286,9 @@ def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, in
 
 
 def _cache_file(tree: Any, key: str) -> Path | None:
+    """Where the table under `key` is kept; None with the caches off (--no-cache)."""
+    if not diskcache.enabled():
+        return None
     if hasattr(tree, "commit"):
         try:
             common = subprocess.run(
@@ -298,8 +303,7 @@ def _cache_file(tree: Any, key: str) -> Path | None:
             return None
         root = Path(common) if Path(common).is_absolute() else Path(tree.repo) / common
         return root / CACHE_NAME / f"{key}.json"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "reviewtool" / "vocab" / f"{key}.json"
+    return diskcache.root() / "vocab" / f"{key}.json"
 
 
 def _load(path: Path | None) -> dict | None:

@@ -1,0 +1,133 @@
+"""Callee summaries of a base tree's other files, kept across runs (reviewtool/diskcache.py).
+
+analysis/locks/callees.py reads files of the base tree (the headers a file includes, the
+other .c files of its directory) to summarise the functions the file calls there: parsing
+them and analysing their functions is most of a `--tree` run's cost. The tree does not change
+between runs, so what was found in a file (the functions it defines; each summary asked for)
+is stored under the file's path and content hash, the fingerprint of the rule data its
+analysis reads (rule files along the search path, the lock vocabulary of its directory, with
+the tree's derived entries) and the code version. A stored entry gives exactly what the
+analysis computes (tests/test_diskcache.py); one that does not decode is recomputed."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from typing import Any
+
+from reviewtool import diskcache
+from reviewtool.analysis.locks.state import Effect
+from reviewtool.analysis.vocab import scope_of, vocabulary
+from reviewtool.csyntax import FileFacts
+from reviewtool.resources import Rules, data_dir, per_rules
+
+_STORE = diskcache.Store("callees", keep=8192)
+
+Summarise = Callable[[FileFacts, set[str], Any], dict[str, tuple[Effect, ...]]]
+
+
+def _encode(effects: tuple[Effect, ...]) -> list[list[Any]]:
+    return [
+        [e.op, e.cls, e.template, e.fn, e.acquired_when, e.unconfirmed, sorted(e.origin)]
+        for e in effects
+    ]
+
+
+def _decode(rows: Any) -> tuple[Effect, ...]:
+    """The effects of a stored summary; ValueError when the rows are not ours."""
+    if not isinstance(rows, list):
+        raise ValueError(rows)
+    effects = []
+    for row in rows:
+        op, cls, template, fn, when, unconfirmed, origin = row
+        strings = (op, cls, template, fn, when, *origin)
+        if not all(isinstance(s, str) for s in strings) or not isinstance(unconfirmed, bool):
+            raise ValueError(row)
+        effects.append(Effect(op, cls, template, fn, when, unconfirmed, frozenset(origin)))
+    return tuple(effects)
+
+
+@per_rules
+def _rule_files(rules: Rules) -> str:
+    """The contents of the rule files along the search path but the packaged ones (which
+    the code version covers): a --rules DIR changes what a file's analysis gives."""
+    packaged = os.path.realpath(data_dir("rules"))
+    parts: list[str | bytes] = []
+    for top in rules.search_path:
+        if os.path.realpath(top) == packaged:
+            continue
+        for directory, _subdirs, names in sorted(os.walk(top)):
+            for name in sorted(names):
+                path = os.path.join(directory, name)
+                try:
+                    with open(path, "rb") as handle:
+                        parts += [os.path.relpath(path, top), handle.read()]
+                except OSError:
+                    parts.append(f"unreadable {path}")
+    return diskcache.digest(*parts)
+
+
+@per_rules
+def _fingerprint(rules: Rules, scope: str) -> str:
+    table = json.dumps(vocabulary(rules, scope), sort_keys=True, default=str)
+    return diskcache.digest(diskcache.code_version(), _rule_files(rules), table)
+
+
+class StoredFile:
+    """What is known of one file of the base tree (its path and the SHA-1 of its content):
+    from the cache, else from `facts()`, its parse (called only then). It keeps no text."""
+
+    def __init__(self, path: str, sha1: str, rules: Any) -> None:
+        self.path, self.sha1, self.rules = path, sha1, rules
+        self._key: str | None = None
+        self._defines: frozenset[str] | None = None
+        self._summaries: dict[str, tuple[Effect, ...]] = {}
+        self._loaded = False
+
+    def _cache_key(self) -> str:
+        if self._key is None:
+            fingerprint = _fingerprint(self.rules, scope_of(self.rules, self.path))
+            self._key = f"callees\0{self.path}\0{self.sha1}\0{fingerprint}"
+        return self._key
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        stored = _STORE.get(self._cache_key())
+        try:
+            defines, summaries = stored["defines"], stored["summaries"]
+            if not all(isinstance(name, str) for name in defines):
+                raise ValueError(defines)
+            decoded = {name: _decode(rows) for name, rows in summaries.items()}
+            if not all(isinstance(name, str) for name in decoded):
+                raise ValueError(summaries)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return  # absent or not ours: computed again, stored anew
+        self._defines, self._summaries = frozenset(defines), decoded
+
+    def _save(self) -> None:
+        summaries = {name: _encode(effects) for name, effects in self._summaries.items()}
+        defines = sorted(self._defines or ())
+        _STORE.put(self._cache_key(), {"defines": defines, "summaries": summaries})
+
+    def defines(self, facts: Callable[[], FileFacts]) -> frozenset[str]:
+        """The names of the functions the file defines (its parse's)."""
+        self._load()
+        if self._defines is None:
+            self._defines = frozenset(fn.name for fn in facts().functions)
+            self._save()
+        return self._defines
+
+    def summarise(
+        self, names: set[str], summarise: Summarise, facts: Callable[[], FileFacts]
+    ) -> dict[str, tuple[Effect, ...]]:
+        """`summarise(facts(), names, rules)`, from the cache for the names it holds."""
+        self._load()
+        missing = names - self._summaries.keys()
+        if missing:
+            computed = summarise(facts(), missing, self.rules)
+            self._summaries.update({name: tuple(computed.get(name, ())) for name in missing})
+            self._save()
+        return {name: self._summaries[name] for name in names if self._summaries[name]}

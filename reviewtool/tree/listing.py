@@ -1,0 +1,129 @@
+"""The C sources (.c files) of a base tree, listed once and indexed by directory and by name,
+for the lookups of callees defined in other files (analysis/locks/callees.py).
+
+Walking Linux's 5,800 directories costs ~0.2 CPU seconds a run, so the listing is kept in
+the cross-run cache (reviewtool/diskcache.py): for a git revision under its commit, for a
+directory with the signature (modification and change times, inode) of every directory it
+walked: a file added, removed or renamed changes its directory's, and the listing is only
+trusted when none changed (a listing is not kept when a directory was modified in the last
+two seconds: a second change within a file system's time granularity would not show).
+Hidden directories (.git) are not walked, symlinked ones not followed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import weakref
+from typing import Any
+
+from reviewtool import diskcache
+
+_STORE = diskcache.Store("listing", keep=16)
+SETTLE_SECONDS = 2  # a directory modified more recently than this may change again unseen
+_INDEXES: weakref.WeakKeyDictionary[Any, SourceIndex] = weakref.WeakKeyDictionary()
+
+
+def _stem(path: str) -> str:
+    """The file name without its last suffix, as PurePosixPath.stem."""
+    name = path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
+class SourceIndex:
+    """The .c files of a tree (relative paths), by directory and by stem."""
+
+    def __init__(self, sources: list[str]) -> None:
+        self.by_directory: dict[str, list[str]] = {}
+        self.by_stem: dict[str, list[str]] = {}
+        for path in sorted(sources):
+            self.by_directory.setdefault(path.rpartition("/")[0] or ".", []).append(path)
+            self.by_stem.setdefault(_stem(path), []).append(path)
+
+    def in_directory(self, directory: str) -> list[str]:
+        """The .c files directly in `directory` ("." for the top), sorted."""
+        return self.by_directory.get(directory, [])
+
+    def named(self, stems: set[str]) -> list[str]:
+        """The .c files anywhere whose stem is one of `stems`, sorted."""
+        return sorted(p for stem in stems for p in self.by_stem.get(stem, ()))
+
+
+def source_index(tree: Any) -> SourceIndex:
+    """The index of `tree` (a DirTree or GitTree), listed once per tree object."""
+    if tree is None:
+        return SourceIndex([])
+    try:
+        found = _INDEXES.get(tree)
+    except TypeError:
+        return SourceIndex(_sources(tree))
+    if found is None:
+        found = _INDEXES[tree] = SourceIndex(_sources(tree))
+    return found
+
+
+def _sources(tree: Any) -> list[str]:
+    root = getattr(tree, "root", None)
+    if root is not None:
+        return _directory_sources(os.path.realpath(root))
+    repo, commit = getattr(tree, "repo", None), getattr(tree, "commit", None)
+    if repo is None or commit is None:
+        return []
+    key = f"git\0{diskcache.code_version()}\0{commit}"
+    stored = _STORE.get(key)
+    if isinstance(stored, list) and all(isinstance(p, str) for p in stored):
+        return stored
+    argv = ["git", "-C", str(repo), "ls-tree", "-r", "-z", "--name-only", commit]
+    try:
+        out = subprocess.run(argv, capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if out.returncode != 0:
+        return []
+    names = out.stdout.decode("utf-8", "surrogateescape").split("\0")
+    found = [n for n in names if n.endswith(".c")]
+    _STORE.put(key, found)
+    return found
+
+
+def _directory_sources(root: str) -> list[str]:
+    key = f"dir\0{diskcache.code_version()}\0{root}"
+    stored = _STORE.get(key)
+    if _still_valid(root, stored):
+        return stored["sources"]
+    sources, directories, steady = [], [], True
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        relative = os.path.relpath(directory, root).replace(os.sep, "/")
+        signature = _signature(directory)
+        steady = steady and signature is not None
+        directories.append([relative, *(signature or ())])
+        prefix = "" if relative == "." else f"{relative}/"
+        sources += [f"{prefix}{name}" for name in files if name.endswith(".c")]
+    if steady:  # a directory that changed while it was walked: not kept
+        _STORE.put(key, {"directories": directories, "sources": sources})
+    return sources
+
+
+def _signature(directory: str) -> tuple[int, int, int] | None:
+    """A directory's (mtime, ctime, inode); None when unreadable or changed just now."""
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return None
+    if time.time() - info.st_mtime < SETTLE_SECONDS:
+        return None
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
+def _still_valid(root: str, stored: Any) -> bool:
+    """Whether a stored listing of `root` holds: every directory it walked is unchanged."""
+    try:
+        directories, sources = stored["directories"], stored["sources"]
+        for relative, mtime, ctime, inode in directories:
+            if _signature(os.path.join(root, relative)) != (mtime, ctime, inode):
+                return False
+    except (TypeError, KeyError, ValueError):
+        return False
+    return isinstance(sources, list) and all(isinstance(p, str) for p in sources)
