@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from reviewtool import diskcache
@@ -28,23 +29,28 @@ Summarise = Callable[[FileFacts, set[str], Any], dict[str, tuple[Effect, ...]]]
 
 
 def _encode(effects: tuple[Effect, ...]) -> list[list[Any]]:
+    """Each effect as the list of its fields' values (a frozenset as {"set": sorted})."""
     return [
-        [e.op, e.cls, e.template, e.fn, e.acquired_when, e.unconfirmed, sorted(e.origin)]
-        for e in effects
+        [{"set": sorted(v)} if isinstance(v, frozenset) else v for v in _values(e)] for e in effects
     ]
 
 
+def _values(effect: Effect) -> list[Any]:
+    return [getattr(effect, f.name) for f in fields(Effect)]
+
+
 def _decode(rows: Any) -> tuple[Effect, ...]:
-    """The effects of a stored summary; ValueError when the rows are not ours."""
+    """The effects of a stored summary; ValueError or TypeError when the rows are not ours
+    (another shape, a field more or less)."""
     if not isinstance(rows, list):
         raise ValueError(rows)
     effects = []
     for row in rows:
-        op, cls, template, fn, when, unconfirmed, origin = row
-        strings = (op, cls, template, fn, when, *origin)
-        if not all(isinstance(s, str) for s in strings) or not isinstance(unconfirmed, bool):
+        values = [frozenset(v["set"]) if isinstance(v, dict) else v for v in row]
+        effect = Effect(*values)
+        if _encode((effect,)) != [row]:  # types as the analysis makes them, or not ours
             raise ValueError(row)
-        effects.append(Effect(op, cls, template, fn, when, unconfirmed, frozenset(origin)))
+        effects.append(effect)
     return tuple(effects)
 
 
