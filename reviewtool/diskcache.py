@@ -78,6 +78,35 @@ def code_version() -> str:
     return digest(*sorted(parts))
 
 
+def rules_fingerprint(rules: Any) -> str:
+    """The code version and the rule files along `rules`' search path but the packaged ones
+    (which the code version covers): what any result computed with `rules` depends on
+    besides its input (a --rules DIR changes what a file's parse and analysis give)."""
+    memo = vars(rules).setdefault("_per_rules_memo", {})
+    if rules_fingerprint not in memo:
+        memo[rules_fingerprint] = _rule_files(rules)
+    return memo[rules_fingerprint]
+
+
+def _rule_files(rules: Any) -> str:
+    from reviewtool.resources import data_dir
+
+    packaged = os.path.realpath(data_dir("rules"))
+    parts: list[str | bytes] = [code_version()]
+    for top in rules.search_path:
+        if os.path.realpath(top) == packaged:
+            continue
+        for directory, _subdirs, names in sorted(os.walk(top)):
+            for name in sorted(names):
+                path = os.path.join(directory, name)
+                try:
+                    with open(path, "rb") as handle:
+                        parts += [os.path.relpath(path, top), handle.read()]
+                except OSError:
+                    parts.append(f"unreadable {path}")
+    return digest(*parts)
+
+
 class Store:
     """One kind of entry (a directory of the cache): JSON values under string keys."""
 

@@ -12,7 +12,6 @@ analysis computes (tests/test_diskcache.py); one that does not decode is recompu
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -21,7 +20,7 @@ from reviewtool import diskcache
 from reviewtool.analysis.locks.state import Effect
 from reviewtool.analysis.vocab import scope_of, vocabulary
 from reviewtool.csyntax import FileFacts
-from reviewtool.resources import Rules, data_dir, per_rules
+from reviewtool.resources import Rules, per_rules
 
 _STORE = diskcache.Store("callees", keep=8192)
 
@@ -55,29 +54,9 @@ def _decode(rows: Any) -> tuple[Effect, ...]:
 
 
 @per_rules
-def _rule_files(rules: Rules) -> str:
-    """The contents of the rule files along the search path but the packaged ones (which
-    the code version covers): a --rules DIR changes what a file's analysis gives."""
-    packaged = os.path.realpath(data_dir("rules"))
-    parts: list[str | bytes] = []
-    for top in rules.search_path:
-        if os.path.realpath(top) == packaged:
-            continue
-        for directory, _subdirs, names in sorted(os.walk(top)):
-            for name in sorted(names):
-                path = os.path.join(directory, name)
-                try:
-                    with open(path, "rb") as handle:
-                        parts += [os.path.relpath(path, top), handle.read()]
-                except OSError:
-                    parts.append(f"unreadable {path}")
-    return diskcache.digest(*parts)
-
-
-@per_rules
 def _fingerprint(rules: Rules, scope: str) -> str:
     table = json.dumps(vocabulary(rules, scope), sort_keys=True, default=str)
-    return diskcache.digest(diskcache.code_version(), _rule_files(rules), table)
+    return diskcache.digest(diskcache.rules_fingerprint(rules), table)
 
 
 class StoredFile:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from reviewtool.analysis.header_store import stored_provides
 from reviewtool.analysis.symbols import (
     C_SUFFIXES,
     WORD,
@@ -31,8 +32,10 @@ class TreeView:
         facts: Callable[[FileState], FileFacts],
         base_file: Callable[[str], FileState | None],
         memo_get: Callable[[str, str, Callable[[], object]], object],
+        fingerprint: str | None = None,
     ) -> None:
         self.snapshot = snapshot
+        self.fingerprint = fingerprint  # of the rules: base headers' provisions kept on disk
         self.series_paths = series_paths
         self._facts = facts
         self._base_file = base_file
@@ -114,10 +117,25 @@ class TreeView:
         for header in self.closure(path):
             if name not in self._words(header):
                 continue  # cheap: parse a header only when it mentions the name
-            symbols = self.symbols(header)
-            if symbols is not None:
-                found.extend(symbols.provides.get(name, ()))
+            found.extend(self._provides(header).get(name, ()))
         return found
+
+    def _provides(self, path: str) -> dict[str, tuple[Provision, ...]]:
+        """What a header provides; a base-tree header's is kept across runs (header_store)."""
+        state = self.state(path)
+        from_base = path not in self.snapshot.files and path not in self.series_paths
+        if state is None or not from_base or self.fingerprint is None:
+            return self._computed_provides(path)
+        fingerprint = self.fingerprint
+
+        def provides() -> object:
+            return stored_provides(state, fingerprint, lambda: self._computed_provides(path))
+
+        return self._memo_get(state.sha1, f"provides:{path}", provides)  # type: ignore[return-value]
+
+    def _computed_provides(self, path: str) -> dict[str, tuple[Provision, ...]]:
+        symbols = self.symbols(path)
+        return symbols.provides if symbols is not None else {}
 
     def defined_in_series(self, name: str) -> list[Provision]:
         """Bodies or macros named `name` in any file the series touches, at this step."""
@@ -134,8 +152,11 @@ def tree_views(
     facts: Callable[[FileState], FileFacts],
     base_file: Callable[[str], FileState | None],
     memo_get: Callable[[str, str, Callable[[], object]], object],
+    fingerprint: str | None = None,
 ) -> list[TreeView]:
-    """A TreeView per step; `series_paths` are every path any step holds or touches."""
+    """A TreeView per step; `series_paths` are every path any step holds or touches.
+    With `fingerprint` (`diskcache.rules_fingerprint` of the run's rules), what base-tree
+    headers provide is kept across runs (analysis/header_store.py)."""
     paths: set[str] = set()
     for snapshot in snapshots:
         paths.update(snapshot.files)
@@ -143,4 +164,4 @@ def tree_views(
         for old, new in snapshot.renamed:
             paths.update((old, new))
     frozen = frozenset(paths)
-    return [TreeView(s, frozen, facts, base_file, memo_get) for s in snapshots]
+    return [TreeView(s, frozen, facts, base_file, memo_get, fingerprint) for s in snapshots]

@@ -20,6 +20,7 @@ from typing import Any
 from reviewtool import diskcache
 
 _STORE = diskcache.Store("listing", keep=16)
+FORMAT = 1  # of a stored listing: bump when what is listed changes (not every code edit)
 SETTLE_SECONDS = 2  # a directory modified more recently than this may change again unseen
 _INDEXES: weakref.WeakKeyDictionary[Any, SourceIndex] = weakref.WeakKeyDictionary()
 
@@ -70,7 +71,7 @@ def _sources(tree: Any) -> list[str]:
     repo, commit = getattr(tree, "repo", None), getattr(tree, "commit", None)
     if repo is None or commit is None:
         return []
-    key = f"git\0{diskcache.code_version()}\0{commit}"
+    key = f"git\0{FORMAT}\0{commit}"
     stored = _STORE.get(key)
     if isinstance(stored, list) and all(isinstance(p, str) for p in stored):
         return stored
@@ -88,7 +89,7 @@ def _sources(tree: Any) -> list[str]:
 
 
 def _directory_sources(root: str) -> list[str]:
-    key = f"dir\0{diskcache.code_version()}\0{root}"
+    key = f"dir\0{FORMAT}\0{root}"
     stored = _STORE.get(key)
     if _still_valid(root, stored):
         return stored["sources"]

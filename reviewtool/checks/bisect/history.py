@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from reviewtool.analysis.symbols import FileSymbols
 from reviewtool.analysis.tree_view import TreeView, tree_views
 from reviewtool.checks.base import Check, SeriesContext
+from reviewtool.diskcache import rules_fingerprint
 from reviewtool.model import Finding, Series
 
 
@@ -29,7 +30,8 @@ def series_views(ctx: SeriesContext) -> list[TreeView]:
     """Tree views of every step (symbols resolved lazily), shared by BS003..BS006."""
 
     def build() -> list[TreeView]:
-        return tree_views(list(ctx.snapshots), ctx.facts, ctx.base_file, ctx.memo.get)
+        fingerprint = rules_fingerprint(ctx.rules)  # base headers' provisions kept on disk
+        return tree_views(list(ctx.snapshots), ctx.facts, ctx.base_file, ctx.memo.get, fingerprint)
 
     return ctx.memo.get(f"bisect-run:{id(ctx.series)}", "views", build)
 
