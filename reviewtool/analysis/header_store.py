@@ -33,9 +33,18 @@ def _encode(provides: Provides) -> dict[str, list[list[Any]]]:
 
 def _decode(stored: Any) -> Provides:
     """ValueError, TypeError or AttributeError when `stored` is not what `_encode` wrote."""
-    provides = {name: tuple(Provision(*row) for row in rows) for name, rows in stored.items()}
-    if _encode(provides) != stored or not all(isinstance(n, str) for n in provides):
-        raise ValueError("not a stored provision table")
+    provides = {}
+    for name, rows in stored.items():
+        provisions = tuple(Provision(*row) for row in rows)
+        for p in provisions:  # the types `_encode` writes, or not ours
+            if not (
+                type(p.name) is type(p.path) is type(p.kind) is str
+                and type(p.line) is int
+                and (p.arity is None or type(p.arity) is int)
+                and type(p.is_static) is type(p.is_inline) is bool
+            ):
+                raise ValueError(p)
+        provides[name] = provisions
     return provides
 
 

@@ -25,22 +25,25 @@ SETTLE_SECONDS = 2  # a directory modified more recently than this may change ag
 _INDEXES: weakref.WeakKeyDictionary[Any, SourceIndex] = weakref.WeakKeyDictionary()
 
 
-def _stem(path: str) -> str:
-    """The file name without its last suffix, as PurePosixPath.stem."""
-    name = path.rpartition("/")[2]
-    dot = name.rfind(".")
-    return name[:dot] if 0 < dot < len(name) - 1 else name
-
-
 class SourceIndex:
     """The .c files of a tree (relative paths), by directory and by stem."""
 
     def __init__(self, sources: list[str]) -> None:
         self.by_directory: dict[str, list[str]] = {}
         self.by_stem: dict[str, list[str]] = {}
-        for path in sorted(sources):
-            self.by_directory.setdefault(path.rpartition("/")[0] or ".", []).append(path)
-            self.by_stem.setdefault(_stem(path), []).append(path)
+        by_directory, by_stem = self.by_directory, self.by_stem
+        for path in sorted(sources):  # one pass, no call per path: 34,000 paths in Linux
+            directory, _slash, name = path.rpartition("/")
+            dot = name.rfind(".")
+            stem = name[:dot] if 0 < dot < len(name) - 1 else name  # as PurePosixPath.stem
+            if directory not in by_directory:
+                by_directory[directory] = []
+            by_directory[directory].append(path)
+            if stem not in by_stem:
+                by_stem[stem] = []
+            by_stem[stem].append(path)
+        if "" in by_directory:  # top-level files: PurePosixPath("x.c").parent is "."
+            by_directory["."] = by_directory.pop("")
 
     def in_directory(self, directory: str) -> list[str]:
         """The .c files directly in `directory` ("." for the top), sorted."""
@@ -102,6 +105,7 @@ def _directory_sources(root: str) -> list[str]:
         directories.append([relative, *(signature or ())])
         prefix = "" if relative == "." else f"{relative}/"
         sources += [f"{prefix}{name}" for name in files if name.endswith(".c")]
+    sources.sort()  # stored sorted: the index's sort is then one pass
     if steady:  # a directory that changed while it was walked: not kept
         _STORE.put(key, {"directories": directories, "sources": sources})
     return sources
