@@ -144,7 +144,8 @@ class Store:
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=path.parent, prefix=".tmp-", delete=False
             ) as handle:
-                json.dump({"key": key, "value": value}, handle, separators=(",", ":"))
+                # dumps, not dump: json.dump encodes in pure Python (a listing is 1.7 MB)
+                handle.write(json.dumps({"key": key, "value": value}, separators=(",", ":")))
             os.replace(handle.name, path)
         except (OSError, TypeError, ValueError):
             with contextlib.suppress(OSError, NameError):
