@@ -1,7 +1,7 @@
 """The cross-run cache of tree-wide work: what reviewtool computes from a base tree's files,
 which do not change between runs (the tree's listing, the callee summaries of its other
-files), kept on disk under $XDG_CACHE_HOME/reviewtool/<kind>/ (~/.cache/reviewtool/ when
-XDG_CACHE_HOME is unset), next to the tree vocabulary's vocab/.
+files, what its headers provide), kept on disk under $XDG_CACHE_HOME/reviewtool/<kind>/
+(~/.cache/reviewtool/ when XDG_CACHE_HOME is unset), next to the tree vocabulary's vocab/.
 
 Content-addressed: an entry's file is named by the SHA-1 of its key, and a key holds all a
 result depends on (file contents' hashes, the rule data's fingerprint) and `code_version()`,
