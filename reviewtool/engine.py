@@ -286,9 +286,17 @@ def run_series(
     selected = {check.code for check in checks}
     steps = [_Step([], Counter())]
     by_patch: list[Finding] = []
+    # series checks that keep something of each step while its facts are at hand
+    observers = [
+        check.observe_step  # type: ignore[attr-defined]
+        for check in checks
+        if check.scope == "series" and hasattr(check, "observe_step")
+    ]
     for step in range(1, len(snapshots)):  # step by step: each state's facts are fresh
         before, after = snapshots[step - 1], snapshots[step]
         steps.append(step_changes(runner, before, after))
+        for observe in observers:
+            observe(before, after, cache.facts, runner.memo)
         if on_step is not None:
             on_step(step, before, after, cache.facts, runner.changed_functions)
         if step > len(series.patches):

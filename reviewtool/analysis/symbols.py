@@ -17,15 +17,15 @@ MAX_ARG_SCAN = 8000  # characters scanned for the closing parenthesis of one cal
 MAX_SCAN_PER_FILE = 2_000_000  # and for all calls of one file (deeply nested calls)
 C_SUFFIXES = (".c", ".h")
 
-_COMMENT_OR_LITERAL = re.compile(
+COMMENT_OR_LITERAL = re.compile(
     r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
 )
 WORD = re.compile(r"[A-Za-z_]\w*")
-_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*([<\"])([^>\"\n]+)[>\"]", re.MULTILINE)
-_UNUSED_ATTRIBUTE = re.compile(
+INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*([<\"])([^>\"\n]+)[>\"]", re.MULTILINE)
+UNUSED_ATTRIBUTE = re.compile(
     r"\b(?:__maybe_unused|__always_unused|__used)\b|__attribute__\s*\(\(\s*(?:__)?(?:unused|used)\b"
 )
-_INLINE = re.compile(r"\b(?:inline|__inline__|__inline|__always_inline)\b")
+INLINE = re.compile(r"\b(?:inline|__inline__|__inline|__always_inline)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ def strip_comments_and_literals(text: str) -> str:
     def blank(match: re.Match[str]) -> str:
         return re.sub(r"[^\n]", " ", match.group(0))
 
-    return _COMMENT_OR_LITERAL.sub(blank, text)
+    return COMMENT_OR_LITERAL.sub(blank, text)
 
 
 def _split_args(
@@ -114,15 +114,15 @@ def _split_args(
 ) -> tuple[int | None, int | None]:
     """Argument counts of the call whose `(` is at open_index: (compiler, preprocessor);
     (None, None) when no closing parenthesis comes within `limit` characters."""
-    compiler, preprocessor, _scanned = _scan_args(code, open_index, limit)
+    compiler, preprocessor, _scanned = scan_args(code, open_index, limit)
     return compiler, preprocessor
 
 
-_ARG_MARKS = re.compile(r"[()\[\]{},]")  # what _scan_args counts; the rest it jumps over
+_ARG_MARKS = re.compile(r"[()\[\]{},]")  # what scan_args counts; the rest it jumps over
 _NONBLANK = re.compile(r"\S")  # the same set as str.isspace's complement
 
 
-def _scan_args(code: str, open_index: int, limit: int) -> tuple[int | None, int | None, int]:
+def scan_args(code: str, open_index: int, limit: int) -> tuple[int | None, int | None, int]:
     """_split_args, plus how many characters it read."""
     depth_all = depth_paren = commas_all = commas_paren = 0
     end = min(len(code), open_index + 1 + limit)
@@ -156,7 +156,7 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-_CALL_OPEN = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+CALL_OPEN = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
 
 
 def _textual_calls(facts: FileFacts, code: str) -> tuple[tuple[Use, ...], tuple[int, ...]]:
@@ -175,7 +175,7 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[tuple[Use, ...], tuple[
                 begin = starts[call.line - 1]
                 end = starts[call.line] if call.line < len(starts) else len(code)
                 per_name: dict[str, list[int]] = {}
-                for match in _CALL_OPEN.finditer(code, begin, end):
+                for match in CALL_OPEN.finditer(code, begin, end):
                     per_name.setdefault(match.group(1), []).append(match.end() - 1)
                 opened[call.line] = per_name
             nth = seen[(call.name, call.line)]
@@ -184,7 +184,7 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[tuple[Use, ...], tuple[
             if nth < len(offsets):
                 limit = min(MAX_ARG_SCAN, budget)
                 if limit > 0:
-                    *counts, scanned = _scan_args(code, offsets[nth], limit)
+                    *counts, scanned = scan_args(code, offsets[nth], limit)
                     args = (counts[0], counts[1])
                     budget -= scanned
                 if args[0] is None and offsets[nth] + 1 + limit < len(code):
@@ -193,7 +193,7 @@ def _textual_calls(facts: FileFacts, code: str) -> tuple[tuple[Use, ...], tuple[
     return tuple(uses), tuple(uncounted)
 
 
-def _header_text(lines: list[str], first: int, last: int) -> str:
+def header_text(lines: list[str], first: int, last: int) -> str:
     return "\n".join(lines[max(0, first - 1) : max(first, last)])
 
 
@@ -203,8 +203,8 @@ def _provisions(facts: FileFacts, text: str) -> tuple[dict[str, tuple[Provision,
     lines = text.splitlines()
     for fn in facts.functions:
         # Attribute macros are blanked before parsing: read them from the original text.
-        header = _header_text(lines, fn.start_line, fn.body_line)
-        if _UNUSED_ATTRIBUTE.search(header):
+        header = header_text(lines, fn.start_line, fn.body_line)
+        if UNUSED_ATTRIBUTE.search(header):
             unused_marked.add(fn.name)
         arity = None if fn.variadic else len(fn.params)
         provision = Provision(
@@ -214,7 +214,7 @@ def _provisions(facts: FileFacts, text: str) -> tuple[dict[str, tuple[Provision,
             "function",
             arity,
             fn.is_static,
-            bool(_INLINE.search(header)),
+            bool(INLINE.search(header)),
         )
         found.setdefault(fn.name, []).append(provision)
     for decl in facts.declarations:
@@ -245,7 +245,7 @@ def include_candidates(path: str, target: str, quoted: bool) -> tuple[str, ...]:
 def includes_of(path: str, text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(
         include_candidates(path, match.group(2).strip(), match.group(1) == '"')
-        for match in _INCLUDE.finditer(text)
+        for match in INCLUDE.finditer(text)
     )
 
 

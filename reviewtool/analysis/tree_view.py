@@ -5,14 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from reviewtool.analysis.header_store import stored_provides
-from reviewtool.analysis.symbols import (
-    C_SUFFIXES,
-    WORD,
-    FileSymbols,
-    Provision,
-    file_symbols,
-    includes_of,
-)
+from reviewtool.analysis.symbol_parts import PartsView
+from reviewtool.analysis.symbol_store import SymbolStore
+from reviewtool.analysis.symbols import C_SUFFIXES, WORD, FileSymbols, Provision, includes_of
 from reviewtool.csyntax import FileFacts
 from reviewtool.model import FileState, Snapshot
 
@@ -33,6 +28,7 @@ class TreeView:
         base_file: Callable[[str], FileState | None],
         memo_get: Callable[[str, str, Callable[[], object]], object],
         fingerprint: str | None = None,
+        store: SymbolStore | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.fingerprint = fingerprint  # of the rules: base headers' provisions kept on disk
@@ -40,6 +36,7 @@ class TreeView:
         self._facts = facts
         self._base_file = base_file
         self._memo_get = memo_get
+        self._store = store if store is not None else symbol_store(memo_get)
         self._closures: dict[str, tuple[str, ...]] = {}
 
     @property
@@ -62,19 +59,18 @@ class TreeView:
         except Exception:  # an unreadable base file is one we cannot see, not a crash
             return None
 
-    def symbols(self, path: str) -> FileSymbols | None:
+    def symbols(self, path: str) -> FileSymbols | PartsView | None:
         state = self.state(path)
         if state is None or not path.endswith(C_SUFFIXES):
             return None
-        result = self._memo_get(
-            state.sha1, f"symbols:{path}", lambda: file_symbols(state, self._facts(state))
-        )
-        return result  # type: ignore[return-value]
+        return self._store.symbols(state, self._facts)
 
     def _includes(self, path: str) -> tuple[tuple[str, ...], ...]:
         state = self.state(path)
         if state is None:
             return ()
+        if path in self.series_paths and path.endswith(C_SUFFIXES):
+            return self._store.includes(state, self._facts)  # not kept per state
         found = self._memo_get(
             state.sha1, f"includes:{path}", lambda: includes_of(path, state.text)
         )
@@ -164,4 +160,10 @@ def tree_views(
         for old, new in snapshot.renamed:
             paths.update((old, new))
     frozen = frozenset(paths)
-    return [TreeView(s, frozen, facts, base_file, memo_get, fingerprint) for s in snapshots]
+    store = symbol_store(memo_get)
+    return [TreeView(s, frozen, facts, base_file, memo_get, fingerprint, store) for s in snapshots]
+
+
+def symbol_store(memo_get: Callable[[str, str, Callable[[], object]], object]) -> SymbolStore:
+    """The run's SymbolStore (one per memo): every state's symbols, kept by region."""
+    return memo_get("", "symbol-store", SymbolStore)  # type: ignore[return-value]

@@ -5,13 +5,14 @@ checks that judge each step with every step in view."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
-from reviewtool.analysis.symbols import FileSymbols
-from reviewtool.analysis.tree_view import TreeView, tree_views
-from reviewtool.checks.base import Check, SeriesContext
+from reviewtool.analysis.symbols import C_SUFFIXES, FileSymbols
+from reviewtool.analysis.tree_view import TreeView, symbol_store, tree_views
+from reviewtool.checks.base import Check, Memo, SeriesContext
+from reviewtool.csyntax import FileFacts
 from reviewtool.diskcache import rules_fingerprint
-from reviewtool.model import Finding, Series
+from reviewtool.model import FileState, Finding, Series, Snapshot
 
 
 def counted(number: int, noun: str) -> str:
@@ -89,10 +90,28 @@ def removes_definition_line(series: Series, step: int, name: str) -> bool:
     )
 
 
-class EachStep(Check):
-    """A series check that judges each applied step with every step in view (BS004..BS006)."""
+class SymbolCheck(Check):
+    """A series check reading the symbols of every state of the files the series touches:
+    they are recorded while the engine walks the steps (the states' facts are at hand
+    then; later they would be parsed again)."""
 
     scope = "series"
+
+    @staticmethod
+    def observe_step(
+        before: Snapshot, after: Snapshot, facts: Callable[[FileState], FileFacts], memo: Memo
+    ) -> None:
+        store = symbol_store(memo.get)
+        for path in sorted(after.touched):
+            if not path.endswith(C_SUFFIXES):
+                continue
+            for state in (before.files.get(path), after.files.get(path)):
+                if state is not None:
+                    store.record(state, facts)
+
+
+class EachStep(SymbolCheck):
+    """A series check that judges each applied step with every step in view (BS004..BS006)."""
 
     def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = series_views(ctx)

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from reviewtool.analysis.symbols import FileSymbols, strip_comments_and_literals
 from reviewtool.analysis.tree_view import TreeView
-from reviewtool.checks.base import Check, SeriesContext
+from reviewtool.checks.base import SeriesContext
 from reviewtool.checks.bisect.history import (
+    SymbolCheck,
     applied_steps,
     changed_lines,
     diff_names,
@@ -34,7 +35,7 @@ def _used_names(symbols: FileSymbols | None) -> Counter[str]:
     return Counter(use.name for use in symbols.calls if not symbols.shadowed(use))
 
 
-class UsedBeforeDefined(Check):
+class UsedBeforeDefined(SymbolCheck):
     """What it checks:
         A call a patch adds to a function or function-like macro that nothing the calling file
         can see defines or declares at that patch (the file itself, the headers it includes,
@@ -61,7 +62,6 @@ class UsedBeforeDefined(Check):
     code = "BS003"
     name = "used-before-defined"
     severity = Severity.ERROR
-    scope = "series"
 
     def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = series_views(ctx)

@@ -1,0 +1,192 @@
+"""A file state's symbols as region parts (`Compact`, made by analysis/symbol_store.py) and
+the view the BS checks read of them (`PartsView`): the fields `symbols.FileSymbols` has,
+each built from the parts on first use, and the lookups of one name answered from the parts
+without building the rest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import chain
+
+from reviewtool.analysis.symbols import Provision, Use, include_candidates
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One region's symbols, lines relative to the region (its first line is 1)."""
+
+    lines: int  # "\n" in the region
+    # (name, start, end, is_static, arity, inline, unused-marked, errors, parameters, self)
+    functions: tuple[tuple, ...]
+    declarations: tuple[tuple, ...]  # (name, line, kind, arity, is_static)
+    uses: tuple[tuple, ...]  # (name, line, function, args, macro_args)
+    uncounted: tuple[int, ...]
+    words: tuple[str, ...]
+    includes: tuple[tuple[str, bool], ...]  # (target, quoted)
+    scanned: int  # characters the argument recount read
+
+
+@dataclass(frozen=True, slots=True)
+class Compact:
+    """One state: its parts in file order."""
+
+    path: str
+    facts_path: str  # the path its facts carry (Use.path, Provision.path)
+    sha1: str
+    parts: tuple[Part, ...]
+    types: frozenset[str]
+
+    def shifted(self) -> list[tuple[Part, int]]:
+        """(part, lines before it)."""
+        found = []
+        shift = 0
+        for part in self.parts:
+            found.append((part, shift))
+            shift += part.lines
+        return found
+
+
+@lru_cache(maxsize=4096)
+def _candidates(path: str, target: str, quoted: bool) -> tuple[str, ...]:
+    return include_candidates(path, target, quoted)
+
+
+def includes_of_parts(kept: Compact) -> tuple[tuple[str, ...], ...]:
+    return tuple(
+        _candidates(kept.path, target, quoted)
+        for part in kept.parts
+        for target, quoted in part.includes
+    )
+
+
+class PartsView:
+    """What `symbols.file_symbols` gives for the state, field by field on first use."""
+
+    def __init__(self, kept: Compact) -> None:
+        self._kept = kept
+        self._parts = kept.shifted()
+        self.path = kept.path
+        self.sha1 = kept.sha1
+        self.types = kept.types
+
+    # -- fields, as FileSymbols has them
+
+    @cached_property
+    def provides(self) -> dict[str, tuple[Provision, ...]]:
+        path = self._kept.facts_path
+        found: dict[str, list[Provision]] = {}
+        for part, shift in self._parts:
+            for name, start, _end, is_static, arity, inline, *_rest in part.functions:
+                provision = Provision(
+                    name, path, start + shift, "function", arity, is_static, inline
+                )
+                found.setdefault(name, []).append(provision)
+        for part, shift in self._parts:
+            for name, line, kind, arity, is_static in part.declarations:
+                provision = Provision(name, path, line + shift, kind, arity, is_static)
+                found.setdefault(name, []).append(provision)
+        return {name: tuple(items) for name, items in found.items()}
+
+    @cached_property
+    def calls(self) -> tuple[Use, ...]:
+        path = self._kept.facts_path
+        return tuple(
+            Use(name, path, line + shift, function, args, macro)
+            for part, shift in self._parts
+            for name, line, function, args, macro in part.uses
+        )
+
+    @cached_property
+    def words(self) -> Counter[str]:
+        return Counter(chain.from_iterable(part.words for part in self._kept.parts))
+
+    @cached_property
+    def includes(self) -> tuple[tuple[str, ...], ...]:
+        return includes_of_parts(self._kept)
+
+    @cached_property
+    def uncounted(self) -> tuple[int, ...]:
+        return tuple(line + shift for part, shift in self._parts for line in part.uncounted)
+
+    @cached_property
+    def _functions(self) -> tuple:
+        unused: set[str] = set()
+        errors: dict[str, int] = {}
+        spans: list[tuple[str, int, int]] = []
+        self_words: dict[str, int] = {}
+        parameters: dict[str, frozenset[str]] = {}
+        for part, shift in self._parts:
+            for (
+                name,
+                start,
+                end,
+                _static,
+                _arity,
+                _inline,
+                marked,
+                bad,
+                params,
+                own,
+            ) in part.functions:
+                if marked:
+                    unused.add(name)
+                errors[name] = bad
+                spans.append((name, start + shift, end + shift))
+                self_words[name] = self_words.get(name, 0) + own
+                parameters[name] = params
+        return frozenset(unused), errors, tuple(spans), self_words, parameters
+
+    @property
+    def unused_marked(self) -> frozenset[str]:
+        return self._functions[0]
+
+    @property
+    def function_errors(self) -> dict[str, int]:
+        return self._functions[1]
+
+    @property
+    def function_spans(self) -> tuple[tuple[str, int, int], ...]:
+        return self._functions[2]
+
+    @property
+    def self_words(self) -> dict[str, int]:
+        return self._functions[3]
+
+    @property
+    def parameters(self) -> dict[str, frozenset[str]]:
+        return self._functions[4]
+
+    # -- FileSymbols' lookups; those of one name read the parts while the field is unbuilt
+
+    def shadowed(self, use: Use) -> bool:
+        return use.function is not None and use.name in self.parameters.get(use.function, ())
+
+    def function_at(self, line: int) -> str | None:
+        return next(
+            (name for name, first, last in self.function_spans if first <= line <= last), None
+        )
+
+    def calls_to(self, name: str) -> list[Use]:
+        if "calls" in self.__dict__:
+            return [use for use in self.calls if use.name == name]
+        path = self._kept.facts_path
+        return [
+            Use(name, path, use[1] + shift, use[2], use[3], use[4])
+            for part, shift in self._parts
+            for use in part.uses
+            if use[0] == name
+        ]
+
+    def defined_functions(self):  # noqa: ANN201 - as FileSymbols.defined_functions
+        for provisions in self.provides.values():
+            yield from (p for p in provisions if p.kind == "function")
+
+    def references(self, name: str) -> int:
+        prototypes = sum(1 for p in self.provides.get(name, ()) if p.kind == "prototype")
+        if "words" in self.__dict__:
+            count = self.words.get(name, 0)
+        else:
+            count = sum(part.words.count(name) for part in self._kept.parts)
+        return max(0, count - prototypes - self.self_words.get(name, 0))
