@@ -18,6 +18,7 @@ from reviewtool.tree.applier import (
 from reviewtool.tree.changes import TreeImages
 from reviewtool.tree.diff import FileDiff, parse_diff
 from reviewtool.tree.sources import BaseTree, DirTree, FileTooLarge, HunksOnly
+from reviewtool.tree.texts import RegionTexts
 
 # Bounds on untrusted input: past them we report a finding instead of working (or hanging).
 MAX_FILES_PER_PATCH = 5000
@@ -42,6 +43,8 @@ class _Builder(TreeImages):
     snapshots: list[Snapshot] = field(default_factory=list)
     # Hunks-only: the base lines a previous walk revealed (its `learned`), known from step 0.
     seed: dict[str, dict[int, str]] = field(default_factory=dict)
+    # every state's text by region, shared with the walk's other states
+    texts: RegionTexts = field(default_factory=RegionTexts)
 
     @property
     def hunks_only(self) -> bool:
@@ -79,7 +82,7 @@ class _Builder(TreeImages):
             if text.count("\n") > MAX_LINES_PER_FILE:
                 self._too_large(path)
                 continue
-            files[path] = FileState(path, text)
+            files[path] = self.texts.state(path, text)
             self.images[path] = Image(split_lines(text))
         self.absent = {p for p in paths if p not in files and p not in self.opaque}
         return files
@@ -111,7 +114,7 @@ class _Builder(TreeImages):
             if old is not None and old not in seen and not fdiff.opaque:
                 image = image_from_preimage(fdiff, old, self.seed.get(old))
                 self.images[old] = image
-                files[old] = image_state(old, image)
+                files[old] = self.texts.keep(image_state(old, image))
             seen.update(p for p in (old, new) if p is not None)
         return files
 
@@ -161,7 +164,7 @@ class _Builder(TreeImages):
         states = dict(previous.files)
         for path in touched:
             if path in self.images:
-                states[path] = image_state(path, self.images[path])
+                states[path] = self.texts.keep(image_state(path, self.images[path]))
             else:
                 states.pop(path, None)
         return Snapshot(step, states, frozenset(touched), not self.failed, tuple(renamed))
