@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reviewtool import diskcache
-from reviewtool.analysis import tree_view
+from reviewtool.analysis import symbol_store
 from reviewtool.checks import bisect
 from tests.bisect_support import run_checks
 
@@ -54,13 +54,13 @@ def _found(header: str = MM_H) -> str:
 
 def _symbols_read(monkeypatch) -> list[str]:
     read: list[str] = []
-    real = tree_view.file_symbols
+    real = symbol_store.SymbolStore._compact  # where a state's symbols are computed
 
-    def recording(state, facts):
+    def recording(self, state, facts):
         read.append(state.path)
-        return real(state, facts)
+        return real(self, state, facts)
 
-    monkeypatch.setattr(tree_view, "file_symbols", recording)
+    monkeypatch.setattr(symbol_store.SymbolStore, "_compact", recording)
     return read
 
 
