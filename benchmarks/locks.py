@@ -1,8 +1,10 @@
 """Cost of the lock analysis: median whole-process time of `python -m reviewtool scan` over a
 directory (mm/ of the corpus subset by default) and the per-function cost distribution
 (dataflow steps and CPU seconds: median, p99, max), plus how many functions hit the budget;
-`--runs 0` skips the whole-process runs. To compare with another version of the analysis,
-run this script with PYTHONPATH pointing at that version's checkout (interleave the runs).
+`--runs 0` skips the whole-process runs; the dataflow alone (`analyse_function` on a built
+CFG, the fastest of `--repeats` timings per function) is printed apart. To compare with
+another version of the analysis, run this script with PYTHONPATH pointing at that
+version's checkout (interleave the runs).
 
 With `--mutations N`, also a synthetic check beyond the dev corpus: N functions of the whole
 subset that take and release a spinlock/mutex/rwsem/rwlock get each of the lockbugs mutations
@@ -62,13 +64,18 @@ def scan_seconds(directory: Path, runs: int) -> list[float]:
     return times
 
 
-def function_costs(directory: Path) -> tuple[list[int], list[float], int, int]:
-    """(steps per analysed function, seconds per function, functions, budget hits). Each
-    function is analysed on its own, without same-file summaries: the cost of one run."""
+def function_costs(
+    directory: Path, repeats: int = 3
+) -> tuple[list[int], list[float], list[float], int, int]:
+    """(steps per analysed function, seconds per function, seconds of its dataflow alone,
+    functions, budget hits). Each function is analysed on its own, without same-file
+    summaries: the cost of one run. The dataflow (`analyse_function` on a built CFG) is
+    timed `repeats` times more and its fastest time kept: the least disturbed by others."""
     rules = default_rules()
     table = lock_table(rules)
     steps: list[int] = []
     seconds: list[float] = []
+    dataflow: list[float] = []
     functions = over_budget = 0
     for path in sorted(directory.rglob("*.[ch]")):
         facts = parse_file(path.name, path.read_text(encoding="utf-8", errors="surrogateescape"))
@@ -82,7 +89,14 @@ def function_costs(directory: Path) -> tuple[list[int], list[float], int, int]:
             if result.analysed:
                 steps.append(result.steps)
                 seconds.append(elapsed)
-    return steps, seconds, functions, over_budget
+                dataflow.append(min(_dataflow_seconds(cfg, table, fn) for _ in range(repeats)))
+    return steps, seconds, dataflow, functions, over_budget
+
+
+def _dataflow_seconds(cfg, table, fn) -> float:
+    start = time.thread_time()
+    analyse_function(cfg, table, {}, fn.annotations)
+    return time.thread_time() - start
 
 
 _CALL = re.compile(r"^(\s*)(\w+)\((.*)\);\s*$")
@@ -192,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--mutations", type=int, default=0, metavar="N")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="dataflow timings per function")
     args = parser.parse_args(argv)
     if not args.directory.is_dir():
         print(f"not a directory: {args.directory}", file=sys.stderr)
@@ -200,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs:
         times = scan_seconds(args.directory, args.runs)
         print(f"  whole process: median {statistics.median(times):.2f} s over {args.runs} runs")
-    steps, seconds, functions, over = function_costs(args.directory)
+    steps, seconds, dataflow, functions, over = function_costs(args.directory, args.repeats)
     print(f"  functions: {functions}, with lock work: {len(steps)}, over budget: {over}")
     print(
         f"  steps per function: median {percentile(steps, 0.5):.0f}, "
@@ -209,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  CPU ms per function: median {1000 * percentile(seconds, 0.5):.2f}, "
         f"p99 {1000 * percentile(seconds, 0.99):.2f}, max {1000 * max(seconds, default=0):.2f}"
+    )
+    print(
+        f"  dataflow alone, CPU ms per function (fastest of {args.repeats}): "
+        f"median {1000 * percentile(dataflow, 0.5):.3f}, "
+        f"p99 {1000 * percentile(dataflow, 0.99):.2f}"
     )
     if args.mutations:
         root = args.directory.parent

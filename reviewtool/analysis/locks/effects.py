@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 
 from reviewtool.analysis.locks.callsites import CallSites
@@ -225,6 +226,8 @@ class Effects(CallSites):
     def clobber(self, state: State, name: str) -> State:
         """`name` gets a new value: forget its facts and aliases; locks named through it are
         renamed to a variable still holding the old value, or become stale."""
+        if not any(name in text for text in _texts(state)):
+            return state  # nothing known is named through it (a substring test: cheap)
         facts = tuple(
             f
             for f in state.facts
@@ -303,3 +306,16 @@ class Effects(CallSites):
             for truth in (True, False)
             for s in self.apply_summary(state, expr, summary, assigned, truth)
         ]
+
+
+def _texts(state: State) -> Iterator[str]:
+    """Every text a state names variables in: facts, releases, aliases, held locks."""
+    for key, _ in state.facts:
+        yield key
+    for released in state.released:
+        yield released[0]
+    for a, b in state.aliases:
+        yield a
+        yield b
+    for held in state.held:
+        yield held.expr

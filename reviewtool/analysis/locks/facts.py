@@ -231,21 +231,29 @@ def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect
     return False
 
 
-def _release_classes(
-    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]
-) -> frozenset[str]:
-    """The lock classes this function releases somewhere (directly or through a callee)."""
+def call_names(cfg: CFG) -> frozenset[str]:
+    """The names of every function `cfg` calls (one walk, shared by what reads calls)."""
     found: set[str] = set()
     for node in cfg.nodes:
         stack = [node.expr] if node.expr is not None else []
         while stack:
             expr = stack.pop()
             if expr.kind == "call":
-                rule = table.releases.get(expr.name)
-                if rule is not None:
-                    found.add(rule.cls)
-                found.update(e.cls for e in summaries.get(expr.name, ()) if e.op == "release")
+                found.add(expr.name)
             stack.extend(expr.children)
+    return frozenset(found)
+
+
+def _release_classes(
+    calls: frozenset[str], table: LockTable, summaries: dict[str, tuple[Effect, ...]]
+) -> frozenset[str]:
+    """The lock classes this function releases somewhere (directly or through a callee)."""
+    found: set[str] = set()
+    for name in calls:
+        rule = table.releases.get(name)
+        if rule is not None:
+            found.add(rule.cls)
+        found.update(e.cls for e in summaries.get(name, ()) if e.op == "release")
     return frozenset(found)
 
 
@@ -262,20 +270,15 @@ def _mentions(expr: Expr, names: set[str], summaries: object = ()) -> bool:
 
 
 def context_calls(
-    cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]], op: str
+    calls: frozenset[str], table: LockTable, summaries: dict[str, tuple[Effect, ...]], op: str
 ) -> frozenset[str]:
     """The contexts (irq, bh) this function disables (`op` "acquire") or restores ("release")
     anywhere: through a lock variant, local_irq_save() and the like, or a summarised callee."""
     rules = table.acquires if op == "acquire" else table.releases
     found: set[str] = set()
-    for node in cfg.nodes:
-        stack = [node.expr] if node.expr is not None else []
-        while stack:
-            expr = stack.pop()
-            if expr.kind == "call":
-                rule = rules.get(expr.name)
-                if rule is not None:
-                    found.add(rule.context or rule.cls)
-                found.update(e.cls for e in summaries.get(expr.name, ()) if e.op == op)
-            stack.extend(expr.children)
+    for name in calls:
+        rule = rules.get(name)
+        if rule is not None:
+            found.add(rule.context or rule.cls)
+        found.update(e.cls for e in summaries.get(name, ()) if e.op == op)
     return frozenset(found & {"irq", "bh"})

@@ -45,6 +45,7 @@ class _Analysis(Effects):
         self.steps = 0
         self.exits: list[Exit] = []
         self.live = live_facts(cfg, flags)
+        self._live_facts: dict[tuple[int, tuple], tuple] = {}  # (node, facts) -> those live
 
     # -- driver ---------------------------------------------------------------------------
 
@@ -80,13 +81,18 @@ class _Analysis(Effects):
     def _enter(self, state: State, node: Node) -> State:
         """Crossing into `node`: facts nothing reads any more are forgotten (so paths that
         differ only in them merge), cleanup.h guards of scopes no longer open are released."""
-        live = self.live[node.id]
-        if any(key not in live for key, _ in state.facts):
-            state = replace(state, facts=tuple(f for f in state.facts if f[0] in live))
-        if not any(h.scope and h.scope not in node.scopes for h in state.held):
+        if state.facts:
+            key = (node.id, state.facts)
+            facts = self._live_facts.get(key)
+            if facts is None:
+                live = self.live[node.id]
+                facts = self._live_facts[key] = tuple(f for f in state.facts if f[0] in live)
+            if len(facts) != len(state.facts):
+                state = State(state.held, state.released, facts, state.aliases)
+        if not self.scoped or not any(h.scope and h.scope not in node.scopes for h in state.held):
             return state
         held = tuple(h for h in state.held if not h.scope or h.scope in node.scopes)
-        return replace(state, held=held)
+        return State(held, state.released, state.facts, state.aliases)
 
     def transfer(self, node: Node, state: State) -> Iterable[tuple[int, State]]:
         kind = node.kind

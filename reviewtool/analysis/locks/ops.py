@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks import aliases, context
-from reviewtool.analysis.locks.facts import _release_classes, context_calls
+from reviewtool.analysis.locks.facts import _release_classes, call_names, context_calls
 from reviewtool.analysis.locks.release import LockReleases
 from reviewtool.analysis.locks.rules import (
     _ASSERTISH,
@@ -61,10 +61,12 @@ class LockOps(LockReleases):
         self.unknown_calls_holding: set[str] = set()  # unknown callees called with a lock held
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
-        self.release_classes = _release_classes(cfg, table, summaries)
+        self.scoped = False  # some lock was taken for a cleanup.h scope
+        calls = call_names(cfg)
+        self.release_classes = _release_classes(calls, table, summaries)
         # the contexts (irq, bh) this function disables / restores anywhere, any way
-        self.context_acquires = context_calls(cfg, table, summaries, "acquire")
-        self.context_releases = context_calls(cfg, table, summaries, "release")
+        self.context_acquires = context_calls(calls, table, summaries, "acquire")
+        self.context_releases = context_calls(calls, table, summaries, "release")
 
     # -- lock operations --------------------------------------------------------------------
 
@@ -80,7 +82,8 @@ class LockOps(LockReleases):
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
-        for arg in expr.children:  # `f(&dropped)`: the callee may set what it points to
+        for arg in expr.children if state.facts else ():
+            # `f(&dropped)`: the callee may set what it points to
             if arg.kind == "unary" and arg.name == "&" and arg.children:
                 inner = arg.children[0]
                 if inner.kind == "name" and state.fact(inner.name) is not None:
@@ -102,9 +105,11 @@ class LockOps(LockReleases):
             return [state]
         if name in ("guard", "CLASS") and expr.children and expr.children[0].kind == "call":
             return self.guard_call(state, expr)
-        pointees = {f"*{a.name}" for a in expr.children if a.kind == "name"}
-        if any(f[0] in pointees for f in state.facts):  # `f(shared)` may change `*shared`
-            state = replace(state, facts=tuple(f for f in state.facts if f[0] not in pointees))
+        if any(f[0][0] == "*" for f in state.facts):  # `f(shared)` may change `*shared`
+            pointees = {f"*{a.name}" for a in expr.children if a.kind == "name"}
+            facts = tuple(f for f in state.facts if f[0] not in pointees)
+            if len(facts) != len(state.facts):
+                state = replace(state, facts=facts)
         summary = self.summaries.get(name)
         if summary:
             return self.apply_summary(state, expr, summary, assigned)
@@ -133,7 +138,7 @@ class LockOps(LockReleases):
     def _escape(self, state: State, call: Expr, how: str, lock_pointer_only: bool = False) -> State:
         """A held lock passed to an unknown call whose result is tested or kept: the callee
         may have dropped it and say so in its result (expand_stack, ->read_folio)."""
-        if _ASSERTISH.search(call.name) or not state.held:
+        if not state.held or _ASSERTISH.search(call.name):
             return state
         args = {a.text for a in call.children}
         changed = False
@@ -172,6 +177,7 @@ class LockOps(LockReleases):
         args: tuple[Expr, ...] | None = None,
     ) -> list[State]:
         args = expr.children if args is None else args
+        self.scoped |= scope != 0
         if rule.handover:
             state = self._hand_over(state, rule, expr, assigned)
         if rule.lock is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from reviewtool.analysis.cfg import CFG
 from reviewtool.csyntax.ir import Expr
@@ -39,15 +39,29 @@ class State:
     released: tuple[tuple[str, bool, int, int], ...] = ()
     facts: tuple[tuple[str, bool], ...] = ()  # variable -> truthiness
     aliases: tuple[tuple[str, str], ...] = ()  # variable -> variable it was copied from
+    # the hash, computed once: the dataflow looks every state up in a set (0: not yet)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        value = self._hash
+        if not value:
+            value = hash((self.held, self.released, self.facts, self.aliases)) or 1
+            object.__setattr__(self, "_hash", value)
+        return value
 
     def fact(self, name: str) -> bool | None:
-        return next((v for n, v in self.facts if n == name), None)
+        for key, value in self.facts:
+            if key == name:
+                return value
+        return None
 
     def with_fact(self, name: str, value: bool | None) -> State:
         facts = tuple(f for f in self.facts if f[0] != name)
         if value is not None:
             facts = tuple(sorted((*facts, (name, value))))
-        return replace(self, facts=facts)
+        if facts == self.facts:
+            return self
+        return State(self.held, self.released, facts, self.aliases)
 
     def holding(self, ident: str) -> Held | None:
         return next((h for h in self.held if h.ident == ident), None)
