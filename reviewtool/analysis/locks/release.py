@@ -10,7 +10,7 @@ from dataclasses import replace
 from reviewtool.analysis.cfg import Node
 from reviewtool.analysis.locks import context
 from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES, LockTable, _same_base_api
-from reviewtool.analysis.locks.state import Held, State
+from reviewtool.analysis.locks.state import Held, State, _lock_class
 
 
 class LockReleases:
@@ -22,6 +22,7 @@ class LockReleases:
     released_via: set[str]
     mismatched: set[tuple[str, int]]
     callee_ends: set[tuple[str, int]]
+    _written_locks: tuple[set[tuple[str, str]], dict[tuple[str, str], list[int]]] | None = None
 
     def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
         ident = f"{cls}:{text}"
@@ -94,12 +95,58 @@ class LockReleases:
         stale = [h for h in state.held if h.stale and h.ident.startswith(f"{cls}:")]
         if stale:
             return self._drop(state, stale[0], line)
-        if len(others) == 1 and cls in _LOCK_POINTER_CLASSES:
+        if (
+            len(others) == 1
+            and cls in _LOCK_POINTER_CLASSES
+            and not self._hands_back(cls, text, others[0], line)
+        ):
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
-            self.mismatched.add((ident, line))
+            # its own release further on is then no second release: the LK004 says it
+            self.mismatched.update({(ident, line), (others[0].ident, line)})
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line, 0))))
         return replace(state, released=released)
+
+    def _hands_back(self, cls: str, text: str, other: Held, line: int) -> bool:
+        """Releasing `text`, which this function never takes and its callers can name, while
+        holding `other`, which it releases by name further on: the caller's lock is dropped
+        under one of its own (srcu_gp_end() drops the caller's srcu_gp_mutex holding its
+        srcu_cb_mutex), not `other` released under the wrong name."""
+        taken, released = self._written()
+        canon = self.canon(text)
+        if (cls, canon) in taken or self.template(text) is None:
+            return False
+        later = released.get((_lock_class(other), self.canon(other.expr)), ())
+        return any(at > line for at in later)
+
+    def _written(self) -> tuple[set[tuple[str, str]], dict[tuple[str, str], list[int]]]:
+        """The locks this function's own calls take, and the lines releasing each, as
+        (class, canonical expression): read once, when a release matches nothing held."""
+        if self._written_locks is None:
+            taken: set[tuple[str, str]] = set()
+            released: dict[tuple[str, str], list[int]] = {}
+            for node in self.cfg.nodes:
+                stack = [node.expr] if node.expr is not None else []
+                while stack:
+                    expr = stack.pop()
+                    stack.extend(expr.children)
+                    if expr.kind != "call":
+                        continue
+                    acquire = self.table.acquires.get(expr.name)
+                    release = self.table.releases.get(expr.name)
+                    rule = acquire or release
+                    if rule is None or rule.lock is None:
+                        continue
+                    text = self._lock_expr(rule.lock, expr.children, getattr(rule, "deref", False))
+                    if text is None:
+                        continue
+                    key = (rule.cls, self.canon(text))
+                    if acquire is not None:
+                        taken.add(key)
+                    else:
+                        released.setdefault(key, []).append(node.line)
+            self._written_locks = (taken, released)
+        return self._written_locks
 
     def _drop(self, state: State, held: Held, line: int) -> State:
         if held.via:
