@@ -58,7 +58,8 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
             continue  # held exactly when it returns an error: what no caller expects
         origin = frozenset(h.via for h, _ in holding if h.via)
         cls = _lock_class(sample)
-        contract = not _annotated(annotations, sample.expr)
+        others = tuple(h for _, e in holding for h in e.state.held)
+        contract = not _annotated(annotations, sample.expr, others)
         effects.append(Effect("acquire", cls, template, sample.fn, when, contract, origin))
     same = _returned_equal(analysis) if effects else None
     if same is not None:  # only worth telling callers of a function that returns a lock
@@ -143,14 +144,28 @@ def _held_when(held: set[bool | None], free: set[bool | None]) -> str | None:
     return None
 
 
-def _annotated(annotations: tuple, expr: str) -> bool:
-    for annotation in annotations:
-        if annotation.macro not in ("__acquires", "__releases", "__must_hold", "__cond_acquires"):
-            continue
-        arg = annotation.argument.replace(" ", "")
-        if arg == expr or base_variable(arg) == base_variable(expr) or arg.endswith(expr):
-            return True
-    return False
+_CONTRACTS = ("__acquires", "__releases", "__must_hold", "__cond_acquires")
+
+
+def _annotated(annotations: tuple, expr: str, held: tuple[Held, ...] = ()) -> bool:
+    """Whether an annotation names the lock `expr`: the same expression (`&` apart), or for
+    an annotation naming no lock of `held` exactly, one on the same object (`__acquires(
+    rq->lock)` for `&rq->__lock`). `__acquires(&p->list_lock)` never covers
+    `&p->state_lock` while list_lock is held too; a lock named by no expression (rcu,
+    preempt) is covered by any annotation."""
+    args = [_bare(a.argument) for a in annotations if a.macro in _CONTRACTS]
+    if not args:
+        return False
+    lock = _bare(expr)
+    if not lock or lock in args:
+        return True
+    base = base_variable(lock)
+    named = {_bare(h.expr) for h in held}
+    return base is not None and any(a not in named and base_variable(a) == base for a in args)
+
+
+def _bare(expr: str) -> str:
+    return expr.replace(" ", "").lstrip("&")
 
 
 def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
@@ -201,7 +216,9 @@ def _leaks(
             effect = wrapped.get((_lock_class(held), _held_template(held, exit, analysis)))
             if effect is not None and not effect.unconfirmed:
                 continue
-            if _annotated(annotations, held.expr) or _by_design(cfg, analysis, held, exit):
+            if _annotated(annotations, held.expr, exit.state.held) or _by_design(
+                cfg, analysis, held, exit
+            ):
                 continue
             key = (held.ident, exit.line)
             if key not in events:
