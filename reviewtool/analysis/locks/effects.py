@@ -21,6 +21,8 @@ from reviewtool.analysis.locks.state import (
 )
 from reviewtool.csyntax.ir import Expr
 
+_ASSUMED_FALSE = frozenset({"WARN_ON", "WARN_ON_ONCE", "BUG_ON"})  # as statements
+
 
 class Effects(CallSites):
     """What evaluating an expression does to a state; conditions come from the dataflow."""
@@ -79,6 +81,10 @@ class Effects(CallSites):
             ]
         if kind == "binary" and expr.name in ("&&", "||"):
             return [s for s, _ in self.condition(state, expr)]
+        if kind == "call" and expr.name in _ASSUMED_FALSE and len(expr.children) == 1:
+            # `WARN_ON_ONCE(pool != last_pool);`: the code after it assumes it did not fire
+            outs = [s for s, t in self.condition(state, expr.children[0]) if t is not True]
+            return outs or [state]
         if kind == "call":
             outs = [state]
             for child in expr.children:

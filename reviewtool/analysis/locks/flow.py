@@ -206,18 +206,18 @@ class _Analysis(Effects):
             left, right = (c.text for c in expr.children)
             if (left, right) in state.aliases or (right, left) in state.aliases:
                 return [(state, expr.name == "==")]  # `swapcache = folio; ... folio != swapcache`
+            if self._names_held_owner(state, expr):
+                # `if (locked_pool != caller_pool)`: where they are equal, a lock taken
+                # through one is the other's
+                equal = expr.name == "=="
+                pair = tuple(sorted((left, right)))
+                return [
+                    (replace(s, aliases=tuple(sorted({*s.aliases, pair}))) if t is equal else s, t)
+                    for s, t in self._compared(state, expr, returning)
+                ]
         atom = _atom(expr)
         if atom is not None and atom[0] in self.flags:
-            key, positive = atom
-            value = state.fact(key)
-            if value is not None:
-                return [(state, value == positive)]
-            if returning:
-                return [(state, None)]
-            return [
-                (state.with_fact(key, positive), True),
-                (state.with_fact(key, not positive), False),
-            ]
+            return self._compared(state, expr, returning)
         if kind == "call":
             rule = self.table.acquires.get(expr.name)
             if rule is not None and rule.acquired_when:
@@ -241,6 +241,32 @@ class _Analysis(Effects):
         if returning:
             return [(s, None) for s in outs]
         return [(s, t) for s in outs for t in (True, False)]
+
+    def _compared(
+        self, state: State, expr: Expr, returning: bool
+    ) -> list[tuple[State, bool | None]]:
+        """A side-effect-free comparison: remembered when it is tested again, else both."""
+        atom = _atom(expr)
+        if atom is None or atom[0] not in self.flags:
+            return [(state, None)] if returning else self._both(state)
+        key, positive = atom
+        value = state.fact(key)
+        if value is not None:
+            return [(state, value == positive)]
+        if returning:
+            return [(state, None)]
+        return [
+            (state.with_fact(key, positive), True),
+            (state.with_fact(key, not positive), False),
+        ]
+
+    @staticmethod
+    def _names_held_owner(state: State, expr: Expr) -> bool:
+        """`a == b` / `a != b` of two variables, one of which a held lock is named through."""
+        left, right = expr.children
+        if left.kind != "name" or right.kind != "name" or left.name == right.name:
+            return False
+        return any(base_variable(h.expr) in (left.name, right.name) for h in state.held)
 
     @staticmethod
     def _zero_against_nonzero(state: State, expr: Expr) -> bool | None:

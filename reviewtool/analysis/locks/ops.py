@@ -31,6 +31,13 @@ from reviewtool.analysis.locks.state import (
 )
 from reviewtool.csyntax.ir import Expr
 
+_HELD_ASSERTIONS = frozenset(
+    {
+        "lockdep_assert_held", "lockdep_assert_held_once", "lockdep_assert_held_write",
+        "lockdep_assert_held_read",
+    }
+)  # fmt: skip
+
 
 class LockOps(LockReleases):
     """The lock operations of one function's dataflow, and what they record as they go."""
@@ -62,6 +69,7 @@ class LockOps(LockReleases):
         self._canon: dict[str, str] = {}
         self.testing = False  # evaluating a call whose result decides a branch
         self.scoped = False  # some lock was taken for a cleanup.h scope
+        self._asserted: frozenset[str] | None = None  # locks it asserts its caller holds
         calls = call_names(cfg)
         self.release_classes = _release_classes(calls, table, summaries)
         # the contexts (irq, bh) this function disables / restores anywhere, any way
@@ -259,8 +267,33 @@ class LockOps(LockReleases):
         if len(state.held) >= MAX_HELD:
             self.untracked |= not batch  # a batch stops at the bound by design: no note
             return replace(state, released=released)
+        # the caller's lock, asserted held, re-taken after this function dropped it
+        entry = entry or self.asserted(state, text)
         taken = Held(ident, text, fn, line, scope, entry, via=via)
         return replace(state, held=tuple(sorted((*state.held, taken))), released=released)
+
+    def asserted(self, state: State, text: str) -> bool:
+        """Whether `text` names a lock this function asserts held at some point
+        (`lockdep_assert_held(&caller_pool->lock)`): the caller's lock, even through a
+        pointer copied from the asserted one (`locked_pool = caller_pool`)."""
+        if self._asserted is None:
+            found = set()
+            for node in self.cfg.nodes:
+                stack = [node.expr] if node.expr is not None else []
+                while stack:
+                    expr = stack.pop()
+                    stack.extend(expr.children)
+                    if expr.kind == "call" and expr.name in _HELD_ASSERTIONS and expr.children:
+                        found.add(self.canon(_strip(expr.children[0].text)).lstrip("&"))
+            self._asserted = frozenset(found)
+        if not self._asserted:
+            return False
+        names = {text}
+        base = base_variable(text)
+        for a, b in state.aliases:
+            if base in (a, b):
+                names.add(_rebase(text, base, b if base == a else a))
+        return any(self.canon(name).lstrip("&") in self._asserted for name in names)
 
     def _match(self, state: State, cls: str, text: str) -> Held | None:
         """The held lock `cls:text` denotes: by identity, through an alias, or (for locks

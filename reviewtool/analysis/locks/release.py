@@ -5,6 +5,7 @@ doing this; `_match` and `_event` are LockOps's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import Node
@@ -22,6 +23,7 @@ class LockReleases:
     released_via: set[str]
     mismatched: set[tuple[str, int]]
     callee_ends: set[tuple[str, int]]
+    asserted: Callable[[State, str], bool]
     _written_locks: tuple[set[tuple[str, str]], dict[tuple[str, str], list[int]]] | None = None
 
     def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
@@ -99,6 +101,7 @@ class LockReleases:
             len(others) == 1
             and cls in _LOCK_POINTER_CLASSES
             and not self._hands_back(cls, text, others[0], line)
+            and not self.asserted(state, text)  # the caller's, as this function asserts
         ):
             self._event("LK004", others[0], line, others[0].line, f"{fn}({text})")
             # its own release further on is then no second release: the LK004 says it

@@ -205,8 +205,8 @@ def _leaks(
     events: dict[tuple[str, int], Event] = {}
     for exit in analysis.exits:
         for held in exit.state.held:
-            if held.stale or held.entry or held.scope:
-                continue
+            if held.stale or held.entry or held.scope or analysis.asserted(exit.state, held.expr):
+                continue  # (asserted held: the caller's, through a pointer equal to its own)
             if held.partner and exit.state.holding(held.partner) is not None:
                 continue  # the lock it was taken with leaks too: that finding says it
             if held.partner and held.orphan and _lock_class(held) not in analysis.context_releases:
