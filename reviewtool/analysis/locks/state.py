@@ -180,7 +180,10 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
     if RETURNED in template:
         if assigned is None:
             return None
-        template = template.replace(RETURNED, assigned)
+        # `*bucket = get_hash_bucket(...)` names `&(*bucket)->lock`, as `*bucket` passed does
+        template = template.replace(
+            RETURNED, assigned if _PATH.fullmatch(assigned) else f"({assigned})"
+        )
 
     def arg(match: re.Match[str]) -> str:
         index = int(match.group(1))
@@ -199,7 +202,12 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
         return None
     # (&x)->f is x.f; keep the common spelling so idents match.
     text = re.sub(r"\*\(&([\w.>-]+)\)|\*&([\w.>-]+)", lambda m: m.group(1) or m.group(2), text)
-    return re.sub(r"\(&(\w+)\)->", r"\1.", text)
+    text = re.sub(r"\(&(\w+)\)->", r"\1.", text)
+    return _PARENTHESISED.sub(r"\1", text)  # `&(bucket)->lock` is `&bucket->lock`
+
+
+# a variable alone in parentheses before a member access (never a cast: what follows is `->`)
+_PARENTHESISED = re.compile(r"(?<![\w)\]])\((\w+)\)(?=->|\.|\[|\)|$)")
 
 
 _BASE_IDENT = re.compile(r"(?<![\w>.])[A-Za-z_]\w*")
