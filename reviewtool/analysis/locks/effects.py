@@ -178,11 +178,13 @@ class Effects(CallSites):
         return replace(state, aliases=tuple(sorted((*state.aliases, (name, other)))))
 
     def _conditional_value(self, value: Expr) -> bool:
-        """Whether `value` is a conditional acquire seen through `!`, `likely()` or a
-        comparison with 0."""
+        """Whether `value` is a conditional acquire seen through `!`, `likely()`, a
+        comparison with 0, or as one side of `&&` / `||` (`ret = busy || !trylock(l)`)."""
         for _ in range(8):
             if _see_through(value):
                 value = value.children[0]
+            elif value.kind == "binary" and value.name in ("&&", "||"):
+                return any(self._conditional_value(child) for child in value.children)
             elif value.kind == "binary" and len(value.children) == 2:
                 zero = self._zero_test(value)
                 if zero is None:
