@@ -34,10 +34,16 @@ def definitions(cfg: CFG) -> dict[str, str]:
             elif _address_of_name(expr):  # `f(&p)`: whatever f stores there
                 blocked.add(expr.children[0].name)
             stack.extend(expr.children)
+    # `swapcache = folio` stands for `folio` only while folio keeps its value: a value naming
+    # a variable assigned anywhere in the function is no definition
     return {
         name: texts[0]
         for name, texts in assigned.items()
-        if name in cfg.locals and name not in blocked and len(texts) == 1 and texts[0]
+        if name in cfg.locals
+        and name not in blocked
+        and len(texts) == 1
+        and texts[0]
+        and not any(other in assigned for other in _IDENT.findall(texts[0]))
     }
 
 

@@ -20,6 +20,7 @@ from reviewtool.analysis.locks.state import (
     Effect,
     Exit,
     State,
+    _rebase,
     base_variable,
     lvalue_key,
 )
@@ -206,6 +207,10 @@ class _Analysis(Effects):
             left, right = (c.text for c in expr.children)
             if (left, right) in state.aliases or (right, left) in state.aliases:
                 return [(state, expr.name == "==")]  # `swapcache = folio; ... folio != swapcache`
+            if self._both_held(state, expr):
+                # `folio != swapcache` with both folios locked: equal, one lock would have
+                # waited for itself
+                return [(state, expr.name == "!=")]
             if self._names_held_owner(state, expr):
                 # `if (locked_pool != caller_pool)`: where they are equal, a lock taken
                 # through one is the other's
@@ -259,6 +264,22 @@ class _Analysis(Effects):
             (state.with_fact(key, positive), True),
             (state.with_fact(key, not positive), False),
         ]
+
+    @staticmethod
+    def _both_held(state: State, expr: Expr) -> bool:
+        """`a` and `b` each name a lock held as a lock of its own, the same lock of each
+        (`&a->lock` and `&b->lock`, or the objects themselves): they are not equal."""
+        left, right = expr.children
+        if left.kind != "name" or right.kind != "name" or left.name == right.name:
+            return False
+        a, b = left.name, right.name
+        idents = {h.ident for h in state.held if not h.stale}
+        return any(
+            base_variable(h.expr) == a
+            and h.ident[: len(h.ident) - len(h.expr)] + _rebase(h.expr, a, b) in idents
+            for h in state.held
+            if not h.stale
+        )
 
     @staticmethod
     def _names_held_owner(state: State, expr: Expr) -> bool:

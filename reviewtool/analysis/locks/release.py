@@ -11,7 +11,7 @@ from dataclasses import replace
 from reviewtool.analysis.cfg import Node
 from reviewtool.analysis.locks import context
 from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES, LockTable, _same_base_api
-from reviewtool.analysis.locks.state import Held, State, _lock_class
+from reviewtool.analysis.locks.state import Held, State, _lock_class, base_variable
 
 
 class LockReleases:
@@ -112,15 +112,25 @@ class LockReleases:
 
     def _hands_back(self, cls: str, text: str, other: Held, line: int) -> bool:
         """Releasing `text`, which this function never takes and its callers can name, while
-        holding `other`, which it releases by name further on: the caller's lock is dropped
-        under one of its own (srcu_gp_end() drops the caller's srcu_gp_mutex holding its
-        srcu_cb_mutex), not `other` released under the wrong name."""
+        holding `other`, which it releases by name further on or returns the owner of: the
+        caller's lock is dropped under one of its own (srcu_gp_end() drops the caller's
+        srcu_gp_mutex holding its srcu_cb_mutex; a descent takes the child's lock, drops
+        the parent's and returns the child), not `other` released under the wrong name."""
         taken, released = self._written()
         canon = self.canon(text)
         if (cls, canon) in taken or self.template(text) is None:
             return False
+        if base_variable(other.expr) in self._returned_names():
+            return True  # hand-over-hand: the child's lock goes back to the caller
         later = released.get((_lock_class(other), self.canon(other.expr)), ())
         return any(at > line for at in later)
+
+    def _returned_names(self) -> set[str]:
+        return {
+            n.expr.name
+            for n in self.cfg.nodes
+            if n.kind == "return" and n.expr is not None and n.expr.kind == "name"
+        }
 
     def _written(self) -> tuple[set[tuple[str, str]], dict[tuple[str, str], list[int]]]:
         """The locks this function's own calls take, and the lines releasing each, as
