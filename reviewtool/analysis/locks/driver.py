@@ -35,6 +35,7 @@ Analyse = Callable[[CFG, Any, Inputs, tuple], FunctionResult]
 Outside = Callable[[set[str]], dict[str, tuple[Effect, ...]]]
 Summarise = Callable[[Function, tuple[str, ...]], list[Effect]]
 _COMPUTING = object()
+_CONTEXTS = frozenset({"irq", "bh", "preempt", "rcu"})  # classes no annotation names
 MAX_DEPTH = 400  # depth of the call-order walk, as the whole-file analysis always had
 
 
@@ -221,6 +222,12 @@ class FileLocks:
         except RecursionError:  # pathological nesting: report nothing rather than crash
             result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary) or self._annotation_effects(fn, cfg.params)
+        if result.summary and not any(
+            e.op == "release" and e.cls not in _CONTEXTS for e in result.summary
+        ):
+            # `__releases(rnp->lock)` where the lock released cannot be named for callers
+            # (rnp walks up the tree): the annotation says what callers lose
+            effects.extend(e for e in self._annotation_effects(fn, cfg.params) if e.op == "release")
         if effects:
             result.summary = tuple(effects)
         return result

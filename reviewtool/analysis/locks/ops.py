@@ -28,6 +28,7 @@ from reviewtool.analysis.locks.state import (
     _template,
     base_variable,
     stable_subject,
+    written_lock,
 )
 from reviewtool.csyntax.ir import Expr
 
@@ -301,9 +302,14 @@ class LockOps(LockReleases):
         found = state.holding(f"{cls}:{text}") or self._alias_held(state, cls, text)
         if found is not None:
             return found
-        for held in state.held:
-            if held.expr == text and (cls == "annotated" or held.ident.startswith("annotated:")):
-                return held
+        if cls == "annotated" or any(h.ident.startswith("annotated:") for h in state.held):
+            # a lock only an annotation names, matched by how code writes it
+            written = written_lock(cls, text)
+            for held in state.held:
+                if (cls == "annotated" or held.ident.startswith("annotated:")) and (
+                    held.expr == text or written_lock(_lock_class(held), held.expr) == written
+                ):
+                    return held
         if self.defs:  # `&sbi->s_fc_lock` is `&EXT4_SB(sb)->s_fc_lock` after `sbi = EXT4_SB(sb)`
             canon = self.canon(text)
             for held in state.held:

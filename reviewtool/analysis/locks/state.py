@@ -273,3 +273,16 @@ def stable_subject(ident: str, expr: str, cfg: CFG) -> str:
         return "$" if name in cfg.locals else name
 
     return f"{cls}:{_BASE_IDENT.sub(abstract, expr)}"
+
+
+_MEMBER = re.compile(r"(?:->|\.)[\w.>-]*$")
+
+
+def written_lock(cls: str, expr: str) -> str:
+    """The lock as code writes it, without `&`: `rnp->lock` for the class `raw spinlock
+    ->lock` taken on `rnp` (a wrapper that locks a member), `l->lock` for `spinlock` on
+    `&l->lock`. An annotation (`__releases(rnp->lock)`) names locks this way."""
+    bare = expr.replace(" ", "").lstrip("&")
+    path = cls.rpartition(" ")[2] if " " in cls else ""
+    member = _MEMBER.search(path)
+    return bare + member.group(0) if member and not path.startswith("&") else bare
