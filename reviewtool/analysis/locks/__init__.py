@@ -22,11 +22,17 @@ from reviewtool.analysis.cfg import CFG
 from reviewtool.analysis.functions import FunctionCache
 from reviewtool.analysis.locks.callees import finder_for
 from reviewtool.analysis.locks.driver import FileLocks
-from reviewtool.analysis.locks.facts import _has_lock_work, flag_variables, live_facts
+from reviewtool.analysis.locks.facts import (
+    _has_lock_work,
+    flag_variables,
+    live_facts,
+    tested_twice,
+)
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
+    PURE,
     RETURNED,
     Effect,
     Event,
@@ -90,7 +96,8 @@ def analyse_function(
         result.incomplete = (("depth", why),)
     if not _has_lock_work(cfg, table, summaries):
         return result
-    analysis = _Analysis(cfg, table, summaries, flag_variables(cfg), MAX_STEPS)
+    pure = frozenset(n for n in tested_twice(cfg) if _is_pure(summaries.get(n)))
+    analysis = _Analysis(cfg, table, summaries, flag_variables(cfg, pure), MAX_STEPS, pure)
     finished = analysis.run()
     result.steps = analysis.steps
     result.analysed = True
@@ -113,6 +120,10 @@ def analyse_function(
     result.events = list(analysis.events.values())
     result.events.extend(_leaks(cfg, analysis, result.summary, annotations))
     return result
+
+
+def _is_pure(summary: tuple[Effect, ...] | None) -> bool:
+    return summary == (PURE,)
 
 
 def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:

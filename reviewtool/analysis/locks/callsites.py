@@ -65,8 +65,10 @@ class CallSites(LockOps):
         """The callee's effects; with `truth`, the result it returned: its effects that only
         happen for such a result (`acquired_when`) too."""
         for effect in summary:
-            if effect.op == "returns" or self.defer_returned and RETURNED in effect.template:
-                continue  # applied once the result is assigned (effects.assign)
+            if effect.op in ("returns", "pure"):
+                continue  # "returns": applied once the result is assigned (effects.assign)
+            if self.defer_returned and RETURNED in effect.template:
+                continue
             if effect.acquired_when and (
                 truth is None or (effect.acquired_when == "zero") == truth
             ):

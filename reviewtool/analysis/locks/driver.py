@@ -24,9 +24,10 @@ from reviewtool.analysis.cfg import CFG, build_cfg
 from reviewtool.analysis.functions import FunctionCache, Inputs, reuse, text_key
 from reviewtool.analysis.locks.contracts import _kept as kept
 from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_neutral
+from reviewtool.analysis.locks.facts import pure_predicate
 from reviewtool.analysis.locks.rules import lock_table
 from reviewtool.analysis.locks.shift import shift_result
-from reviewtool.analysis.locks.state import Effect, Exit, FunctionResult
+from reviewtool.analysis.locks.state import PURE, Effect, Exit, FunctionResult
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules
@@ -222,6 +223,8 @@ class FileLocks:
         except RecursionError:  # pathological nesting: report nothing rather than crash
             result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary) or self._annotation_effects(fn, cfg.params)
+        if not effects and pure_predicate(cfg):
+            effects = [PURE]  # its callers may take two calls as one answer
         if result.summary and not any(
             e.op == "release" and e.cls not in _CONTEXTS for e in result.summary
         ):

@@ -49,14 +49,14 @@ def _tested_names(expr: Expr | None, out: set[str]) -> None:
         _tested_names(expr.children[0], out)
 
 
-def _uses(node: Node, flags: frozenset[str]) -> set[str]:
+def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset()) -> set[str]:
     found: set[str] = set()
     if node.expr is None:
         return found
     if node.kind == "branch":
         _tested_names(node.expr, found)
         atoms: list[str] = []
-        _atoms_in(node.expr, atoms)
+        _atoms_in(node.expr, atoms, pure)
         found.update(atoms)
     elif node.kind == "return":
         key = lvalue_key(node.expr)
@@ -90,10 +90,12 @@ def _defs(node: Node) -> set[str]:
     return found
 
 
-def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
+def live_facts(
+    cfg: CFG, flags: frozenset[str], pure: frozenset[str] = frozenset()
+) -> list[frozenset[str]]:
     """Per node, the fact keys some later test or return may read (backward liveness)."""
     count = len(cfg.nodes)
-    uses = [_uses(n, flags) for n in cfg.nodes]
+    uses = [_uses(n, flags, pure) for n in cfg.nodes]
     for node in cfg.exits():  # facts on parameters shape the summary callers get
         uses[node.id] |= flags & set(cfg.params)
         returned = lvalue_key(node.expr) if node.kind == "return" else None
@@ -120,14 +122,15 @@ def live_facts(cfg: CFG, flags: frozenset[str]) -> list[frozenset[str]]:
     return [frozenset(x) for x in live_in]
 
 
-def _atom(expr: Expr) -> tuple[str, bool] | None:
+def _atom(expr: Expr, pure: frozenset[str] = frozenset()) -> tuple[str, bool] | None:
     """A side-effect-free comparison as (canonical text, polarity): `a!=b` is ("a==b", False),
     so a later `a==b` test finds the same fact. A call of a configuration or static-key
     predicate (`IS_ENABLED(CONFIG_X)`, `static_branch_unlikely(&key)`) answers the same
-    each time it is asked in one call of a function: it is an atom too."""
+    each time it is asked in one call of a function: it is an atom too, as is a call of a
+    function `pure` names (one side-effect-free `return`: `gfpflags_allow_blocking()`)."""
     if (
         expr.kind == "call"
-        and expr.name in _PURE_PREDICATES
+        and (expr.name in _PURE_PREDICATES or expr.name in pure)
         and not any(_has_effects(child) for child in expr.children)
     ):
         return expr.text, True
@@ -185,18 +188,18 @@ def _has_effects(expr: Expr) -> bool:
     return False
 
 
-def _atoms_in(expr: Expr | None, out: list[str]) -> None:
+def _atoms_in(expr: Expr | None, out: list[str], pure: frozenset[str] = frozenset()) -> None:
     if expr is None:
         return
-    atom = _atom(expr)
+    atom = _atom(expr, pure)
     if atom is not None:
         out.append(atom[0])
         return
     for child in expr.children:
-        _atoms_in(child, out)
+        _atoms_in(child, out, pure)
 
 
-def flag_variables(cfg: CFG) -> frozenset[str]:
+def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[str]:
     """What conditions test that is worth remembering: variables and fields tested, and
     comparisons tested more than once (`if (mm != &init_mm)` twice)."""
     names: set[str] = set()
@@ -206,11 +209,11 @@ def flag_variables(cfg: CFG) -> frozenset[str]:
             names.add(returned)  # its truth at the exit tells callers what happened
         if node.kind == "branch":
             _tested_names(node.expr, names)
-            _atoms_in(node.expr, atoms)
+            _atoms_in(node.expr, atoms, pure)
         elif node.expr is not None:
             for cond in _ternary_conditions(node.expr):
                 _tested_names(cond, names)
-                _atoms_in(cond, atoms)
+                _atoms_in(cond, atoms, pure)
     repeated = {a for a in atoms if atoms.count(a) > 1}
     returned = {lvalue_key(n.expr) for n in cfg.nodes if n.kind == "return"} - {None}
     # `if (base == timer->base) return base;`: tells callers what the result is
@@ -263,7 +266,9 @@ def _mentions(expr: Expr, names: set[str], summaries: object = ()) -> bool:
     stack = [expr]
     while stack:
         current = stack.pop()
-        if current.kind == "call" and (current.name in names or current.name in summaries):
+        if current.kind == "call" and (
+            current.name in names or _effectful(summaries.get(current.name))  # type: ignore[attr-defined]
+        ):
             return True
         stack.extend(current.children)
     return False
@@ -282,3 +287,57 @@ def context_calls(
             found.add(rule.context or rule.cls)
         found.update(e.cls for e in summaries.get(name, ()) if e.op == op)
     return frozenset(found & {"irq", "bh"})
+
+
+def _effectful(summary: tuple[Effect, ...] | None) -> bool:
+    """A summary that does something to locks (not only "pure": a predicate's)."""
+    return bool(summary) and any(e.op != "pure" for e in summary)  # type: ignore[union-attr]
+
+
+def pure_predicate(cfg: CFG) -> bool:
+    """Whether the function is one side-effect-free `return`: its answer depends on what
+    it is given and reads, so two calls with the same arguments in one function agree, as
+    two tests of the same comparison do (`hub_is_superspeed(hdev)`, `rcu_init_invoked()`)."""
+    with_expr = [n for n in cfg.nodes if n.expr is not None]
+    if len(with_expr) != 1 or with_expr[0].kind != "return":
+        return False
+    stack = [with_expr[0].expr]
+    while stack:
+        current = stack.pop()
+        if (
+            current.kind in ("assign", "comma")
+            or current.kind == "unary"
+            and current.name
+            in (
+                "++",
+                "--",
+            )
+        ):
+            return False
+        if current.kind == "call" and current.name not in _TRANSPARENT | _PURE_PREDICATES:
+            return False
+        stack.extend(current.children)
+    return True
+
+
+def tested_twice(cfg: CFG) -> set[str]:
+    """Functions whose call, with the same effect-free arguments, more than one condition
+    tests: those whose purity is worth asking about."""
+    seen: dict[str, set[str]] = {}
+    repeated: set[str] = set()
+    for node in cfg.nodes:
+        conditions = [node.expr] if node.kind == "branch" and node.expr is not None else []
+        if node.expr is not None:
+            conditions.extend(_ternary_conditions(node.expr))
+        for condition in conditions:
+            stack = [condition]
+            while stack:
+                current = stack.pop()
+                if current.kind in ("unary", "binary") or _see_through(current):
+                    stack.extend(current.children)
+                elif current.kind == "call" and not any(_has_effects(c) for c in current.children):
+                    texts = seen.setdefault(current.name, set())
+                    if current.text in texts:
+                        repeated.add(current.name)
+                    texts.add(current.text)
+    return repeated - _PURE_PREDICATES

@@ -40,12 +40,14 @@ class _Analysis(Effects):
         summaries: dict[str, tuple[Effect, ...]],
         flags: frozenset[str],
         max_steps: int,
+        pure: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(cfg, table, summaries, flags)
+        self.pure = pure  # callees that are side-effect-free predicates (tested twice here)
         self.max_steps = max_steps  # (node, state) transfers, read per call (tests patch it)
         self.steps = 0
         self.exits: list[Exit] = []
-        self.live = live_facts(cfg, flags)
+        self.live = live_facts(cfg, flags, pure)
         self._live_facts: dict[tuple[int, tuple], tuple] = {}  # (node, facts) -> those live
 
     # -- driver ---------------------------------------------------------------------------
@@ -220,7 +222,7 @@ class _Analysis(Effects):
                     (replace(s, aliases=tuple(sorted({*s.aliases, pair}))) if t is equal else s, t)
                     for s, t in self._compared(state, expr, returning)
                 ]
-        atom = _atom(expr)
+        atom = _atom(expr, self.pure)
         if atom is not None and atom[0] in self.flags:
             return self._compared(state, expr, returning)
         if kind == "call":
@@ -251,7 +253,7 @@ class _Analysis(Effects):
         self, state: State, expr: Expr, returning: bool
     ) -> list[tuple[State, bool | None]]:
         """A side-effect-free comparison: remembered when it is tested again, else both."""
-        atom = _atom(expr)
+        atom = _atom(expr, self.pure)
         if atom is None or atom[0] not in self.flags:
             return [(state, None)] if returning else self._both(state)
         key, positive = atom

@@ -98,6 +98,9 @@ class Effect:
     origin: frozenset[str] = frozenset()
 
 
+PURE = Effect("pure", "", "", "")  # the summary of a side-effect-free predicate
+
+
 @dataclass(frozen=True, slots=True)
 class Exit:
     line: int
