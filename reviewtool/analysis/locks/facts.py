@@ -18,6 +18,9 @@ def _constant(expr: Expr) -> bool:
 
 
 _ERROR_POINTERS = frozenset({"ERR_PTR", "ERR_CAST"})
+# `IS_ERR(p)`: true exactly when p holds a failure, which the analysis counts as false (an
+# error pointer returned says what NULL says: nothing was taken)
+ERROR_TESTS = frozenset({"IS_ERR", "IS_ERR_OR_NULL"})
 
 
 def error_value(expr: Expr | None) -> bool:
@@ -174,7 +177,7 @@ def _see_through(expr: Expr) -> bool:
     if not expr.children:
         return False
     return (expr.kind == "unary" and expr.name == "!") or (
-        expr.kind == "call" and expr.name in _TRANSPARENT
+        expr.kind == "call" and (expr.name in _TRANSPARENT or expr.name in ERROR_TESTS)
     )
 
 

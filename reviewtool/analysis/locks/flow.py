@@ -8,7 +8,9 @@ from dataclasses import replace
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.effects import Effects
 from reviewtool.analysis.locks.facts import (
+    _ERROR_POINTERS,
     _TRANSPARENT,
+    ERROR_TESTS,
     _atom,
     _constant,
     error_value,
@@ -185,7 +187,11 @@ class _Analysis(Effects):
             if key in self.flags:
                 return [(state.with_fact(key, True), True), (state.with_fact(key, False), False)]
             return self._both(state)
-        if kind == "unary" and expr.name == "!" and expr.children:
+        if kind == "call" and expr.name in _ERROR_POINTERS:
+            return [(state, False)]  # `return ERR_PTR(-ENODEV);`: a failure, as NULL is
+        if (
+            kind == "unary" and expr.name == "!" or kind == "call" and expr.name in ERROR_TESTS
+        ) and expr.children:
             return [
                 (s, None if t is None else not t)
                 for s, t in self.condition(state, expr.children[0], returning)
