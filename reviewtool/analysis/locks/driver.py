@@ -223,8 +223,10 @@ class FileLocks:
         except RecursionError:  # pathological nesting: report nothing rather than crash
             result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary) or self._annotation_effects(fn, cfg.params)
-        if not effects and pure_predicate(cfg):
-            effects = [PURE]  # its callers may take two calls as one answer
+        if not effects and len(self._twins[fn.name]) == 1 and pure_predicate(cfg):
+            # its callers may take two calls as one answer; never for one of several
+            # variants (#ifdef CONFIG_SMP ... #else a stub): which one runs is not known
+            effects = [PURE]
         if result.summary and not any(
             e.op == "release" and e.cls not in _CONTEXTS for e in result.summary
         ):
