@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
 
-from reviewtool.analysis.symbols import Provision, Use, include_candidates
+from reviewtool.analysis.symbols import FileSymbols, Provision, Use, include_candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +160,9 @@ class PartsView:
 
     # -- FileSymbols' lookups; those of one name read the parts while the field is unbuilt
 
-    def shadowed(self, use: Use) -> bool:
-        return use.function is not None and use.name in self.parameters.get(use.function, ())
-
-    def function_at(self, line: int) -> str | None:
-        return next(
-            (name for name, first, last in self.function_spans if first <= line <= last), None
-        )
+    # They read only `parameters` and `function_spans`, which this view provides.
+    shadowed = FileSymbols.shadowed
+    function_at = FileSymbols.function_at
 
     def calls_to(self, name: str) -> list[Use]:
         if "calls" in self.__dict__:
