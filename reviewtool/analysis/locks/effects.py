@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from reviewtool.analysis.locks.callsites import CallSites
-from reviewtool.analysis.locks.facts import _see_through
+from reviewtool.analysis.locks.facts import ERROR_TESTS, _see_through, error_value
 from reviewtool.analysis.locks.rules import AcquireRule, nonblocking
 from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
@@ -221,6 +221,14 @@ class Effects(CallSites):
                 state = state.with_fact(name, known)
         if value.kind == "const" and value.value is not None:
             return state.with_fact(name, bool(value.value)) if name in self.flags else state
+        if name in self.flags and error_value(value):
+            # `err = -EINVAL` is nonzero; `tsk = ERR_PTR(-ESRCH)` a failure, false as NULL is
+            return state.with_fact(name, value.kind != "call")
+        if name in self.flags and value.kind == "call" and value.name in ERROR_TESTS:
+            # `ret = PTR_ERR_OR_ZERO(task)`: nonzero exactly when task is an error (false)
+            tested = lvalue_key(value.children[0]) if len(value.children) == 1 else None
+            known = state.fact(tested) if tested is not None else None
+            return state.with_fact(name, not known) if known is not None else state
         if value.kind == "name":
             known = state.fact(value.name)
             locked_base = any(base_variable(h.expr) == value.name for h in state.held)

@@ -19,8 +19,9 @@ def _constant(expr: Expr) -> bool:
 
 _ERROR_POINTERS = frozenset({"ERR_PTR", "ERR_CAST"})
 # `IS_ERR(p)`: true exactly when p holds a failure, which the analysis counts as false (an
-# error pointer returned says what NULL says: nothing was taken)
-ERROR_TESTS = frozenset({"IS_ERR", "IS_ERR_OR_NULL"})
+# error pointer returned says what NULL says: nothing was taken); `PTR_ERR_OR_ZERO(p)` is
+# nonzero exactly then too
+ERROR_TESTS = frozenset({"IS_ERR", "IS_ERR_OR_NULL", "PTR_ERR_OR_ZERO"})
 
 
 def error_value(expr: Expr | None) -> bool:
@@ -68,16 +69,23 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
         _tested_names(node.expr, found)
     for cond in _ternary_conditions(node.expr):
         _tested_names(cond, found)
-    # a copy `a = b` carries b's fact to a
+    # a copy `a = b` carries b's fact to a, as `a = PTR_ERR_OR_ZERO(b)` does its negation
     stack = [node.expr]
     while stack:
         current = stack.pop()
         if current.kind == "assign" and len(current.children) == 2:
-            key = lvalue_key(current.children[1])
+            key = lvalue_key(_error_tested(current.children[1]))
             if key is not None:
                 found.add(key)
         stack.extend(current.children)
     return found & flags if flags else found
+
+
+def _error_tested(value: Expr) -> Expr:
+    """What an assigned value carries the truth of: itself, or `p` of `PTR_ERR_OR_ZERO(p)`."""
+    if value.kind == "call" and value.name in ERROR_TESTS and len(value.children) == 1:
+        return value.children[0]
+    return value
 
 
 def _defs(node: Node) -> set[str]:
@@ -202,6 +210,16 @@ def _atoms_in(expr: Expr | None, out: list[str], pure: frozenset[str] = frozense
         _atoms_in(child, out, pure)
 
 
+def _error_assigned(expr: Expr) -> set[str]:
+    """`p` of `ret = PTR_ERR_OR_ZERO(p)`: tested through what it is assigned to."""
+    found = set()
+    if expr.kind == "assign" and len(expr.children) == 2:
+        value = expr.children[1]
+        if value is not _error_tested(value) and (key := lvalue_key(value.children[0])):
+            found.add(key)
+    return found
+
+
 def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[str]:
     """What conditions test that is worth remembering: variables and fields tested, and
     comparisons tested more than once (`if (mm != &init_mm)` twice)."""
@@ -214,6 +232,7 @@ def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[st
             _tested_names(node.expr, names)
             _atoms_in(node.expr, atoms, pure)
         elif node.expr is not None:
+            names.update(_error_assigned(node.expr))
             for cond in _ternary_conditions(node.expr):
                 _tested_names(cond, names)
                 _atoms_in(cond, atoms, pure)
