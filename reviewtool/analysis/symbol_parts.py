@@ -6,6 +6,7 @@ without building the rest."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -186,3 +187,97 @@ class PartsView:
         else:
             count = sum(part.words.count(name) for part in self._kept.parts)
         return max(0, count - prototypes - self.self_words.get(name, 0))
+
+
+def changed_parts(
+    before: FileSymbols | PartsView | None, after: FileSymbols | PartsView | None
+) -> tuple[list[Part], list[Part], list[Part]] | None:
+    """(the parts only `before` holds, those only `after` holds, those both hold), as
+    multisets: the store keeps one Part per content, so equal parts are the same object.
+    None unless both states are kept by parts (then callers read the whole fields)."""
+    if not isinstance(before, PartsView) or not isinstance(after, PartsView):
+        return None
+    counts = Counter(id(part) for part in after._kept.parts)
+    removed: list[Part] = []
+    common: list[Part] = []
+    for part in before._kept.parts:
+        if counts[id(part)] > 0:
+            counts[id(part)] -= 1
+            common.append(part)
+        else:
+            removed.append(part)
+    added: list[Part] = []
+    for part in after._kept.parts:
+        if counts[id(part)] > 0:
+            counts[id(part)] -= 1
+            added.append(part)
+    return removed, added, common
+
+
+def use_delta(
+    before: FileSymbols | PartsView | None,
+    after: FileSymbols | PartsView | None,
+    shape: Callable[[tuple], Hashable],
+    shadowing: bool = False,
+) -> Counter | None:
+    """How the count of each `shape(use)` changes from `before` to `after` (signed; uses are
+    (name, line, function, args, macro_args)), read from the parts that differ: a part both
+    states hold counts alike in both. With `shadowing`, uses whose callee is a parameter of
+    the calling function are left out (`FileSymbols.shadowed`): a common part whose functions'
+    parameters differ between the states is read on both sides. None: not kept by parts."""
+    changes = changed_parts(before, after)
+    if changes is None:
+        return None
+    removed, added, common = changes
+    assert isinstance(before, PartsView) and isinstance(after, PartsView)
+    delta: Counter = Counter()
+    if shadowing:
+        old, new = before.parameters, after.parameters
+        differ = {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+        if differ:
+            touched = [p for p in common if any(use[2] in differ for use in p.uses)]
+            removed, added = removed + touched, added + touched
+    for parts, view, sign in ((added, after, 1), (removed, before, -1)):
+        params = view.parameters if shadowing else {}
+        for part in parts:
+            for use in part.uses:
+                if use[2] is not None and use[0] in params.get(use[2], ()):
+                    continue
+                delta[shape(use)] += sign
+    return delta
+
+
+def word_delta(
+    before: FileSymbols | PartsView | None, after: FileSymbols | PartsView | None
+) -> Counter | None:
+    """How each identifier's count (`words`) changes from `before` to `after` (signed), from
+    the parts that differ; None: not kept by parts."""
+    changes = changed_parts(before, after)
+    if changes is None:
+        return None
+    removed, added, _common = changes
+    delta: Counter = Counter()
+    for part in added:
+        delta.update(part.words)
+    for part in removed:
+        delta.subtract(part.words)
+    return delta
+
+
+def changed_names(
+    before: FileSymbols | PartsView | None, after: FileSymbols | PartsView | None
+) -> set[str] | None:
+    """Names whose symbols can differ between the two states: those the parts that differ
+    define or declare, and identifiers whose count changed. Whatever `FileSymbols` says of
+    another name (its provisions, references, markings) is the same in both. None: not kept
+    by parts."""
+    changes = changed_parts(before, after)
+    words = word_delta(before, after)
+    if changes is None or words is None:
+        return None
+    removed, added, _common = changes
+    names = {name for name, change in words.items() if change}
+    for part in (*removed, *added):
+        names.update(fn[0] for fn in part.functions)
+        names.update(declaration[0] for declaration in part.declarations)
+    return names

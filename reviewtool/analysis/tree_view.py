@@ -13,6 +13,19 @@ from reviewtool.model import FileState, Snapshot
 
 MAX_INCLUDE_DEPTH = 2  # the file's own includes, and theirs
 MAX_HEADERS = 160  # headers followed per file: a bound, not a promise of completeness
+KEPT_CLOSURES = 8  # closures kept per path (one per distinct include shape of its series files)
+
+
+class Reach:
+    """What the views of one run share, so that a step costs what it changed: each path's
+    include closure with the series files it read (their existence and includes: base-tree
+    files are the same at every step), reused by a view whose series files read the same;
+    and what the headers of a closure holding no series file provide under a name."""
+
+    def __init__(self) -> None:
+        self.closures: dict[str, list[tuple[tuple[tuple[str, str, object], ...], tuple]]] = {}
+        self.headers: dict[tuple[tuple[str, ...], str], tuple[Provision, ...]] = {}
+        self.computed = 0  # closures walked (tests read it)
 
 
 class TreeView:
@@ -29,6 +42,7 @@ class TreeView:
         memo_get: Callable[[str, str, Callable[[], object]], object],
         fingerprint: str | None = None,
         store: SymbolStore | None = None,
+        reach: Reach | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.fingerprint = fingerprint  # of the rules: base headers' provisions kept on disk
@@ -38,6 +52,7 @@ class TreeView:
         self._memo_get = memo_get
         self._store = store if store is not None else symbol_store(memo_get)
         self._closures: dict[str, tuple[str, ...]] = {}
+        self._reach = reach if reach is not None else Reach()
 
     @property
     def step(self) -> int:
@@ -87,22 +102,55 @@ class TreeView:
         """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
         if path in self._closures:
             return self._closures[path]
+        kept = self._reach.closures.setdefault(path, [])
+        for read, found in kept:
+            if all(self._series_input(kind, p) == value for kind, p, value in read):
+                self._closures[path] = found
+                return found
+        inputs: dict[tuple[str, str], object] = {}
+        found = self._walk(path, inputs)
+        kept.insert(0, (tuple((kind, p, value) for (kind, p), value in inputs.items()), found))
+        del kept[KEPT_CLOSURES:]
+        self._reach.computed += 1
+        self._closures[path] = found
+        return found
+
+    def _series_input(self, kind: str, path: str) -> object:
+        """What a closure walk reads of a series file: whether it exists, or its includes."""
+        if kind == "exists":
+            return self.state(path) is not None
+        return self._includes(path)
+
+    def _walk(self, path: str, inputs: dict[tuple[str, str], object]) -> tuple[str, ...]:
+        """The closure of `path`, recording in `inputs` what it read of series files."""
+
+        def includes(current: str) -> tuple[tuple[str, ...], ...]:
+            found = self._includes(current)
+            if current in self.series_paths:
+                inputs[("includes", current)] = found
+            return found
+
+        def exists(candidate: str) -> bool:
+            found = self.state(candidate) is not None
+            if candidate in self.series_paths:
+                inputs[("exists", candidate)] = found
+            return found
+
         order: list[str] = []
         seen = {path}
         frontier = [path]
         for _depth in range(MAX_INCLUDE_DEPTH):
             next_frontier: list[str] = []
             for current in frontier:
-                for candidates in self._includes(current):
-                    found = next((c for c in candidates if self.state(c) is not None), None)
+                for candidates in includes(current):
+                    found = next((c for c in candidates if exists(c)), None)
                     if found is None or found in seen or len(order) >= MAX_HEADERS:
                         continue
                     seen.add(found)
                     order.append(found)
                     next_frontier.append(found)
             frontier = next_frontier
-        self._closures[path] = tuple(order)
-        return self._closures[path]
+        return tuple(order)
 
     def visible(self, path: str, name: str) -> list[Provision]:
         """Everything named `name` that `path` sees: its own provisions, then its headers'."""
@@ -110,7 +158,19 @@ class TreeView:
         own = self.symbols(path)
         if own is not None:
             found.extend(own.provides.get(name, ()))
-        for header in self.closure(path):
+        closure = self.closure(path)
+        if any(header in self.series_paths for header in closure):
+            found.extend(self._from_headers(closure, name))
+            return found
+        key = (closure, name)  # base-tree headers only: the same at every step
+        if key not in self._reach.headers:
+            self._reach.headers[key] = tuple(self._from_headers(closure, name))
+        found.extend(self._reach.headers[key])
+        return found
+
+    def _from_headers(self, closure: tuple[str, ...], name: str) -> list[Provision]:
+        found: list[Provision] = []
+        for header in closure:
             if name not in self._words(header):
                 continue  # cheap: parse a header only when it mentions the name
             found.extend(self._provides(header).get(name, ()))
@@ -160,8 +220,11 @@ def tree_views(
         for old, new in snapshot.renamed:
             paths.update((old, new))
     frozen = frozenset(paths)
-    store = symbol_store(memo_get)
-    return [TreeView(s, frozen, facts, base_file, memo_get, fingerprint, store) for s in snapshots]
+    store, reach = symbol_store(memo_get), Reach()
+    return [
+        TreeView(s, frozen, facts, base_file, memo_get, fingerprint, store, reach)
+        for s in snapshots
+    ]
 
 
 def symbol_store(memo_get: Callable[[str, str, Callable[[], object]], object]) -> SymbolStore:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
+from reviewtool.analysis.symbol_parts import use_delta
 from reviewtool.analysis.symbols import FileSymbols
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
@@ -135,8 +136,12 @@ class ArgumentCountMismatch(EachStep):
                 if old.get(n) != new.get(n)
                 and (diff_names(series, step, n) or _signature_changed(now, n, lines))
             )
-            added = _call_shapes(now) - _call_shapes(before)
-            names.update(name for name, _function, _args in added)
+            shapes = use_delta(before, now, lambda use: (use[0], use[2], use[3]))
+            if shapes is None:
+                added = _call_shapes(now) - _call_shapes(before)
+                names.update(name for name, _function, _args in added)
+            else:
+                names.update(shape[0] for shape, change in shapes.items() if change > 0)
         return names
 
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:

@@ -5,25 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from reviewtool.analysis.symbol_parts import changed_names
 from reviewtool.analysis.symbols import Provision
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import EachStep, old_paths, patch_label, whole_file
 from reviewtool.model import Finding, Series, Severity
 
 
-def _unused_statics(view: TreeView, base: TreeView, path: str) -> dict[str, Provision]:
-    """Static, non-inline functions defined in a .c file and referenced nowhere in it."""
+def _unused_statics(
+    view: TreeView, base: TreeView, path: str, names: set[str] | None = None
+) -> dict[str, Provision]:
+    """Static, non-inline functions defined in a .c file and referenced nowhere in it (of
+    `names`, when given)."""
     symbols = view.symbols(path)
     if symbols is None or not path.endswith(".c") or not whole_file(view, base, path):
         return {}
+    if names is None:
+        defined = symbols.defined_functions()
+    else:
+        defined = (p for n in names for p in symbols.provides.get(n, ()) if p.kind == "function")
     return {
         p.name: p
-        for p in symbols.defined_functions()
+        for p in defined
         if p.is_static
         and not p.is_inline
         and p.name not in symbols.unused_marked
         and symbols.references(p.name) == 0
     }
+
+
+def _changed(views: list[TreeView], step: int, path: str, old_path: str) -> set[str] | None:
+    """The names whose BS004 verdict a step can change in `path` (None: any): those the parts
+    it changed name, when the file is read alike on both sides."""
+    before, after = views[step - 1], views[step]
+    if whole_file(before, views[0], old_path) != whole_file(after, views[0], path):
+        return None
+    return changed_names(before.symbols(old_path), after.symbols(path))
 
 
 class UnusedStatic(EachStep):
@@ -56,11 +73,13 @@ class UnusedStatic(EachStep):
     def _step(self, series: Series, views: list[TreeView], step: int) -> Iterator[Finding]:
         view = views[step]
         for path in sorted(view.snapshot.touched):
-            unused = _unused_statics(view, views[0], path)
+            old_path = old_paths(view).get(path, path)
+            # a name the step did not change has the same verdict before: never reported
+            names = _changed(views, step, path, old_path)
+            unused = _unused_statics(view, views[0], path, names)
             if not unused:
                 continue
-            old_path = old_paths(view).get(path, path)
-            already = _unused_statics(views[step - 1], views[0], old_path)
+            already = _unused_statics(views[step - 1], views[0], old_path, set(unused))
             for name, provision in sorted(unused.items()):
                 if name in already:
                     continue

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
+from reviewtool.analysis.symbol_parts import PartsView, use_delta, word_delta
 from reviewtool.analysis.symbols import FileSymbols, strip_comments_and_literals
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.base import SeriesContext
@@ -29,10 +30,36 @@ def _adds_word(series: Series, step: int, name: str) -> bool:
     return diff_names(series, step, name, "+")
 
 
-def _used_names(symbols: FileSymbols | None) -> Counter[str]:
+def _used_names(symbols: FileSymbols | PartsView | None) -> Counter[str]:
     if symbols is None:
         return Counter()
     return Counter(use.name for use in symbols.calls if not symbols.shadowed(use))
+
+
+def _words(symbols: FileSymbols | PartsView | None) -> Counter[str]:
+    return symbols.words if symbols is not None else Counter()
+
+
+def _grown(
+    before: FileSymbols | PartsView | None, now: FileSymbols | PartsView, later: set[str]
+) -> tuple[set[str], set[str]]:
+    """Names called more often after the patch than before, and names of `later` used more
+    often: calls to anything; other uses (a macro, an enumerator, a function's address) only
+    of names a later patch of the series provides. Read from the parts the patch changed
+    when both states are kept by parts."""
+    calls = use_delta(before, now, lambda use: use[0], shadowing=True)
+    if calls is None:
+        old_calls, new_calls = _used_names(before), _used_names(now)
+        grown = {name for name, count in new_calls.items() if count > old_calls[name]}
+    else:
+        grown = {name for name, change in calls.items() if change > 0}
+    if not later:
+        return grown, set()
+    words = word_delta(before, now)
+    if words is None:
+        old_words, new_words = _words(before), now.words
+        return grown, {n for n in later if new_words.get(n, 0) > old_words.get(n, 0)}
+    return grown, {n for n in later if words.get(n, 0) > 0}
 
 
 class UsedBeforeDefined(SymbolCheck):
@@ -79,16 +106,11 @@ class UsedBeforeDefined(SymbolCheck):
             if path not in view.snapshot.touched or now is None:
                 continue
             before = previous_symbols(views, step, path)
-            old_calls, new_calls = _used_names(before), _used_names(now)
-            old_words = before.words if before is not None else Counter()
-            # Calls to anything; other uses (a macro, an enumerator, a function's address)
-            # only of names a later patch of the series provides.
-            calls = {name for name, count in new_calls.items() if count > old_calls[name]}
-            words = {n for n in later_names if now.words.get(n, 0) > old_words.get(n, 0)}
+            calls, words = _grown(before, now, later_names)
             for name in sorted(calls | words):
                 if name in now.provides or view.visible(path, name):
                     continue
-                used_before = old_calls[name] if name in calls else old_words.get(name, 0)
+                used_before = _used_names(before)[name] if name in calls else _words(before)[name]
                 if used_before and not views[step - 1].visible(path, name):
                     continue  # already unresolved before this patch: not this patch's doing
                 later = _first_visible(series, views, step, path, name)
