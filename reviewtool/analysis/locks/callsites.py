@@ -61,15 +61,19 @@ class CallSites(LockOps):
         summary: tuple[Effect, ...],
         assigned: str | None,
         truth: bool | None = None,
+        negative: bool | None = None,
     ) -> list[State]:
-        """The callee's effects; with `truth`, the result it returned: its effects that only
-        happen for such a result (`acquired_when`) too."""
+        """The callee's effects; with `truth` (and `negative`: the sign), the result it
+        returned: its effects that only happen for such a result (`acquired_when`) too."""
         for effect in summary:
             if effect.op in ("returns", "pure"):
                 continue  # "returns": applied once the result is assigned (effects.assign)
             if self.defer_returned and RETURNED in effect.template:
                 continue
-            if effect.acquired_when and (
+            if effect.acquired_when == "nonnegative":
+                if negative is not False:
+                    continue
+            elif effect.acquired_when and (
                 truth is None or (effect.acquired_when == "zero") == truth
             ):
                 continue

@@ -18,6 +18,7 @@ from reviewtool.analysis.locks.state import (
     _substitute,
     base_variable,
     lvalue_key,
+    sign_key,
 )
 from reviewtool.csyntax.ir import Expr
 
@@ -136,6 +137,10 @@ class Effects(CallSites):
                 result = []
                 for s in outs:
                     summary = self._conditional_summary(value) or ()
+                    if any(e.acquired_when == "nonnegative" for e in summary):
+                        signed = self._signed_outcomes(self.clobber(s, name), value, summary, name)
+                        result.extend(out for out, _ in signed)
+                        continue
                     for out, truth in self._summary_condition(
                         self.clobber(s, name), value, summary, assigned=name
                     ):
@@ -317,11 +322,34 @@ class Effects(CallSites):
     def _summary_condition(
         self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None = None
     ) -> list[tuple[State, bool | None]]:
+        """Both outcomes of a conditional callee, each with the truth of its result; a
+        result that is >= 0 when the lock is taken is either truth then (0 or positive)."""
+        if not any(e.acquired_when == "nonnegative" for e in summary):
+            return [
+                (s, truth)
+                for truth in (True, False)
+                for s in self.apply_summary(state, expr, summary, assigned, truth)
+            ]
         return [
             (s, truth)
-            for truth in (True, False)
-            for s in self.apply_summary(state, expr, summary, assigned, truth)
+            for s, negative in self._signed_outcomes(state, expr, summary, assigned)
+            for truth in ((True,) if negative else (True, False))
         ]
+
+    def _signed_outcomes(
+        self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None
+    ) -> list[tuple[State, bool]]:
+        """A callee held iff its result is >= 0: (state, result negative) for each outcome,
+        with `assigned < 0` noted (a negative errno is nonzero too)."""
+        outs = []
+        for negative in (True, False):
+            truth = True if negative else None
+            for s in self.apply_summary(state, expr, summary, assigned, truth, negative):
+                if assigned is not None:
+                    s = s.with_fact(sign_key(assigned), negative)
+                    s = s.with_fact(assigned, True) if negative else s
+                outs.append((s, negative))
+        return outs
 
 
 def _texts(state: State) -> Iterator[str]:

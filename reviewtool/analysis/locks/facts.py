@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.rules import LockTable
-from reviewtool.analysis.locks.state import Effect, lvalue_key
+from reviewtool.analysis.locks.state import Effect, lvalue_key, sign_key
 from reviewtool.csyntax.ir import Expr
 
 
@@ -65,7 +65,7 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
     elif node.kind == "return":
         key = lvalue_key(node.expr)
         if key is not None:
-            found.add(key)
+            found.update((key, sign_key(key)))
         _tested_names(node.expr, found)
     for cond in _ternary_conditions(node.expr):
         _tested_names(cond, found)
@@ -78,7 +78,10 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
             if key is not None:
                 found.add(key)
         stack.extend(current.children)
-    return found & flags if flags else found
+    # the sign of a result (`ret < 0`) is known only from a callee held iff it is >= 0,
+    # never split on here: it is live wherever it is tested, flag or not
+    signs = {f for f in found if f.endswith("<0")}
+    return (found & flags) | signs if flags else found
 
 
 def _error_tested(value: Expr) -> Expr:

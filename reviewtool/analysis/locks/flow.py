@@ -25,6 +25,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     base_variable,
     lvalue_key,
+    sign_key,
 )
 from reviewtool.csyntax.ir import Expr
 
@@ -200,6 +201,10 @@ class _Analysis(Effects):
             return self._logical(state, expr)
         if kind == "call" and expr.name in _TRANSPARENT and len(expr.children) == 1:
             return self.condition(state, expr.children[0], returning)
+        if kind == "binary" and expr.name in ("<", ">=") and len(expr.children) == 2:
+            signed = self._sign_test(state, expr)
+            if signed is not None:  # `ret < 0` of a result known >= 0 or negative
+                return signed
         if kind == "binary" and len(expr.children) == 2:
             zero_test = self._zero_test(expr)
             if zero_test is not None:
@@ -297,13 +302,34 @@ class _Analysis(Effects):
             return False
         return any(base_variable(h.expr) in (left.name, right.name) for h in state.held)
 
+    def _sign_test(self, state: State, expr: Expr) -> list[tuple[State, bool | None]] | None:
+        """`x < 0` / `x >= 0` where the sign of x is known (a callee held iff its result is
+        >= 0 said so), or of such a callee's result itself."""
+        operand, zero = expr.children
+        if zero.kind != "const" or zero.value != 0:
+            return None
+        less = expr.name == "<"
+        key = lvalue_key(operand)
+        if key is not None:
+            negative = state.fact(sign_key(key))
+            return None if negative is None else [(state, negative == less)]
+        summary = self._conditional_summary(operand) if operand.kind == "call" else None
+        if summary is None or not any(e.acquired_when == "nonnegative" for e in summary):
+            return None
+        outs = self._signed_outcomes(state, operand, summary, None)
+        return [(s, negative == less) for s, negative in outs]
+
     @staticmethod
     def _zero_against_nonzero(state: State, expr: Expr) -> bool | None:
         for var, other in (expr.children, expr.children[::-1]):
             key = lvalue_key(var)
             nonzero = other.kind == "const" and other.value not in (None, 0)
-            if key is not None and state.fact(key) is False and (nonzero or error_value(other)):
+            if key is None:
+                continue
+            if state.fact(key) is False and (nonzero or error_value(other)):
                 return expr.name == "!="
+            if state.fact(sign_key(key)) is False and error_value(other):
+                return expr.name == "!="  # `ret == -EAGAIN` where ret is known >= 0
         return None
 
     @staticmethod

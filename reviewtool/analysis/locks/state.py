@@ -152,6 +152,11 @@ def lvalue_key(expr: Expr | None) -> str | None:
     return None
 
 
+def sign_key(name: str) -> str:
+    """The fact that `name` is negative: the atom a test `name < 0` (or `>= 0`) reads."""
+    return f"{name}<0"
+
+
 def _strip(text: str) -> str:
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1]

@@ -15,6 +15,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     base_variable,
     contract_key,
+    sign_key,
     split_ident,
     stable_subject,
 )
@@ -52,6 +53,9 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         template = templates.pop()
         sample = holding[0][0]
         when = _held_when({e.truth for _, e in holding}, {e.truth for e in free}) if free else ""
+        if when is None and all(_negative(e) for e in free):
+            # held iff the result is >= 0: 0 or 1 holding it, a negative errno not
+            when = "nonnegative" if all(_negative(e) is False for _, e in holding) else None
         if when is None:
             continue  # held on some paths only, with nothing in the result to tell which
         if when and any(e.failure for _, e in holding):
@@ -142,6 +146,18 @@ def _held_when(held: set[bool | None], free: set[bool | None]) -> str | None:
     if held == {False} and free and free <= {True, None}:
         return "zero"
     return None
+
+
+def _negative(exit: Exit) -> bool | None:
+    """Whether the exit returns a negative value: an error (`-EAGAIN`), a variable known
+    negative or >= 0, a constant >= 0 (`0`, `1`) or a variable known zero; None: unknown."""
+    if exit.failure:
+        return True
+    if exit.returned is not None:
+        sign = exit.state.fact(sign_key(exit.returned))
+        if sign is not None or exit.truth is not False:
+            return sign
+    return False if exit.truth is False or exit.value.isdigit() else None
 
 
 _CONTRACTS = ("__acquires", "__releases", "__must_hold", "__cond_acquires")
