@@ -1,31 +1,41 @@
 """Callees defined in other files of the base tree (analysis/locks/callees.py), through the
-real `scan --tree` pipeline on a small tree: tests/fixtures/locks_tree/kernel/acct.c carries
-its expectations as `// ruleid:` / `// ok:` lines."""
+real `scan --tree` pipeline on a small tree: each caller under tests/fixtures/locks_tree/
+carries its expectations as `// ruleid:` / `// ok:` lines."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reviewtool.pipeline import scan
 from tests.test_locks_fixtures import annotations
 
 TREE = Path(__file__).parent / "fixtures" / "locks_tree"
-CALLER = TREE / "kernel" / "acct.c"
+CALLERS = sorted(p for p in TREE.rglob("*.c") if "// ruleid:" in p.read_text())
 
 
-def _found(tree: Path | None) -> set[tuple[str, int]]:
-    return {(f.code, f.location.line) for f in scan([CALLER], select=("LK",), tree=tree).findings}
+def _found(caller: Path, tree: Path | None) -> set[tuple[str, int]]:
+    return {(f.code, f.location.line) for f in scan([caller], select=("LK",), tree=tree).findings}
 
 
-def test_callees_of_other_files_are_summarised_from_the_tree() -> None:
-    expected, forbidden = annotations(CALLER.read_text())
-    found = _found(TREE)
+@pytest.mark.parametrize("caller", CALLERS, ids=lambda p: str(p.relative_to(TREE)))
+def test_callees_of_other_files_are_summarised_from_the_tree(caller: Path) -> None:
+    expected, forbidden = annotations(caller.read_text())
+    found = _found(caller, TREE)
     assert found == expected
     assert not found & forbidden
 
 
 def test_without_the_tree_the_callees_are_unknown() -> None:
-    found = _found(None)
+    found = _found(TREE / "kernel" / "acct.c", None)
     # pin_kill() is unknown: the RCU read lock looks leaked; pin_unlock() unknown, but named
     # for unlocking and given the lock's owner, it releases the lock
     assert ("LK001", 14) in found
+
+
+def test_without_the_tree_nested_headers_give_nothing() -> None:
+    found = _found(TREE / "kernel" / "nested.c", None)
+    # box_drop() unknown: a leak, and no second release; box_flush_unlock() unknown and
+    # named for unlocking: it releases the buffer lock, so the unlock after it is a second
+    assert found == {("LK001", 14), ("LK003", 30)}

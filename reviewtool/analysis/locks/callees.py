@@ -1,8 +1,10 @@
 """Callees defined outside the file being analysed, found in its base tree (`--tree`,
 `--base`, `scan --tree`): the static inlines of the headers it includes (`task_rq_unlock()`
-in kernel/sched/sched.h) and the functions of the other .c files of its directory or of the
-.c file named like a header it includes (`pin_kill()` of fs/fs_pin.c, declared in
-include/linux/fs_pin.h).
+in kernel/sched/sched.h) and of the headers those include, to a bound (`gfpflags_allow_
+blocking()` of include/linux/gfp.h, which comes through linux/slab.h; `<asm/...>` is
+include/asm-generic/'s, no architecture being chosen), and the functions of the other .c
+files of its directory or of the .c file named like a header it includes (`pin_kill()` of
+fs/fs_pin.c, declared in include/linux/fs_pin.h).
 
 Looked up only on demand (by the driver, for the functions of a file whose result a callee
 of another file may change: those with findings or calling one with a lock held), parsed
@@ -32,6 +34,8 @@ from reviewtool.tree.listing import SourceIndex, source_index
 _INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 _MAX_FILE_BYTES = 2 * 1024 * 1024
 _MAX_SIBLINGS = 80  # .c files of one directory read to find a definition
+_MAX_INCLUDE_DEPTH = 6  # levels of headers below the file's own includes
+_MAX_NESTED = 800  # headers below them read: a bound, not a promise of completeness
 _PARSED: OrderedDict[str, FileFacts] = OrderedDict()  # by content: headers are shared
 _PARSED_CAPACITY = 64
 
@@ -60,7 +64,8 @@ class CalleeFinder:
         self._summaries: dict[tuple[str, str], tuple[Effect, ...]] = {}
         self._missing: set[tuple[str, str]] = set()  # (file, name) found nowhere
         self._candidates: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-        self._definitions: dict[str, frozenset[str]] = {}
+        self._texts: dict[str, tuple[frozenset[str], list[tuple[str, str]]] | None] = {}
+        self._includes: dict[str, tuple[str, ...]] = {}
         self._files: dict[tuple[str, str], StoredFile] = {}
 
     # -- the tree ---------------------------------------------------------------------------
@@ -103,30 +108,80 @@ class CalleeFinder:
     # -- lookups ----------------------------------------------------------------------------
 
     def candidates(self, relative: str, source: str) -> list[str]:
-        """Where the callees of the file at `relative` may be defined, nearest first."""
+        """Where the callees of the file at `relative` may be defined, nearest first: the
+        headers it includes, the .c files of its directory, the .c files named like those
+        headers, then what the headers include in turn (`_closure`)."""
         directory = str(PurePosixPath(relative).parent)
-        headers = []
-        for quote, name in _INCLUDE.findall(source):
-            if quote == '"':
-                headers.append(os.path.normpath(f"{directory}/{name}"))
-            else:
-                headers.append(f"include/{name}")
+        headers = [
+            h for h in dict.fromkeys(self._resolved(relative, _INCLUDE.findall(source))) if h
+        ]
         key = (relative, tuple(headers))
         found = self._candidates.get(key)
         if found is None:
             siblings = [p for p in self._sources().in_directory(directory) if p != relative]
             partners = self._sources().named({PurePosixPath(h).stem for h in headers})
-            found = list(dict.fromkeys([*headers, *siblings[:_MAX_SIBLINGS], *partners]))
+            nested = self._closure(headers)
+            found = list(dict.fromkeys([*headers, *siblings[:_MAX_SIBLINGS], *partners, *nested]))
             self._candidates[key] = found
         return found
 
-    def _defined(self, path: str) -> frozenset[str]:
-        """Names the file at `path` seems to define, read once per path (the tree is fixed)."""
-        if path not in self._definitions:
+    def _resolved(self, including: str, includes: list[tuple[str, str]]) -> list[str | None]:
+        """Each `#include` of the file at `including` as the tree path it names (None when
+        the tree has none): `"x.h"` next to the file, then in include/; `<x.h>` in include/;
+        `<asm/x.h>` in include/asm-generic/, as a build for no particular architecture."""
+        directory = str(PurePosixPath(including).parent)
+        paths: list[str | None] = []
+        for quote, name in includes:
+            options = [os.path.normpath(f"{directory}/{name}")] if quote == '"' else []
+            if name.startswith("asm/"):
+                options.append(f"include/asm-generic/{name[4:]}")
+            options.append(f"include/{name}")
+            paths.append(next((o for o in options if self._scanned(o) is not None), None))
+        return paths
+
+    def _closure(self, headers: list[str]) -> list[str]:
+        """What `headers` include, breadth first, below them: `_MAX_INCLUDE_DEPTH` levels
+        deep, `_MAX_NESTED` headers at most (a static inline of include/linux/gfp.h is seen
+        by every file including linux/slab.h)."""
+        seen = set(headers)
+        order: list[str] = []
+        frontier = list(headers)
+        for _depth in range(_MAX_INCLUDE_DEPTH):
+            below: list[str] = []
+            for header in frontier:
+                for path in self._nested(header):
+                    if path not in seen and len(order) < _MAX_NESTED:
+                        seen.add(path)
+                        order.append(path)
+                        below.append(path)
+            frontier = below
+        return order
+
+    def _nested(self, header: str) -> tuple[str, ...]:
+        """The headers `header` includes, resolved once per path (the tree is fixed)."""
+        found = self._includes.get(header)
+        if found is None:
+            scanned = self._scanned(header)
+            includes = scanned[1] if scanned is not None else []
+            found = tuple(p for p in self._resolved(header, includes) if p)
+            self._includes[header] = found
+        return found
+
+    def _scanned(self, path: str) -> tuple[frozenset[str], list[tuple[str, str]]] | None:
+        """The names the file at `path` seems to define and its `#include`s, read once per
+        path (the tree is fixed); None when the tree has no such file."""
+        if path not in self._texts:
             text = self._read(path)
-            names = _DEFINITION.findall(text) if text is not None else ()
-            self._definitions[path] = frozenset(names)
-        return self._definitions[path]
+            if text is None:
+                self._texts[path] = None
+            else:
+                self._texts[path] = (frozenset(_DEFINITION.findall(text)), _INCLUDE.findall(text))
+        return self._texts[path]
+
+    def _defined(self, path: str) -> frozenset[str]:
+        """Names the file at `path` seems to define."""
+        scanned = self._scanned(path)
+        return scanned[0] if scanned is not None else frozenset()
 
     def summaries(
         self, path: str, source: str, names: set[str], summarise: Summarise
@@ -168,8 +223,9 @@ class CalleeFinder:
 
 
 # a line that starts a definition (`static int name(`, or `name(` after a line holding the
-# type), not a call or a prototype ending in `;`
-_DEFINITION = re.compile(r"^(?:[A-Za-z_][\w \t\*]*[\s\*])?([A-Za-z_]\w*)\s*\([^;]*$", re.M)
+# type), not a call or a prototype ending in `;` (one line: a match running on to the next
+# `;` would swallow the definitions below an empty body)
+_DEFINITION = re.compile(r"^(?:[A-Za-z_][\w \t\*]*[\s\*])?([A-Za-z_]\w*)\s*\([^;\n]*$", re.M)
 
 
 _FINDERS: weakref.WeakKeyDictionary[Any, CalleeFinder] = weakref.WeakKeyDictionary()

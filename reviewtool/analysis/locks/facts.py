@@ -322,8 +322,12 @@ def _effectful(summary: tuple[Effect, ...] | None) -> bool:
 def pure_predicate(cfg: CFG) -> bool:
     """Whether the function is one side-effect-free `return`: its answer depends on what
     it is given and reads, so two calls with the same arguments in one function agree, as
-    two tests of the same comparison do (`hub_is_superspeed(hdev)`, `rcu_init_invoked()`)."""
+    two tests of the same comparison do (`hub_is_superspeed(hdev)`, `rcu_init_invoked()`).
+    An empty body is one too: a stub that does nothing (`flush_dcache_mmap_unlock()` of
+    include/asm-generic/cacheflush.h) releases nothing its name suggests."""
     with_expr = [n for n in cfg.nodes if n.expr is not None]
+    if not with_expr:
+        return cfg.complete and not cfg.too_deep
     if len(with_expr) != 1 or with_expr[0].kind != "return":
         return False
     stack = [with_expr[0].expr]
