@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, SeriesContext
 from reviewtool.csyntax import FactsCache, FileFacts
 from reviewtool.focus import focus as focus_between
-from reviewtool.focus import signatures
+from reviewtool.focus import graph, signatures
 from reviewtool.mail import parse_diff
 from reviewtool.model import FileState, Finding, Location, Series, Snapshot
 from reviewtool.resources import Rules
@@ -48,6 +48,8 @@ class _Runner:
     memo: Memo = field(default_factory=Memo)
     _file_results: dict[tuple, tuple[Finding, ...]] = field(default_factory=dict)
     _signatures: OrderedDict[tuple[str, str], dict[str, tuple]] = field(default_factory=OrderedDict)
+    _graphs: OrderedDict[tuple[str, str], tuple] = field(default_factory=OrderedDict)
+    _focus: OrderedDict[tuple, frozenset[str]] = field(default_factory=OrderedDict)
 
     @property
     def file_checks(self) -> list[Check]:
@@ -96,10 +98,17 @@ class _Runner:
     def changed_functions(
         self, old: FileState | None, new: FileState | None
     ) -> frozenset[str] | None:
-        """reviewtool.focus.focus of two states of a file (None when one is missing)."""
+        """reviewtool.focus.focus of two states of a file (None when one is missing); the
+        engine and the per-patch extras ask it of the same pair."""
         if old is None or new is None:
             return None
-        return focus_between(old, new, self.cache.facts, self._signatures_of)
+        key = (old.path, old.sha1, old.unknown, new.path, new.sha1, new.unknown)
+        if key not in self._focus:
+            self._focus[key] = focus_between(
+                old, new, self.cache.facts, self._signatures_of, self._graph_of
+            )
+            _bound(self._focus)
+        return self._focus[key]
 
     def _context(self, state: FileState) -> FileContext:
         return FileContext(state.path, state, self.cache.facts(state), self.rules, self.memo)
@@ -108,9 +117,21 @@ class _Runner:
         key = (state.path, state.sha1)
         if key not in self._signatures:
             self._signatures[key] = signatures(state, self.cache.facts(state))
-            if len(self._signatures) > 16:  # the states of the current step
-                self._signatures.popitem(last=False)
+            _bound(self._signatures)
         return self._signatures[key]
+
+    def _graph_of(self, state: FileState) -> tuple:
+        key = (state.path, state.sha1)
+        if key not in self._graphs:
+            self._graphs[key] = graph(self.cache.facts(state))
+            _bound(self._graphs)
+        return self._graphs[key]
+
+
+def _bound(recent: OrderedDict) -> None:
+    """What is kept per state or pair of states: those of the current step and the last."""
+    if len(recent) > 16:
+        recent.popitem(last=False)
 
 
 def added_lines(diff: str) -> dict[str, set[int]]:

@@ -66,26 +66,33 @@ def call_graph(facts: FileFacts) -> dict[str, set[str]]:
     return graph
 
 
+def graph(facts: FileFacts) -> tuple[dict[str, set[str]], frozenset[str]]:
+    """The file's call graph (`call_graph`) and the names in its call cycles."""
+    calls = call_graph(facts)
+    return calls, frozenset(_cycles(calls))
+
+
 def focus(
     old: FileState,
     new: FileState,
     facts: Callable[[FileState], FileFacts],
     signatures_of: Callable[[FileState], dict[str, tuple]] | None = None,
+    graph_of: Callable[[FileState], tuple[dict[str, set[str]], frozenset[str]]] | None = None,
 ) -> frozenset[str]:
     """Names of the functions whose function-scoped findings may differ between `old` and
-    `new` (two states of one file). Everything else is identical in both."""
-    old_facts, new_facts = facts(old), facts(new)
+    `new` (two states of one file). Everything else is identical in both. `signatures_of`
+    and `graph_of` may answer from a cache (a state is compared with both neighbours)."""
     read = signatures_of or (lambda state: signatures(state, facts(state)))
     before, after = read(old), read(new)
     changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     if not changed:
         return frozenset()
-    graphs = (call_graph(old_facts), call_graph(new_facts))
-    for graph in graphs:
-        changed.update(_cycles(graph))
+    graphs = [(graph_of or (lambda state: graph(facts(state))))(state) for state in (old, new)]
+    for _calls, cycles in graphs:
+        changed.update(cycles)
     callers: dict[str, set[str]] = {}
-    for graph in graphs:
-        for caller, callees in graph.items():
+    for calls, _cycles_of in graphs:
+        for caller, callees in calls.items():
             for callee in callees:
                 callers.setdefault(callee, set()).add(caller)
     pending = list(changed)

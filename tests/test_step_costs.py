@@ -157,3 +157,19 @@ def test_unused_static_reads_only_the_names_a_step_changed(monkeypatch) -> None:
     found = list(UnusedStatic()._step(series(), views, 1))
     assert [f.location.function for f in found] == ["lonely_helper"]
     assert set(asked) == {"lonely_helper"}  # not the twelve helpers the step left alone
+
+
+@pytest.mark.parametrize("path", ["mm/rmap.c", "mm/vma.c"])
+def test_a_functions_only_parse_has_the_functions_of_a_whole_one(path) -> None:
+    whole, lean = FactsCache(capacity=4), FactsCache(capacity=4, functions_only=True)
+    for state in states(path, 6, seed=3, snippets=(HELPER, SHADOWING, *BREAKERS)):
+        full, functions = whole.facts(state), lean.facts(state)
+        assert functions.calls == functions.comments == functions.declarations == ()
+        assert [_function(fn) for fn in functions.functions] == [
+            _function(fn) for fn in full.functions
+        ]
+    assert lean.incremental == whole.incremental > 0  # parsed from the previous state alike
+
+
+def _function(fn) -> tuple:
+    return (fn.name, fn.start_line, fn.end_line, fn.body_line, fn.error_count, fn.error_lines)

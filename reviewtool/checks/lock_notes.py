@@ -62,7 +62,7 @@ class LockAnalysisIncomplete(Check):
         lock_calls = frozenset(table.acquires) | frozenset(table.releases)
         by_function: dict[str | None, list] = {}
         for call in ctx.facts.calls:
-            if call.name in lock_calls:
+            if call.name in lock_calls and ctx.in_focus(call.function):
                 by_function.setdefault(call.function, []).append(call)
         for fn in ctx.facts.functions:
             if not ctx.in_focus(fn.name):

@@ -117,9 +117,14 @@ class FactsCache:
     memory; keys are (rules identity, content hash). A new state of a path whose previous
     state was parsed here is parsed incrementally (csyntax/incremental.py)."""
 
-    def __init__(self, rules: Rules | None = None, capacity: int = 512) -> None:
+    def __init__(
+        self, rules: Rules | None = None, capacity: int = 512, functions_only: bool = False
+    ) -> None:
         self.rules = rules or default_rules()
         self.capacity = capacity
+        # the facts hold functions alone (no calls, comments, declarations, types): an
+        # incremental parse then moves only the functions (a reader that needs no more)
+        self.functions_only = functions_only
         self._entries: OrderedDict[str, FileFacts] = OrderedDict()
         # Per path, the last whole state parsed (what the next state of it is parsed from):
         # as bounded as the entries, or a scan would keep the tree of every file it read.
@@ -147,7 +152,8 @@ class FactsCache:
     def _parse(self, state: FileState) -> FileFacts:
         previous = self._latest.get(state.path)
         if state.unknown:
-            return parse_file(state.path, state.text, self.rules, state.unknown)
+            facts = parse_file(state.path, state.text, self.rules, state.unknown)
+            return _functions_only(facts) if self.functions_only else facts
         facts = None
         if previous is not None and not previous.parse_failed:
             prepared = prepare(state.text, self.rules)
@@ -155,11 +161,20 @@ class FactsCache:
             self.incremental += facts is not None
         if facts is None:
             facts = parse_file(state.path, state.text, self.rules)
+        if self.functions_only:
+            facts = _functions_only(facts)
         self._latest[state.path] = facts
         self._latest.move_to_end(state.path)
         if len(self._latest) > self.capacity:
             self._latest.popitem(last=False)
         return facts
+
+
+def _functions_only(facts: FileFacts) -> FileFacts:
+    from dataclasses import replace
+
+    empty = frozenset()
+    return replace(facts, comments=(), calls=(), declarations=(), types=empty, type_lines=())
 
 
 def _relabel(facts: FileFacts, path: str) -> FileFacts:

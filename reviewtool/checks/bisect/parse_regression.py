@@ -156,7 +156,9 @@ def _shapes(ctx: PatchContext, state: FileState) -> _Shapes:
         text = by_region(
             state.text, ("neutralize", keep), lambda part: neutralize_kernel_idioms(part, keep)
         )
-        cache = ctx.memo.get("", "bisect-shapes-parses", lambda: FactsCache(ctx.rules, 4))
+        cache = ctx.memo.get(
+            "", "bisect-shapes-parses", lambda: FactsCache(ctx.rules, 4, functions_only=True)
+        )
         return _Shapes(state, cache.facts(FileState(state.path, text)))
 
     return ctx.memo.get(state.sha1, f"bisect-shapes:{state.path}", compute)
