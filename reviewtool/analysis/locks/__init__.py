@@ -113,6 +113,7 @@ def analyse_function(
     result.exits = analysis.exits
     result.released_via = analysis.released_via
     result.takes_locks = analysis.takes_locks
+    result.taken_classes = frozenset(analysis.taken_classes)
     result.refuted_via = analysis.refuted_via
     result.unknown_calls_holding = frozenset(analysis.unknown_calls_holding)
     result.releases_callers = callers_locks_released(cfg, analysis)

@@ -28,6 +28,8 @@ from collections.abc import Iterable
 from reviewtool.analysis.locks.rules import _wrapper_name
 from reviewtool.analysis.locks.state import Event, FunctionResult, contract_key
 
+# disabled contexts have no name: only a function that takes nothing restores its caller's
+_CONTEXTS = frozenset({"irq", "bh", "preempt", "rcu"})
 _PLACEHOLDER = re.compile("\x00(?:\\d+|r)\x00")
 
 
@@ -39,16 +41,17 @@ def _shape(cls: str, template: str) -> tuple[str, str]:
 
 def confirmed_contracts(results: Iterable[FunctionResult]) -> set[str]:
     results = list(results)
-    released_by: dict[tuple[str, str], set[str]] = {}
-    for result in results:
-        if result.takes_locks:
-            continue  # a partner is an unlock helper: it releases its caller's and takes none
-        for cls, template in result.releases_callers:
-            released_by.setdefault(_shape(cls, template), set()).add(result.name)
+    released_by = _partners(results)
     confirmed: set[str] = set()
     forwards: dict[str, frozenset[str]] = {}
     for result in results:
         confirmed |= result.released_via
+        for key in {e.contract for e in result.events if e.contract}:
+            # held on some paths with nothing in the result to tell callers (no summary
+            # effect): only a partner that releases it as its caller's makes it a contract
+            name, cls, template = key.split("\x00", 2)
+            if released_by.get(_shape(cls, template), set()) - {name}:
+                confirmed.add(key)
         for effect in result.summary:
             if effect.op != "acquire" or not effect.unconfirmed:
                 continue
@@ -68,6 +71,31 @@ def confirmed_contracts(results: Iterable[FunctionResult]) -> set[str]:
                 changed = True
     # a name stands in only for the function itself, never for what it passes on
     return (confirmed | _named_contracts(results)) - refuted
+
+
+def _partners(results: list[FunctionResult]) -> dict[tuple[str, str], set[str]]:
+    """Who releases each lock shape as its caller's: functions that release it on every
+    path and take no lock of its class (`probe_irq_off()` takes IRQ descriptor spinlocks and
+    releases the probing mutex; never for a disabled context or a lock named by nothing),
+    and unlock helpers that take nothing and release it on some paths, whatever they
+    return (`dec_active()`, under the configuration its partner took it under)."""
+    released_by: dict[tuple[str, str], set[str]] = {}
+    for result in results:
+        taken = result.taken_classes
+        shapes = {
+            (c, t)
+            for c, t in result.releases_callers
+            if not taken or c not in taken and c not in _CONTEXTS and t
+        }
+        if not taken:
+            shapes |= {
+                (e.cls, e.template)
+                for e in result.summary
+                if e.op == "release" and not e.acquired_when
+            }
+        for cls, template in shapes:
+            released_by.setdefault(_shape(cls, template), set()).add(result.name)
+    return released_by
 
 
 def _named_contracts(results: list[FunctionResult]) -> set[str]:
@@ -107,4 +135,7 @@ def contract_neutral(result: FunctionResult) -> bool:
         or result.released_via
         or result.refuted_via
         or any(e.op == "acquire" and e.unconfirmed for e in result.summary)
+        or any(e.contract for e in result.events)
+        or not result.taken_classes
+        and any(e.op == "release" for e in result.summary)
     )

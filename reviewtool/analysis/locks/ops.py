@@ -61,6 +61,7 @@ class LockOps(LockReleases):
         self.released_anywhere: set[str] = set()
         self.released_via: set[str] = set()  # callee contracts whose lock is released here
         self.takes_locks = False
+        self.taken_classes: set[str] = set()  # classes it takes (an unlock helper takes none)
         self.refuted_via: set[str] = set()  # callee contracts this function contradicts
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
         self.defer_returned = False
@@ -205,6 +206,7 @@ class LockOps(LockReleases):
             ident = f"{rule.cls}:{text}"
             if len(state.held) >= MAX_HELD and context.component(state, rule.context) is None:
                 self.untracked |= line not in self.batch_lines  # take_context keeps to it too
+            self.taken_classes.add(rule.context)
             state = context.take_context(state, rule.context, rule.name, line, ident, scope)
         return [state]
 
@@ -233,6 +235,7 @@ class LockOps(LockReleases):
         ident = f"{cls}:{text}"
         line = self.node.line
         self.takes_locks = True
+        self.taken_classes.add(cls)
         current = self._match(state, cls, text)
         if rule is not None and rule.transition_from:
             if current is None:

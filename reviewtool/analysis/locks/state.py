@@ -126,6 +126,7 @@ class FunctionResult:
     incomplete: tuple[tuple[str, str], ...] = ()  # (subject, what was left out): LK005 says
     released_via: set[str] = field(default_factory=set)  # callee contracts released here
     takes_locks: bool = False  # takes some lock on some path (not a pure unlock helper)
+    taken_classes: frozenset[str] = frozenset()  # the classes of the locks it takes
     refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here
     releases_callers: set[tuple[str, str]] = field(default_factory=set)  # (class, template)
     unknown_calls_holding: set[str] = field(default_factory=set)  # undefined, lock held

@@ -218,6 +218,7 @@ def _leaks(
     cfg: CFG, analysis: _Analysis, summary: tuple[Effect, ...], annotations: tuple
 ) -> list[Event]:
     wrapped = {(e.cls, e.template): e for e in summary if e.op == "acquire"}
+    untold = all(e.truth is None for e in analysis.exits)
     events: dict[tuple[str, int], Event] = {}
     for exit in analysis.exits:
         for held in exit.state.held:
@@ -241,6 +242,10 @@ def _leaks(
                 detail = describe_path(cfg, exit.line)
                 subject = stable_subject(held.ident, held.expr, cfg)
                 contract = contract_key(cfg.name, effect) if effect is not None else ""
+                if effect is None and held.ident not in analysis.released_anywhere and untold:
+                    # held on some paths, never released here, no result at all (void, or
+                    # values nothing decides): a contract only if a partner releases it
+                    contract = _untold_contract(cfg, analysis, held, exit)
                 events[key] = Event(
                     "LK001",
                     held.ident,
@@ -253,6 +258,13 @@ def _leaks(
                     contract,
                 )
     return list(events.values())
+
+
+def _untold_contract(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> str:
+    template = _held_template(held, exit, analysis)
+    if template is None:
+        return ""
+    return contract_key(cfg.name, Effect("acquire", _lock_class(held), template, held.fn))
 
 
 def _variant_mismatch(cfg: CFG, analysis: _Analysis, context: Held) -> Event:
