@@ -4,6 +4,7 @@ carries its expectations as `// ruleid:` / `// ok:` lines."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,14 @@ def test_without_the_tree_nested_headers_give_nothing() -> None:
     # box_drop() unknown: a leak, and no second release; box_flush_unlock() unknown and
     # named for unlocking: it releases the buffer lock, so the unlock after it is a second
     assert found == {("LK001", 14), ("LK003", 30)}
+
+
+def test_a_file_sees_the_headers_of_the_file_including_it(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    caller = tree / "kernel" / "sched" / "policy.c"
+    assert ("LK001", 13) not in _found(caller, tree)
+    build = tree / "kernel" / "sched" / "build.c"
+    build.write_text(build.read_text().replace('#include "policy.c"', ""))
+    # compiled on its own, policy.c sees no sched.h: task_rq_drop() is unknown
+    assert ("LK001", 13) in _found(caller, tree)

@@ -109,12 +109,14 @@ class CalleeFinder:
 
     def candidates(self, relative: str, source: str) -> list[str]:
         """Where the callees of the file at `relative` may be defined, nearest first: the
-        headers it includes, the .c files of its directory, the .c files named like those
-        headers, then what the headers include in turn (`_closure`)."""
+        headers it includes (and those of a .c file including it), the .c files of its
+        directory, the .c files named like those headers, then what the headers include in
+        turn (`_closure`)."""
         directory = str(PurePosixPath(relative).parent)
-        headers = [
-            h for h in dict.fromkeys(self._resolved(relative, _INCLUDE.findall(source))) if h
-        ]
+        includes = _INCLUDE.findall(source)
+        for includer in self._includers(relative):  # it sees what its includer included
+            includes.extend(self._scanned(includer)[1])  # type: ignore[index]
+        headers = [h for h in dict.fromkeys(self._resolved(relative, includes)) if h]
         key = (relative, tuple(headers))
         found = self._candidates.get(key)
         if found is None:
@@ -123,6 +125,23 @@ class CalleeFinder:
             nested = self._closure(headers)
             found = list(dict.fromkeys([*headers, *siblings[:_MAX_SIBLINGS], *partners, *nested]))
             self._candidates[key] = found
+        return found
+
+    def _includers(self, relative: str) -> list[str]:
+        """The .c files of its directory that compile the .c file at `relative` by including
+        it (kernel/sched/build_policy.c: `#include "deadline.c"`): their headers are seen
+        by it, though it includes none of them itself."""
+        if not relative.endswith(".c"):
+            return []
+        directory = str(PurePosixPath(relative).parent)
+        found = []
+        for sibling in self._sources().in_directory(directory):
+            scanned = self._scanned(sibling) if sibling != relative else None
+            if scanned is not None and any(
+                quote == '"' and os.path.normpath(f"{directory}/{name}") == relative
+                for quote, name in scanned[1]
+            ):
+                found.append(sibling)
         return found
 
     def _resolved(self, including: str, includes: list[tuple[str, str]]) -> list[str | None]:
