@@ -173,3 +173,26 @@ def test_a_functions_only_parse_has_the_functions_of_a_whole_one(path) -> None:
 
 def _function(fn) -> tuple:
     return (fn.name, fn.start_line, fn.end_line, fn.body_line, fn.error_count, fn.error_lines)
+
+
+def test_bs003_looks_for_a_name_in_headers_only_when_a_later_patch_can_provide_it(
+    monkeypatch,
+) -> None:
+    from reviewtool.analysis.tree_view import TreeView as View
+    from reviewtool.checks.bisect.used_before_defined import UsedBeforeDefined
+    from tests.bisect_support import run_checks
+    from tests.test_bisect import BASE, FAULT_C, with_call, with_helper
+
+    looked: list[str] = []
+    real = View.visible
+    monkeypatch.setattr(View, "visible", lambda v, p, n: looked.append(n) or real(v, p, n))
+    # 1/2 calls two names no header has: only the one 2/2 defines is looked for
+    steps = [
+        {"mm/memory.c": with_call(with_call(FAULT_C), "never_defined(vmf);")},
+        {"mm/memory.c": with_helper(with_call(with_call(FAULT_C), "never_defined(vmf);"))},
+    ]
+    found = run_checks(BASE, steps, [UsedBeforeDefined()])
+    assert [(f.code, f.location.patch, f.key.split("|")[-1]) for f in found] == [
+        ("BS003", 1, "do_read_fault_check")
+    ]
+    assert "never_defined" not in looked and "do_read_fault_check" in looked

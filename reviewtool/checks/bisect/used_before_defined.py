@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from reviewtool.analysis.symbol_parts import PartsView, use_delta, word_delta
-from reviewtool.analysis.symbols import FileSymbols, strip_comments_and_literals
+from reviewtool.analysis.symbols import WORD, FileSymbols, strip_comments_and_literals
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.base import SeriesContext
 from reviewtool.checks.bisect.history import (
@@ -17,6 +17,7 @@ from reviewtool.checks.bisect.history import (
     applied_steps,
     changed_lines,
     diff_names,
+    old_paths,
     patch_label,
     previous_symbols,
     series_views,
@@ -93,21 +94,31 @@ class UsedBeforeDefined(SymbolCheck):
     def run(self, ctx: SeriesContext) -> Iterator[Finding]:
         views = series_views(ctx)
         appeared = [_appeared(views, step) for step in range(len(views))]
+        later = _Later(ctx.series, views)
         for step in applied_steps(views):
             later_names = set().union(*appeared[step + 1 :])
-            yield from self._step(ctx.series, views, step, later_names)
+            yield from self._step(ctx.series, views, step, later_names, later)
 
     def _step(
-        self, series: Series, views: list[TreeView], step: int, later_names: set[str]
+        self,
+        series: Series,
+        views: list[TreeView],
+        step: int,
+        later_names: set[str],
+        later_steps: _Later,
     ) -> Iterator[Finding]:
         view = views[step]
         for path in view.c_paths():
+            if path not in view.snapshot.touched:
+                continue
             now = view.symbols(path)
-            if path not in view.snapshot.touched or now is None:
+            if now is None:
                 continue
             before = previous_symbols(views, step, path)
             calls, words = _grown(before, now, later_names)
             for name in sorted(calls | words):
+                if not later_steps.possible(step, path, name):
+                    continue  # no later patch can make it visible: never reported
                 if name in now.provides or view.visible(path, name):
                     continue
                 used_before = _used_names(before)[name] if name in calls else _words(before)[name]
@@ -175,6 +186,44 @@ def _appeared(views: list[TreeView], step: int) -> set[str]:
             if name not in old and any(p.kind in PROVIDING_KINDS for p in provisions)
         )
     return names
+
+
+class _Later:
+    """What `_first_visible` can find after a step, known without looking at any header: a
+    later patch adding a line that names the identifier (the last step whose added lines
+    hold it as a word: a superset of `_adds_word`), or changing the file's includes."""
+
+    def __init__(self, series: Series, views: list[TreeView]) -> None:
+        self.series = series
+        self.views = views
+        self._named: dict[str, int] | None = None
+        self._includes: dict[str, int] = {}
+
+    def possible(self, step: int, path: str, name: str) -> bool:
+        return self._last_named().get(name, 0) > step or self._last_includes(path) > step
+
+    def _last_named(self) -> dict[str, int]:
+        if self._named is None:
+            self._named = {}
+            for step, patch in enumerate(self.series.patches, start=1):
+                for line in patch.diff.splitlines():
+                    if line[:1] == "+" and not line.startswith("+++"):
+                        self._named.update(dict.fromkeys(WORD.findall(line), step))
+        return self._named
+
+    def _last_includes(self, path: str) -> int:
+        if path not in self._includes:
+            views, last = self.views, 0
+            for step in range(1, len(views)):
+                old = old_paths(views[step]).get(path, path)
+                state, previous = views[step].state(path), views[step - 1].state(old)
+                same = old == path and state is not None and previous is not None
+                if same and state.sha1 == previous.sha1:  # type: ignore[union-attr]
+                    continue  # the same text at the same place: the same includes
+                if _includes_changed(views, step, path):
+                    last = step
+            self._includes[path] = last
+        return self._includes[path]
 
 
 def _first_visible(
