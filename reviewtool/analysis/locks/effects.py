@@ -299,13 +299,16 @@ class Effects(CallSites):
             if not self._fails_when_held(s, rule, expr):
                 for taken in self.acquire(s, plain, expr, assigned):
                     outs.append((self._note(taken, assigned, taken_truth), taken_truth))
+            elif assigned is not None and rule.reacquire.startswith("-"):
+                # the error it returns for a lock this context holds, and no other
+                s = s.with_fact(f"{assigned}=={rule.reacquire}", True)
             outs.append((self._note(s, assigned, not taken_truth), not taken_truth))
         return outs
 
     def _fails_when_held(self, state: State, rule: AcquireRule, expr: Expr) -> bool:
         """A trylock of a lock this path holds fails (it never waits, so it is no LK002), as
         does an acquire whose rule says it reports the lock already held (`-EALREADY`)."""
-        if not (nonblocking(rule.name) or rule.reacquire == "fails") or rule.lock is None:
+        if not (nonblocking(rule.name) or rule.reacquire) or rule.lock is None:
             return False
         text = self._lock_expr(rule.lock, expr.children, rule.deref)
         return text is not None and self._match(state, rule.cls, text) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.rules import LockTable
 from reviewtool.analysis.locks.state import Effect, lvalue_key, sign_key
@@ -17,6 +19,7 @@ def _constant(expr: Expr) -> bool:
     return expr.kind == "name" and expr.name.isupper()
 
 
+_ERROR_ATOM = re.compile(r"==-E[A-Z0-9]+$")  # `ret==-EALREADY`: a result equal to an error
 _ERROR_POINTERS = frozenset({"ERR_PTR", "ERR_CAST"})
 # `IS_ERR(p)`: true exactly when p holds a failure, which the analysis counts as false (an
 # error pointer returned says what NULL says: nothing was taken); `PTR_ERR_OR_ZERO(p)` is
@@ -78,9 +81,10 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
             if key is not None:
                 found.add(key)
         stack.extend(current.children)
-    # the sign of a result (`ret < 0`) is known only from a callee held iff it is >= 0,
-    # never split on here: it is live wherever it is tested, flag or not
-    signs = {f for f in found if f.endswith("<0")}
+    # the sign of a result (`ret < 0`) is known only from a callee held iff it is >= 0, the
+    # error it equals (`ret == -EALREADY`) only from an acquire's rule; never split on
+    # here, they are live wherever they are tested, flag or not
+    signs = {f for f in found if f.endswith("<0") or _ERROR_ATOM.search(f)}
     return (found & flags) | signs if flags else found
 
 

@@ -330,6 +330,12 @@ class _Analysis(Effects):
                 return expr.name == "!="
             if state.fact(sign_key(key)) is False and error_value(other):
                 return expr.name == "!="  # `ret == -EAGAIN` where ret is known >= 0
+            if error_value(other):  # `ret != -EALREADY` where ret is known to be one error
+                equal = next((v for k, v in state.facts if k == f"{key}=={other.text}"), None)
+                if equal is None and any(v and k.startswith(f"{key}==-") for k, v in state.facts):
+                    equal = False
+                if equal is not None:
+                    return equal == (expr.name == "==")
         return None
 
     @staticmethod

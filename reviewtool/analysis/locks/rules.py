@@ -23,7 +23,9 @@ class AcquireRule:
     handover: bool = False
     transition_from: frozenset[str] = frozenset()
     context: str = ""  # "irq" / "bh": also disables that context (spin_lock_irqsave)
-    reacquire: str = ""  # "fails": on a lock already held it returns an error (-EALREADY)
+    # on a lock the caller already holds it returns this error (ww_mutex_lock: "-EALREADY")
+    # instead of deadlocking; "fails": some error
+    reacquire: str = ""
 
 
 @dataclass(frozen=True, slots=True)
