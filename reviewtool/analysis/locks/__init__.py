@@ -128,6 +128,9 @@ def _is_pure(summary: tuple[Effect, ...] | None) -> bool:
 
 
 def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:
+    """What `__acquires()` / `__releases()` tell callers. A lock named by both is dropped
+    and taken again (`__releases(&base->lock) __acquires(&base->lock)`: a wait helper
+    that unlocks, sleeps, relocks): held on return as on entry, nothing for callers."""
     effects = []
     for annotation in fn.annotations:
         op = {"__acquires": "acquire", "__releases": "release"}.get(annotation.macro)
@@ -137,7 +140,9 @@ def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:
         template = _template(expr, params)
         if template is not None:
             effects.append(Effect(op, "annotated", template, ""))
-    return effects
+    both = {e.template for e in effects if e.op == "acquire"}
+    both &= {e.template for e in effects if e.op == "release"}
+    return [e for e in effects if e.template not in both]
 
 
 def analyse_file(

@@ -76,6 +76,8 @@ class CallSites(LockOps):
             elif effect.acquired_when and (
                 truth is None or (effect.acquired_when == "zero") == truth
             ):
+                if truth is None and effect.op == "release":
+                    state = self._maybe_released(state, expr, effect, assigned)
                 continue
             text = _substitute(effect.template, expr.children, assigned)
             if text is None:
@@ -88,6 +90,19 @@ class CallSites(LockOps):
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
         return [state]
+
+    def _maybe_released(
+        self, state: State, expr: Expr, effect: Effect, assigned: str | None
+    ) -> State:
+        """A callee releasing its caller's lock for some results, the result untested
+        (`ext4_journal_ensure_credits_fn(..., restart_fn(inode, &dropped))`, which says
+        so through `dropped`): that lock may be dropped, so taking it again after the call
+        is retaking the caller's lock, not a lock of this function's own. A lock held
+        here stays held: which results release it, nothing here asks."""
+        text = _substitute(effect.template, expr.children, assigned)
+        if text is None or self._match(state, effect.cls, text) is not None:
+            return state
+        return self.release(state, effect.cls, text, effect.fn, certain=False)
 
     @staticmethod
     def _known_null(state: State, template: str, args: tuple[Expr, ...]) -> bool:
