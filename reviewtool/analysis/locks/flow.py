@@ -233,6 +233,9 @@ class _Analysis(Effects):
                     (replace(s, aliases=tuple(sorted({*s.aliases, pair}))) if t is equal else s, t)
                     for s, t in self._compared(state, expr, returning)
                 ]
+        held_test = self.table.held_tests.get(expr.name) if kind == "call" else None
+        if held_test is not None and not returning:  # `if (buffer_locked(bh))`
+            return self.held_test(state, expr, held_test)
         atom = _atom(expr, self.pure)
         if atom is not None and atom[0] in self.flags:
             return self._compared(state, expr, returning)

@@ -248,6 +248,10 @@ class LockOps(LockReleases):
             self.refuted_via.add(current.via)
             state = replace(state, held=tuple(h for h in state.held if h is not current))
             current = None
+        if current is not None and current.entry and current.fn in self.table.held_tests:
+            # held by someone, as a test said (release.py `held_test`): now taken here
+            state = replace(state, held=tuple(h for h in state.held if h is not current))
+            current = None
         if current is not None:
             if rule is not None and rule.handover or nonblocking(fn):
                 return state  # a trylock of a held lock fails: it never waits for itself

@@ -10,8 +10,14 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import Node
 from reviewtool.analysis.locks import context
-from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES, LockTable, _same_base_api
-from reviewtool.analysis.locks.state import Held, State, _lock_class, base_variable
+from reviewtool.analysis.locks.rules import (
+    _LOCK_POINTER_CLASSES,
+    LockTable,
+    ReleaseRule,
+    _same_base_api,
+)
+from reviewtool.analysis.locks.state import MAX_HELD, Held, State, _lock_class, base_variable
+from reviewtool.csyntax.ir import Expr
 
 
 class LockReleases:
@@ -24,6 +30,8 @@ class LockReleases:
     mismatched: set[tuple[str, int]]
     callee_ends: set[tuple[str, int]]
     asserted: Callable[[State, str], bool]
+    _lock_expr: Callable[..., str | None]
+    _match: Callable[[State, str, str], Held | None]
     _written_locks: tuple[set[tuple[str, str]], dict[tuple[str, str], list[int]]] | None = None
 
     def release(self, state: State, cls: str, text: str, fn: str, certain: bool = True) -> State:
@@ -109,6 +117,23 @@ class LockReleases:
             return self._drop(state, others[0], line)
         released = tuple(sorted((*state.released, (ident, True, line, 0))))
         return replace(state, released=released)
+
+    def held_test(
+        self, state: State, call: Expr, rule: ReleaseRule
+    ) -> list[tuple[State, bool | None]]:
+        """A test of whether a lock is held (`buffer_locked(bh)`, `mutex_is_locked(m)`):
+        true where this function holds it; else either way, the true side holding it as
+        its caller's would be (`entry`: never a leak, and its release no LK003)."""
+        text = self._lock_expr(rule.lock, call.children)
+        if text is None:
+            return [(state, True), (state, False)]
+        if self._match(state, rule.cls, text) is not None:
+            return [(state, True)]
+        assumed = Held(f"{rule.cls}:{text}", text, call.name, self.node.line, entry=True)
+        if len(state.held) >= MAX_HELD:
+            return [(state, True), (state, False)]
+        held = replace(state, held=tuple(sorted((*state.held, assumed))))
+        return [(held, True), (state, False)]
 
     def _hands_back(self, cls: str, text: str, other: Held, line: int) -> bool:
         """Releasing `text`, which this function never takes and its callers can name, while

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from reviewtool.analysis.locks.context import context_of
 from reviewtool.analysis.vocab import scope_of, vocabulary
@@ -44,6 +44,7 @@ class LockTable:
     cond_guards: dict[str, str]
     nesting: frozenset[str]  # classes whose acquire may nest (rcu, preempt, irq, read sides)
     protocol_classes: frozenset[str] = frozenset()  # may return held under a return code
+    held_tests: dict[str, ReleaseRule] = field(default_factory=dict)  # see `_held_tests`
 
 
 def _lock_spec(value: object) -> tuple[int, ...] | None:
@@ -79,14 +80,45 @@ def _table_for(rules: Rules, scope: str = "") -> LockTable:
         context = entry.get("context", context_of(entry["name"], cls))
         lock = tuple(entry.get("lock", [0]))
         releases[entry["name"]] = ReleaseRule(entry["name"], cls, lock, context)
+    nesting = frozenset(table.get("nesting_classes", ()))
     return LockTable(
         acquires,
         releases,
         dict(table.get("guards", {})),
         dict(table.get("cond_guards", {})),
-        frozenset(table.get("nesting_classes", ())),
+        nesting,
         frozenset(table.get("returned_by_protocol", ())),
+        _held_tests(releases, nesting),
     )
+
+
+_HELD_TEST_FORMS = ("{}_is_locked", "{}_locked", "{}_test_locked")
+
+
+def _held_tests(
+    releases: dict[str, ReleaseRule], nesting: frozenset[str]
+) -> dict[str, ReleaseRule]:
+    """The tests of whether a lock is held, named after its release by the kernel's
+    conventions (`unlock_buffer` / `buffer_locked`, `mutex_unlock` / `mutex_is_locked`,
+    `spin_unlock` / `spin_is_locked`, `folio_unlock` / `folio_test_locked`, the class:
+    `rwsem_is_locked`), each with the release whose lock argument it takes. Not for the
+    contexts and nesting sections (irq, rcu, preempt): held by anyone, not one lock."""
+    found: dict[str, ReleaseRule] = {}
+    for name, rule in sorted(releases.items(), key=lambda item: (len(item[0]), item[0])):
+        if rule.context or rule.cls in nesting or len(rule.lock) != 1:
+            continue
+        words = name.split("_")
+        if "unlock" not in words:
+            stems = []
+        else:
+            at = words.index("unlock")
+            stems = ["_".join(words[:at] or words[at + 1 :])]
+        if re.fullmatch(r"[a-z]\w*", rule.cls):
+            stems.append(rule.cls)
+        for stem in filter(None, stems):
+            for form in _HELD_TEST_FORMS:
+                found.setdefault(form.format(stem), rule)
+    return found
 
 
 def lock_table(rules: Rules | None = None, path: str | None = None) -> LockTable:
