@@ -211,10 +211,12 @@ def _substitute(template: str, args: tuple[Expr, ...], assigned: str | None) -> 
         return None
     # (&x)->f is x.f; keep the common spelling so idents match.
     text = re.sub(r"\*\(&([\w.>-]+)\)|\*&([\w.>-]+)", lambda m: m.group(1) or m.group(2), text)
-    text = re.sub(r"\(&(\w+)\)->", r"\1.", text)
+    text = _ADDRESS_MEMBER.sub(r"\1.", text)  # (&cpuctx->ctx)->lock is cpuctx->ctx.lock
     return _PARENTHESISED.sub(r"\1", text)  # `&(bucket)->lock` is `&bucket->lock`
 
 
+# the address of a path, then a member of what it points to
+_ADDRESS_MEMBER = re.compile(r"\(&(" + _PATH.pattern + r")\)->")
 # a variable alone in parentheses before a member access (never a cast: what follows is `->`)
 _PARENTHESISED = re.compile(r"(?<![\w)\]])\((\w+)\)(?=->|\.|\[|\)|$)")
 
