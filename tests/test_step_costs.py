@@ -16,10 +16,12 @@ from reviewtool.analysis.symbols import file_symbols
 from reviewtool.analysis.tree_view import Reach, TreeView, tree_views
 from reviewtool.checks import asserts as assert_checks
 from reviewtool.checks.base import FileContext, Memo
+from reviewtool.checks.bisect.history import SymbolCheck, series_views
 from reviewtool.csyntax import FactsCache
 from reviewtool.model import FileState
 from reviewtool.resources import default_rules
 from tests.builders import series, snapshot
+from tests.test_symbol_store import BASE as BASE_MM
 from tests.test_symbol_store import BREAKERS, HELPER, states
 
 SHADOWING = "\nstatic int shadow(int (*foo)(int), int x)\n{\n\treturn foo(x) + bar(x);\n}\n"
@@ -117,6 +119,7 @@ def test_an_include_closure_is_walked_again_only_when_includes_change() -> None:
         assert view.closure("mm/rmap.c") == shared.closure("mm/rmap.c")
         for name in ("folio_mapcount", "VM_NONE", "other_helper", "f"):
             assert view.visible("mm/rmap.c", name) == shared.visible("mm/rmap.c", name)
+            assert shared.sees("mm/rmap.c", name) == bool(view.visible("mm/rmap.c", name))
 
 
 def _context(text: str) -> FileContext:
@@ -184,8 +187,8 @@ def test_bs003_looks_for_a_name_in_headers_only_when_a_later_patch_can_provide_i
     from tests.test_bisect import BASE, FAULT_C, with_call, with_helper
 
     looked: list[str] = []
-    real = View.visible
-    monkeypatch.setattr(View, "visible", lambda v, p, n: looked.append(n) or real(v, p, n))
+    real = View.sees
+    monkeypatch.setattr(View, "sees", lambda v, p, n: looked.append(n) or real(v, p, n))
     # 1/2 calls two names no header has: only the one 2/2 defines is looked for
     steps = [
         {"mm/memory.c": with_call(with_call(FAULT_C), "never_defined(vmf);")},
@@ -196,3 +199,70 @@ def test_bs003_looks_for_a_name_in_headers_only_when_a_later_patch_can_provide_i
         ("BS003", 1, "do_read_fault_check")
     ]
     assert "never_defined" not in looked and "do_read_fault_check" in looked
+
+
+def test_the_bisect_checks_build_no_whole_symbol_table_of_a_state_kept_by_parts() -> None:
+    """Each step reads what its parts changed: no state's provides, calls or words are
+    built whole (every check walking every step would otherwise build them again)."""
+    from reviewtool.checks import bisect
+    from tests.bisect_support import make_series
+
+    text = (BASE_MM / "rmap.c").read_text()
+    cut = text.index("\n}\n\n", len(text) // 2) + 3
+    steps = [
+        {"mm/rmap.c": text[:cut] + STATIC + text[cut:]},
+        {"mm/rmap.c": text[:cut] + STATIC + HELPER + text[cut:]},
+    ]
+    made, snapshots, tree = make_series({"mm/rmap.c": text}, steps)
+    memo = Memo(across_states=True)
+    cache = FactsCache()
+    from reviewtool.checks.base import SeriesContext
+
+    def base_file(path: str) -> FileState | None:
+        found = tree.read(path)
+        return FileState(path, found) if found is not None else None
+
+    for before, after in zip(snapshots, snapshots[1:], strict=False):
+        SymbolCheck.observe_step(before, after, cache.facts, memo)
+    ctx = SeriesContext(made, tuple(snapshots), (), default_rules(), cache.facts, memo, base_file)
+    found = [f for check in bisect.CHECKS if check.scope == "series" for f in check.run(ctx)]
+    unused = [(f.location.patch, f.location.function) for f in found if f.code == "BS004"]
+    assert unused == [(1, "lonely_helper"), (2, "bench_helper")]  # each step's new static
+    views = [view.symbols("mm/rmap.c") for view in series_views(ctx)]
+    assert all(isinstance(view, PartsView) for view in views)
+    built = {
+        name for view in views for name in ("provides", "calls", "words") if name in vars(view)
+    }
+    assert built == set()
+
+
+def test_seeing_a_name_reads_headers_only_until_one_provides_it() -> None:
+    base = {
+        "include/linux/a.h": "#include <linux/b.h>\nvoid wanted(void);\n",
+        "include/linux/b.h": "/* wanted() lives in a.h */\nvoid other(void);\n",
+    }
+    view = _views(["#include <linux/a.h>\n" + RMAP], base)[0]
+    parsed: list[str] = []
+    real = view._computed_provides
+    view._computed_provides = lambda path: parsed.append(path) or real(path)  # type: ignore[method-assign]
+    assert view.sees("mm/rmap.c", "wanted")
+    assert parsed == ["include/linux/a.h"]  # b.h mentions it too, but a.h answered first
+    assert [p.path for p in view.visible("mm/rmap.c", "wanted")] == ["include/linux/a.h"]
+
+
+@pytest.mark.parametrize(("call", "headers"), [("wanted(1)", 1), ("wanted(1, 2)", 2)])
+def test_argument_counts_read_every_header_only_when_a_call_disagrees(call, headers) -> None:
+    from reviewtool.checks.bisect.argument_count import _mismatches
+
+    base = {
+        "include/linux/a.h": "#include <linux/b.h>\nvoid wanted(int x);\n",
+        "include/linux/b.h": "void wanted(int x);\n",
+    }
+    text = "#include <linux/a.h>\n\nint f(void)\n{\n\t" + call + ";\n\treturn 0;\n}\n"
+    view = _views([text], base)[0]
+    parsed: list[str] = []
+    real = view._computed_provides
+    view._computed_provides = lambda path: parsed.append(path) or real(path)  # type: ignore[method-assign]
+    found = _mismatches(view, "mm/rmap.c", {"wanted"})
+    assert len(set(parsed)) == headers  # (a header read twice is parsed once)
+    assert [use.args for use in found.get("wanted", [])] == ([2] if headers == 2 else [])

@@ -60,6 +60,8 @@ def test_states_kept_by_region_are_the_whole_file_symbols(path, snippets) -> Non
         names = sorted({use.name for use in whole.calls} | set(whole.provides))[::7]
         # lookups of one name, answered from the parts before any field is built
         assert [view.calls_to(n) for n in names] == [whole.calls_to(n) for n in names]
+        if isinstance(view, PartsView):
+            assert [view.provided(n) for n in names] == [whole.provides.get(n, ()) for n in names]
         assert [view.references(n) for n in names] == [whole.references(n) for n in names]
         assert fields(view) == fields(whole)
         assert store.includes(state, cache.facts) == whole.includes

@@ -165,6 +165,25 @@ class PartsView:
     shadowed = FileSymbols.shadowed
     function_at = FileSymbols.function_at
 
+    def provided(self, name: str) -> tuple[Provision, ...]:
+        """`provides.get(name, ())`, read from the parts while the field is unbuilt."""
+        if "provides" in self.__dict__:
+            return self.provides.get(name, ())
+        path = self._kept.facts_path
+        found = [
+            Provision(name, path, start + shift, "function", arity, is_static, inline)
+            for part, shift in self._parts
+            for fn_name, start, _end, is_static, arity, inline, *_rest in part.functions
+            if fn_name == name
+        ]
+        found += [
+            Provision(name, path, line + shift, kind, arity, is_static)
+            for part, shift in self._parts
+            for decl_name, line, kind, arity, is_static in part.declarations
+            if decl_name == name
+        ]
+        return tuple(found)
+
     def calls_to(self, name: str) -> list[Use]:
         if "calls" in self.__dict__:
             return [use for use in self.calls if use.name == name]
@@ -181,7 +200,7 @@ class PartsView:
             yield from (p for p in provisions if p.kind == "function")
 
     def references(self, name: str) -> int:
-        prototypes = sum(1 for p in self.provides.get(name, ()) if p.kind == "prototype")
+        prototypes = sum(1 for p in self.provided(name) if p.kind == "prototype")
         if "words" in self.__dict__:
             count = self.words.get(name, 0)
         else:
@@ -277,7 +296,32 @@ def changed_names(
         return None
     removed, added, _common = changes
     names = {name for name, change in words.items() if change}
-    for part in (*removed, *added):
-        names.update(fn[0] for fn in part.functions)
-        names.update(declaration[0] for declaration in part.declarations)
-    return names
+    return names | _names(removed) | _names(added)
+
+
+def provisions_of(symbols: FileSymbols | PartsView, name: str) -> tuple[Provision, ...]:
+    """What `symbols` provides under `name` (without building every name's, from parts)."""
+    if isinstance(symbols, PartsView):
+        return symbols.provided(name)
+    return symbols.provides.get(name, ())
+
+
+def provided_names(
+    before: FileSymbols | PartsView | None, after: FileSymbols | PartsView | None
+) -> tuple[set[str], set[str]] | None:
+    """(names the parts only `before` holds define or declare, those of the parts only
+    `after` holds): a name in neither has the same provisions in both states, lines apart.
+    None: not kept by parts."""
+    changes = changed_parts(before, after)
+    if changes is None:
+        return None
+    removed, added, _common = changes
+    return _names(removed), _names(added)
+
+
+def _names(parts: list[Part]) -> set[str]:
+    found: set[str] = set()
+    for part in parts:
+        found.update(fn[0] for fn in part.functions)
+        found.update(declaration[0] for declaration in part.declarations)
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from reviewtool.analysis.header_store import stored_provides
-from reviewtool.analysis.symbol_parts import PartsView
+from reviewtool.analysis.symbol_parts import PartsView, provisions_of
 from reviewtool.analysis.symbol_store import SymbolStore
 from reviewtool.analysis.symbols import C_SUFFIXES, WORD, FileSymbols, Provision, includes_of
 from reviewtool.csyntax import FileFacts
@@ -52,6 +52,7 @@ class TreeView:
         self._memo_get = memo_get
         self._store = store if store is not None else symbol_store(memo_get)
         self._closures: dict[str, tuple[str, ...]] = {}
+        self._from_series: dict[str, bool] = {}  # path -> its closure holds a series file
         self._reach = reach if reach is not None else Reach()
 
     @property
@@ -157,9 +158,9 @@ class TreeView:
         found: list[Provision] = []
         own = self.symbols(path)
         if own is not None:
-            found.extend(own.provides.get(name, ()))
+            found.extend(provisions_of(own, name))
         closure = self.closure(path)
-        if any(header in self.series_paths for header in closure):
+        if self._has_series_header(path, closure):
             found.extend(self._from_headers(closure, name))
             return found
         key = (closure, name)  # base-tree headers only: the same at every step
@@ -167,6 +168,33 @@ class TreeView:
             self._reach.headers[key] = tuple(self._from_headers(closure, name))
         found.extend(self._reach.headers[key])
         return found
+
+    def sees(self, path: str, name: str) -> bool:
+        """`bool(visible(path, name))`, reading headers only until one provides `name`."""
+        return self.first(path, name) is not None
+
+    def first(self, path: str, name: str) -> Provision | None:
+        """`visible(path, name)[0]` (None: nothing), reading headers only until one
+        provides `name`."""
+        own = self.symbols(path)
+        found = provisions_of(own, name) if own is not None else ()
+        if found:
+            return found[0]
+        closure = self.closure(path)
+        known = self._reach.headers.get((closure, name))
+        if known is not None and not self._has_series_header(path, closure):
+            return known[0] if known else None
+        for header in closure:
+            if name in self._words(header):
+                found = self._provides(header).get(name, ())
+                if found:
+                    return found[0]
+        return None
+
+    def _has_series_header(self, path: str, closure: tuple[str, ...]) -> bool:
+        if path not in self._from_series:
+            self._from_series[path] = any(header in self.series_paths for header in closure)
+        return self._from_series[path]
 
     def _from_headers(self, closure: tuple[str, ...], name: str) -> list[Provision]:
         found: list[Provision] = []
@@ -199,7 +227,7 @@ class TreeView:
         for path in self.c_paths():
             symbols = self.symbols(path)
             if symbols is not None:
-                found.extend(p for p in symbols.provides.get(name, ()) if p.defines)
+                found.extend(p for p in provisions_of(symbols, name) if p.defines)
         return found
 
 

@@ -159,36 +159,26 @@ def update(
 def _merged(old, collector, tree, new, prepared, path, sha1, span, delta) -> FileFacts:  # noqa: ANN001
     first, last, lines = span
     old_last = last - lines  # old lines after this one moved by `lines`
+    cut = _Cut(first, max(old_last, first))  # kept: lines before `first`, moved: from there
 
-    def before(line: int) -> bool:
-        return line < first
-
-    def after(line: int) -> bool:
-        return line >= old_last and line >= first
-
-    functions = [fn for fn in old.functions if before(fn.start_line)]
-    functions += collector.functions
-    functions += [
-        _moved(fn, tree, lines, delta, prepared) for fn in old.functions if after(fn.start_line)
-    ]
-    comments = [c for c in old.comments if before(c.start_line)] + collector.comments
-    comments += [
-        Comment(c.text, c.start_line + lines, c.end_line + lines)
-        for c in old.comments
-        if after(c.start_line)
-    ]
-    calls = [c for c in old.calls if before(c.line)] + collector.calls
-    calls += [
-        Call(c.name, c.line + lines, c.function, c.arg_count) for c in old.calls if after(c.line)
-    ]
-    declarations = [d for d in old.declarations if before(d.line)] + collector.declarations
+    kept, moved = cut(old.functions, [fn.start_line for fn in old.functions])
+    functions = [*kept, *collector.functions]
+    functions += [_moved(fn, tree, lines, delta, prepared) for fn in moved]
+    kept, moved = cut(old.comments, [c.start_line for c in old.comments])
+    comments = [*kept, *collector.comments]
+    comments += [Comment(c.text, c.start_line + lines, c.end_line + lines) for c in moved]
+    kept, moved = cut(old.calls, [c.line for c in old.calls])
+    calls = [*kept, *collector.calls]
+    calls += [Call(c.name, c.line + lines, c.function, c.arg_count) for c in moved]
+    kept, moved = cut(old.declarations, [d.line for d in old.declarations])
+    declarations = [*kept, *collector.declarations]
     declarations += [
         Declaration(d.name, d.line + lines, d.kind, d.is_static, d.arg_count, d.variadic)
-        for d in old.declarations
-        if after(d.line)
+        for d in moved
     ]
-    type_lines = [t for t in old.type_lines if before(t[0])] + collector.type_lines
-    type_lines += [(line + lines, name) for line, name in old.type_lines if after(line)]
+    kept, moved = cut(old.type_lines, [t[0] for t in old.type_lines])
+    type_lines = [*kept, *collector.type_lines]
+    type_lines += [(line + lines, name) for line, name in moved]
     return FileFacts(
         path=path,
         sha1=sha1,
@@ -204,6 +194,27 @@ def _merged(old, collector, tree, new, prepared, path, sha1, span, delta) -> Fil
         type_lines=tuple(type_lines),
         annotations=prepared.annotations,
     )
+
+
+class _Cut:
+    """Splits facts in document order by their first line: those before the span collected
+    again (kept as they are) and those from the old span's end on (moved); the rest was
+    collected again. Facts are in line order, so the cuts are two bisections (a list out of
+    order is filtered fact by fact, with the same result)."""
+
+    def __init__(self, first: int, moved_from: int) -> None:
+        self.first = first
+        self.moved_from = moved_from
+
+    def __call__(self, items: tuple, lines: list[int]) -> tuple[list | tuple, list | tuple]:
+        if lines == sorted(lines):
+            return (
+                items[: bisect_left(lines, self.first)],
+                items[bisect_left(lines, self.moved_from) :],
+            )
+        kept = [item for item, line in zip(items, lines, strict=True) if line < self.first]
+        moved = [item for item, line in zip(items, lines, strict=True) if line >= self.moved_from]
+        return kept, moved
 
 
 def _moved(fn: Function, tree: Tree, lines: int, delta: int, prepared: Prepared) -> Function:

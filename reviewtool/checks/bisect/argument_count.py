@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import use_delta
+from reviewtool.analysis.symbol_parts import provided_names, provisions_of, use_delta
 from reviewtool.analysis.symbols import FileSymbols
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
@@ -45,18 +45,30 @@ def _mismatches(view: TreeView, path: str, names: set[str]) -> dict[str, list]:
         calls = [use for use in symbols.calls_to(name) if not symbols.shadowed(use)]
         if not calls:
             continue
+        # what the file sees first decides when every call agrees with it: the expected
+        # arity is then that one or none (alternatives disagree), and nothing is wrong
+        first = view.first(path, name)
+        if first is None or first.kind not in CALLABLE_KINDS or first.arity is None:
+            continue
+        if not _wrong(calls, first.arity, first.kind == "function-macro"):
+            continue
         expected = _expected_arity(view, path, name)
         if expected is None:
             continue
-        arity, is_macro = expected
-        wrong = [
-            use
-            for use in calls
-            if (count := use.macro_args if is_macro else use.args) is not None and count != arity
-        ]
+        wrong = _wrong(calls, *expected)
         if wrong:
             found[name] = wrong
     return found
+
+
+def _wrong(calls: list, arity: int, is_macro: bool) -> list:
+    """The calls whose argument count (as the compiler or the preprocessor counts them)
+    is known and is not `arity`."""
+    return [
+        use
+        for use in calls
+        if (count := use.macro_args if is_macro else use.args) is not None and count != arity
+    ]
 
 
 def _signature_changed(symbols: FileSymbols | None, name: str, lines: set[int]) -> bool:
@@ -64,7 +76,7 @@ def _signature_changed(symbols: FileSymbols | None, name: str, lines: set[int]) 
     parameter added on a continuation line leaves the name's own line alone)."""
     if symbols is None:
         return False
-    for provision in symbols.provides.get(name, ()):
+    for provision in provisions_of(symbols, name):
         if provision.kind not in CALLABLE_KINDS:
             continue
         span = next(
@@ -86,10 +98,14 @@ def _call_shapes(symbols: FileSymbols | None) -> Counter[tuple]:
 def _arities(symbols: FileSymbols | None) -> dict[str, frozenset]:
     if symbols is None:
         return {}
-    return {
-        name: frozenset((p.kind, p.arity) for p in provisions if p.kind in CALLABLE_KINDS)
-        for name, provisions in symbols.provides.items()
-    }
+    return {name: _arity(provisions) for name, provisions in symbols.provides.items()}
+
+
+def _arity(provisions: tuple) -> frozenset | None:
+    """What `_arities` says of one name (None: the name is not provided)."""
+    if not provisions:
+        return None
+    return frozenset((p.kind, p.arity) for p in provisions if p.kind in CALLABLE_KINDS)
 
 
 class ArgumentCountMismatch(EachStep):
@@ -128,13 +144,22 @@ class ArgumentCountMismatch(EachStep):
         for path in view.snapshot.touched:
             now = view.symbols(path)
             before = previous_symbols(views, step, path)
-            old, new = _arities(before), _arities(now)
             lines = changed.get(path, set())
+            provided = provided_names(before, now)
+            if provided is None:
+                old, new = _arities(before), _arities(now)
+                differ = {n for n in set(old) | set(new) if old.get(n) != new.get(n)}
+            else:  # a name no part the step changed holds has the same provisions
+                assert before is not None and now is not None
+                differ = {
+                    n
+                    for n in provided[0] | provided[1]
+                    if _arity(provisions_of(before, n)) != _arity(provisions_of(now, n))
+                }
             names.update(
                 n
-                for n in set(old) | set(new)
-                if old.get(n) != new.get(n)
-                and (diff_names(series, step, n) or _signature_changed(now, n, lines))
+                for n in differ
+                if diff_names(series, step, n) or _signature_changed(now, n, lines)
             )
             shapes = use_delta(before, now, lambda use: (use[0], use[2], use[3]))
             if shapes is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from reviewtool.analysis.symbol_parts import provided_names, provisions_of
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,
@@ -46,9 +47,14 @@ def _removed_names(views: list[TreeView], step: int) -> dict[str, tuple[bool, bo
         whole = whole_file(views[step - 1], views[0], old_path) and (
             after is None or whole_file(view, views[0], new_path)
         )
-        for name, provisions in before.provides.items():
+        changes = provided_names(before, after)
+        if changes is None:
+            candidates = before.provides.items()
+        else:  # a name no removed part holds keeps every provision it had
+            candidates = ((name, provisions_of(before, name)) for name in sorted(changes[0]))
+        for name, provisions in candidates:
             kinds = {p.kind for p in provisions}
-            still = {p.kind for p in (after.provides.get(name, ()) if after is not None else ())}
+            still = {p.kind for p in (provisions_of(after, name) if after is not None else ())}
             lost_body = "function" in kinds and "function" not in still
             lost_all = "prototype" in kinds and not still & {"function", "prototype"}
             if lost_body or lost_all:
@@ -97,7 +103,7 @@ class RemovedStillUsed(EachStep):
                     if symbols is not None
                     else []
                 )
-                if not calls or not views[step - 1].visible(old_paths(view).get(path, path), name):
+                if not calls or not views[step - 1].sees(old_paths(view).get(path, path), name):
                     continue
                 if not _callable_ok(view, path, name, defined_before):
                     broken.append((path, calls))

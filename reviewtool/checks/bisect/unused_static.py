@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import changed_names
+from reviewtool.analysis.symbol_parts import changed_names, provisions_of
 from reviewtool.analysis.symbols import Provision
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import EachStep, old_paths, patch_label, whole_file
@@ -23,7 +23,7 @@ def _unused_statics(
     if names is None:
         defined = symbols.defined_functions()
     else:
-        defined = (p for n in names for p in symbols.provides.get(n, ()) if p.kind == "function")
+        defined = (p for n in names for p in provisions_of(symbols, n) if p.kind == "function")
     return {
         p.name: p
         for p in defined
@@ -114,7 +114,7 @@ class UnusedStatic(EachStep):
         for later in range(step + 1, len(views)):
             symbols = views[later].symbols(path)
             if symbols is None or not any(
-                p.kind == "function" for p in symbols.provides.get(name, ())
+                p.kind == "function" for p in provisions_of(symbols, name)
             ):
                 return None, later
             if symbols.references(name) > 0:

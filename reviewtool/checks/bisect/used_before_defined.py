@@ -8,7 +8,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import PartsView, use_delta, word_delta
+from reviewtool.analysis.symbol_parts import (
+    PartsView,
+    provided_names,
+    provisions_of,
+    use_delta,
+    word_delta,
+)
 from reviewtool.analysis.symbols import WORD, FileSymbols, strip_comments_and_literals
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.base import SeriesContext
@@ -119,10 +125,10 @@ class UsedBeforeDefined(SymbolCheck):
             for name in sorted(calls | words):
                 if not later_steps.possible(step, path, name):
                     continue  # no later patch can make it visible: never reported
-                if name in now.provides or view.visible(path, name):
+                if view.sees(path, name):
                     continue
                 used_before = _used_names(before)[name] if name in calls else _words(before)[name]
-                if used_before and not views[step - 1].visible(path, name):
+                if used_before and not views[step - 1].sees(path, name):
                     continue  # already unresolved before this patch: not this patch's doing
                 later = _first_visible(series, views, step, path, name)
                 if later is None:
@@ -170,7 +176,8 @@ PROVIDING_KINDS = ("function", "prototype", "macro", "function-macro", "enumerat
 
 
 def _appeared(views: list[TreeView], step: int) -> set[str]:
-    """Names a file touched at `step` provides that it did not provide before."""
+    """Names a file touched at `step` provides that it did not provide before (only a part
+    the step added can hold one, when both states are kept by parts)."""
     if step == 0:
         return set()
     names: set[str] = set()
@@ -179,6 +186,16 @@ def _appeared(views: list[TreeView], step: int) -> set[str]:
         if now is None:
             continue
         before = previous_symbols(views, step, path)
+        changes = provided_names(before, now)
+        if changes is not None:
+            assert before is not None
+            names.update(
+                name
+                for name in changes[1]
+                if not provisions_of(before, name)
+                and any(p.kind in PROVIDING_KINDS for p in provisions_of(now, name))
+            )
+            continue
         old = before.provides if before is not None else {}
         names.update(
             name
@@ -232,7 +249,7 @@ def _first_visible(
     """The first later step where `path` sees `name` because that patch wrote it (or changed
     the file's includes)."""
     for later in range(step + 1, len(views)):
-        if not views[later].visible(path, name):
+        if not views[later].sees(path, name):
             continue
         if _adds_word(series, later, name) or _includes_changed(views, later, path):
             return later
