@@ -199,6 +199,8 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         # which (no contract to confirm): only here does a name for locking decide
         return True
     template = _held_template(held, exit, analysis)
+    if template is not None and RETURNED in template and _exchanged(held, exit):
+        return True
     # the locked object is what the function returns, when it has one to return (NULL else)
     return (
         template is not None
@@ -206,6 +208,20 @@ def _by_design(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> bool:
         and held.ident not in analysis.released_anywhere
         and not _held_at_every_exit(analysis, held)
     )
+
+
+def _exchanged(held: Held, exit: Exit) -> bool:
+    """On the way to `exit` the function released its caller's lock of the same kind on
+    another object (`&base->cpu_base->lock`) and returns the object it holds instead
+    (`&new_base->cpu_base->lock`, `return new_base;`): the caller's lock handed over."""
+    cls = _lock_class(held)
+    shape = _rebase(held.expr, base_variable(held.expr) or "", "$")
+    for ident, callers, _line, _taken in exit.state.released:
+        released_cls, expr = split_ident(ident)
+        other = _rebase(expr, base_variable(expr) or "", "$")
+        if callers and released_cls == cls and expr != held.expr and other == shape:
+            return True
+    return False
 
 
 def _held_at_every_exit(analysis: _Analysis, held: Held) -> bool:
