@@ -45,6 +45,14 @@ class Rules:
         self.search_path: tuple[Path, ...] = (*overrides, data_dir("rules"))
 
     def _find(self, relative: str) -> Path:
+        # found once per search path: the lowering asks for its tables once per function
+        found = vars(self).setdefault("_found", {})
+        key = (self.search_path, relative)
+        if key not in found:
+            found[key] = self._search(relative)
+        return found[key]
+
+    def _search(self, relative: str) -> Path:
         for root in self.search_path:
             candidate = root / relative
             if candidate.is_file():

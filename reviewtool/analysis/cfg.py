@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reviewtool.csyntax.ir import Expr, Lowered, Stmt
-from reviewtool.resources import Rules, default_rules
+from reviewtool.resources import Rules, default_rules, per_rules
 
 MAX_NODES = 20_000  # a function bigger than this is not analysed
 
@@ -259,6 +259,7 @@ def _calls_noreturn(expr: Expr | None, noreturn: frozenset[str]) -> bool:
     return expr is not None and expr.kind == "call" and expr.name in noreturn
 
 
+@per_rules  # read once per rule set, not once per function
 def noreturn_calls(rules: Rules) -> tuple[frozenset[str], frozenset[str]]:
     """(calls that never return, assertions that never return when their argument holds)."""
     table = rules.table("cfg").get("noreturn", {})

@@ -35,6 +35,8 @@ def expand_tabs(line: str) -> str:
     counted in bytes of the UTF-8 text, as Perl counts them."""
     if "\t" not in line:
         return line
+    if line.isascii() and "\r" not in line:
+        return line.expandtabs(8)  # the same arithmetic where a byte is a character
     out: list[str] = []
     width = 0  # bytes written so far
     run = 0

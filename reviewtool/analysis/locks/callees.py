@@ -67,6 +67,8 @@ class CalleeFinder:
         self._texts: dict[str, tuple[frozenset[str], list[tuple[str, str]]] | None] = {}
         self._includes: dict[str, tuple[str, ...]] = {}
         self._files: dict[tuple[str, str], StoredFile] = {}
+        self._last_file: tuple[str, str, tuple[str, ...]] = ("", "", ())  # its headers
+        self._relative: dict[str, str | None] = {}
 
     # -- the tree ---------------------------------------------------------------------------
 
@@ -81,6 +83,11 @@ class CalleeFinder:
         return text if text is not None and len(text) <= _MAX_FILE_BYTES else None
 
     def relative(self, path: str) -> str | None:
+        if path not in self._relative:  # resolved once per path: the tree is fixed
+            self._relative[path] = self._relative_to_tree(path)
+        return self._relative[path]
+
+    def _relative_to_tree(self, path: str) -> str | None:
         tree = self._tree()
         if tree is None:
             return None
@@ -113,10 +120,13 @@ class CalleeFinder:
         directory, the .c files named like those headers, then what the headers include in
         turn (`_closure`)."""
         directory = str(PurePosixPath(relative).parent)
-        includes = _INCLUDE.findall(source)
-        for includer in self._includers(relative):  # it sees what its includer included
-            includes.extend(self._scanned(includer)[1])  # type: ignore[index]
-        headers = [h for h in dict.fromkeys(self._resolved(relative, includes)) if h]
+        if self._last_file[:2] != (relative, source):  # asked once per caller: read once
+            includes = _INCLUDE.findall(source)
+            for includer in self._includers(relative):  # it sees what its includer included
+                includes.extend(self._scanned(includer)[1])  # type: ignore[index]
+            headers = [h for h in dict.fromkeys(self._resolved(relative, includes)) if h]
+            self._last_file = (relative, source, tuple(headers))
+        headers = list(self._last_file[2])
         key = (relative, tuple(headers))
         found = self._candidates.get(key)
         if found is None:

@@ -254,7 +254,7 @@ def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[st
 
 
 def _has_lock_work(cfg: CFG, table: LockTable, summaries: dict[str, tuple[Effect, ...]]) -> bool:
-    names = set(table.acquires) | set(table.releases) | {"guard", "CLASS"}
+    names = table.lock_calls
     for node in cfg.nodes:
         if node.kind == "guard":
             return True

@@ -45,6 +45,13 @@ class LockTable:
     nesting: frozenset[str]  # classes whose acquire may nest (rcu, preempt, irq, read sides)
     protocol_classes: frozenset[str] = frozenset()  # may return held under a return code
     held_tests: dict[str, ReleaseRule] = field(default_factory=dict)  # see `_held_tests`
+    # the names a call to which is lock work (cleanup.h's guards too): built once per table,
+    # not per function (a tree's vocabulary has thousands)
+    lock_calls: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = frozenset(self.acquires) | frozenset(self.releases) | {"guard", "CLASS"}
+        object.__setattr__(self, "lock_calls", names)
 
 
 def _lock_spec(value: object) -> tuple[int, ...] | None:

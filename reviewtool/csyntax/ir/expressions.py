@@ -5,7 +5,6 @@ anything else kept as `other` with its nested calls and assignments, for their e
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from reviewtool.csyntax.ir.model import MAX_DEPTH, Expr
@@ -13,13 +12,12 @@ from reviewtool.csyntax.ir.model import MAX_DEPTH, Expr
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-_SPACE = re.compile(r"\s+")
 _CONSTS = {"true": 1, "false": 0, "NULL": 0}
 
 
 def normalise(text: str) -> str:
     """Source text with every run of whitespace removed (identity of lock expressions)."""
-    return _SPACE.sub("", text)
+    return "".join(text.split())  # faster than re.sub(r"\s+", ""): the same characters
 
 
 def _int_literal(text: str) -> int | None:

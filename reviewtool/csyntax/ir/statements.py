@@ -9,13 +9,14 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from reviewtool.csyntax.facts import c_language
 from reviewtool.csyntax.ir.expressions import ExprLowerer, normalise
 from reviewtool.csyntax.ir.model import MAX_DEPTH, Expr, Lowered, Stmt
 from reviewtool.csyntax.prepare import LOOP_MARKERS
-from reviewtool.resources import Rules, default_rules
+from reviewtool.resources import Rules, default_rules, per_rules
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Query
 
 
 @cache
@@ -32,10 +33,23 @@ class _Vocabulary:
         self.scoped_cond = frozenset(scopes.get("scoped_cond_guard", ()))
 
 
+@cache
+def _declarations() -> Query:
+    from tree_sitter import Query
+
+    return Query(c_language(), "(declaration) @declaration")
+
+
+@per_rules
+def _vocabulary(rules: Rules) -> _Vocabulary:
+    """Read once per rule set (the lowering runs once per function)."""
+    return _Vocabulary(rules)
+
+
 class Lowerer(ExprLowerer):
     def __init__(self, source: bytes, rules: Rules | None = None) -> None:
         super().__init__(source)
-        self.vocab = _Vocabulary(rules or default_rules())
+        self.vocab = _vocabulary(rules or default_rules())
 
     # -- statements ----------------------------------------------------------------------
 
@@ -46,19 +60,20 @@ class Lowerer(ExprLowerer):
         return Lowered(name, stmts, node.end_point[0] + 1, params, declared, self.too_deep)
 
     def _declared(self, body: Node) -> frozenset[str]:
-        """Names declared anywhere in the body (locals: not globals, not parameters)."""
+        """Names declared anywhere in the body (locals: not globals, not parameters). The
+        declarations are found by a query (in C: a walk of every node in Python cost a sixth
+        of the lowering)."""
+        from tree_sitter import QueryCursor
+
         names: set[str] = set()
-        stack = [body]
-        while stack:
-            current = stack.pop()
-            if current.type == "declaration":
-                for declarator in current.children_by_field_name("declarator"):
-                    target = declarator
-                    while target is not None and target.type != "identifier":
-                        target = target.child_by_field_name("declarator")
-                    if target is not None:
-                        names.add(self.text(target))
-            stack.extend(current.named_children)
+        found = QueryCursor(_declarations()).captures(body).get("declaration", ())
+        for declaration in found:
+            for declarator in declaration.children_by_field_name("declarator"):
+                target = declarator
+                while target is not None and target.type != "identifier":
+                    target = target.child_by_field_name("declarator")
+                if target is not None:
+                    names.add(self.text(target))
         return frozenset(names)
 
     def block_items(self, node: Node, depth: int) -> tuple[Stmt, ...]:
