@@ -27,6 +27,7 @@ from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_ne
 from reviewtool.analysis.locks.facts import pure_predicate
 from reviewtool.analysis.locks.rules import lock_table
 from reviewtool.analysis.locks.shift import shift_result
+from reviewtool.analysis.locks.skip import LockFree
 from reviewtool.analysis.locks.state import PURE, Effect, Exit, FunctionResult
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
@@ -74,6 +75,7 @@ class FileLocks:
         self._confirmed: set[str] | None = None
         self._outside = outside  # summaries of callees in the base tree's other files
         self._widened: dict[int, FunctionResult | None] = {}
+        self._lock_free = LockFree(facts, self.table, rules)  # functions with no lock work
 
     # -- public -----------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class FileLocks:
             result = reuse(entry, fn.start_line, shift_result)
         else:
             inputs = Inputs(lambda name: self._visible(index, name))
-            result = self._compute(index, inputs)
+            result = self._lock_free.result(fn, inputs.get) or self._compute(index, inputs)
             self.cache.store("locks", key, result, fn.start_line, inputs.read)
         if self._outside is not None and self._wants_outside(result):
             result = self._widen(index)

@@ -283,3 +283,45 @@ def lower_function(source: bytes, function: object, rules: Rules | None = None) 
     lowerer = Lowerer(source, rules)
     params = tuple(p.name for p in getattr(function, "params", ()) if p.name)
     return lowerer.function(function.node, function.name, params)  # type: ignore[attr-defined]
+
+
+@per_rules
+def scoped_macros(rules: Rules) -> frozenset[str]:
+    """The macros whose statement the lowering makes a guard scope (`scoped_guard`)."""
+    vocab = _vocabulary(rules)
+    return vocab.scoped | vocab.scoped_cond
+
+
+_STAND_IN = Expr("other", "", 0)
+
+
+class _Skeleton(Lowerer):
+    """The statements `Lowerer` makes, with stand-ins for expressions: a call keeps its name
+    and as many arguments (what build_cfg and the for-each/scoped_guard statements read),
+    anything else is one `other`; None exactly where the lowering gives None (no node)."""
+
+    def expr(self, node: Node | None, depth: int = 0) -> Expr | None:
+        if node is None:
+            return None
+        if node.type != "call_expression":
+            return _STAND_IN
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        count = 0 if args is None else sum(c.type != "comment" for c in args.named_children)
+        if callee is not None and callee.type == "call_expression":
+            inner = self.expr(callee, depth + 1)
+            assert inner is not None
+            return Expr("call", "", 0, name=inner.name, children=(inner,) + (_STAND_IN,) * count)
+        name = normalise(self.text(callee)) if callee is not None else ""
+        return Expr("call", "", 0, name=name, children=(_STAND_IN,) * count)
+
+    def _declared(self, body: Node) -> frozenset[str]:
+        return frozenset()
+
+
+def skeleton_function(source: bytes, function: object, rules: Rules | None = None) -> Lowered:
+    """`lower_function`'s statements with stand-in expressions: the same CFG nodes, cheaply
+    (analysis/locks/skip.py). Only for a function the lowering does not cut for depth."""
+    lowerer = _Skeleton(source, rules)
+    params = tuple(p.name for p in getattr(function, "params", ()) if p.name)
+    return lowerer.function(function.node, function.name, params)  # type: ignore[attr-defined]
