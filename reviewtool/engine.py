@@ -11,6 +11,7 @@ from reviewtool.checks.base import Check, FileContext, Memo, PatchContext, Serie
 from reviewtool.csyntax import FactsCache, FileFacts
 from reviewtool.focus import focus as focus_between
 from reviewtool.focus import graph, signatures
+from reviewtool.lanes import file_findings_by_lane
 from reviewtool.mail import parse_diff
 from reviewtool.model import FileState, Finding, Location, Series, Snapshot
 from reviewtool.resources import Rules
@@ -216,22 +217,27 @@ def _file_pairs(before: Snapshot, after: Snapshot) -> list[tuple[str | None, str
     return pairs
 
 
-def step_changes(runner: _Runner, before: Snapshot, after: Snapshot) -> _Step:
+def step_changes(
+    runner: _Runner, before: Snapshot, after: Snapshot, derived: dict | None = None, step: int = 0
+) -> _Step:
     """The file-check findings one patch can have changed, as findings after it and as key
-    count changes (keys of the state before renamed like the patch renamed files)."""
+    count changes (keys of the state before renamed like the patch renamed files).
+    `derived`: those findings computed already, by (step, old path, new path) (lanes.py)."""
     renames = dict(after.renamed)
     found: list[Finding] = []
     delta: Counter = Counter()
     for old_path, new_path in _file_pairs(before, after):
         old = before.files.get(old_path) if old_path else None
         new = after.files.get(new_path) if new_path else None
-        focus = runner.focus(old, new)
+        done = derived.get((step, old_path, new_path)) if derived else None
+        focus = runner.focus(old, new) if done is None else None
         if new is not None:
-            now = runner.file_findings(new, focus)
+            now = runner.file_findings(new, focus) if done is None else done[0]
             found.extend(now)
             delta.update(f.key for f in now)
         if old is not None:
-            delta.subtract(_rename_key(f.key, renames) for f in runner.file_findings(old, focus))
+            then = runner.file_findings(old, focus) if done is None else done[1]
+            delta.subtract(_rename_key(f.key, renames) for f in then)
     return _Step(found, delta)
 
 
@@ -296,6 +302,7 @@ def run_series(
     early_findings: Iterable[Finding] = (),
     base_file: Callable[[str], FileState | None] = lambda path: None,
     on_step: StepHook | None = None,
+    jobs: int = 1,
 ) -> tuple[list[Finding], FactsCache]:
     """Every check over the series: file checks per step (diff-aware), patch checks per
     patch, then series checks over the resolved findings. `early_findings` are those the
@@ -313,9 +320,11 @@ def run_series(
         for check in checks
         if check.scope == "series" and hasattr(check, "observe_step")
     ]
+    # with jobs > 1, the file checks of the series' files run in workers first (lanes.py)
+    derived = file_findings_by_lane(snapshots, checks, rules, jobs)
     for step in range(1, len(snapshots)):  # step by step: each state's facts are fresh
         before, after = snapshots[step - 1], snapshots[step]
-        steps.append(step_changes(runner, before, after))
+        steps.append(step_changes(runner, before, after, derived, step))
         for observe in observers:
             observe(before, after, cache.facts, runner.memo)
         if on_step is not None:

@@ -75,6 +75,7 @@ def check(
     stdin: BinaryIO | None = None,
     build_cmd: str | None = None,
     jobs: int = 1,
+    file_jobs: int = 1,
     build_timeout: float | None = None,
     progress: Callable[[str], None] | None = None,
     since: Sequence[str] = (),
@@ -82,7 +83,9 @@ def check(
     base_candidates: Sequence[str] = (),
 ) -> Report:
     """Read a series and run every selected check at every patch; with `build_cmd`, also
-    build every patch in temporary git worktrees (BS008, needs a git base).
+    build every patch in temporary git worktrees (BS008, needs a git base), `jobs` at once.
+    `file_jobs` worker processes share the file checks of the series' files (lanes.py);
+    the report is the same for any number.
 
     Earlier postings of the series (other versions in the input, the postings of `since`;
     at most `history` of them) are analysed on the same base too, so that each finding
@@ -111,7 +114,11 @@ def check(
         step_line = Progress("check", len(series.patches))
         extras = _PatchInfo(rules, step_line)
         try:
-            snapshots, findings, cache = _analyse(series, base_tree, chosen, rules, on_step=extras)
+            if file_jobs > 1 and base_tree is not None:
+                rules.table("locks-derived")  # derived once, here, not in every worker
+            snapshots, findings, cache = _analyse(
+                series, base_tree, chosen, rules, on_step=extras, jobs=file_jobs
+            )
         finally:
             step_line.close()
         if any(check.code == "BS001" for check in chosen):
@@ -173,7 +180,7 @@ def _is_git(path: Path) -> bool:
     return result.returncode == 0
 
 
-def _analyse(series, base_tree, chosen, rules, cache=None, on_step=None):
+def _analyse(series, base_tree, chosen, rules, cache=None, on_step=None, jobs=1):
     """Snapshots and findings of one posting (the engine's step numbers)."""
     from reviewtool import tree as tree_mod
 
@@ -187,6 +194,7 @@ def _analyse(series, base_tree, chosen, rules, cache=None, on_step=None):
         early_findings=early,
         base_file=_base_file_reader(base_tree),
         on_step=on_step,
+        jobs=jobs,
     )
     return snapshots, findings, cache
 

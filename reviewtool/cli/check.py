@@ -75,9 +75,10 @@ from reviewtool.errors import ReviewtoolError
 @click.option(
     "--jobs",
     type=click.IntRange(min=1, max=64),
-    default=1,
-    show_default=True,
-    help="Parallel builds for --build-cmd (one worktree each).",
+    default=None,
+    help="Worker processes: the file checks of the series' files run in N forked workers "
+    "(each file's states in order in one; the report is the same for any N; default: one "
+    "per CPU), and --build-cmd builds N patches at once (one worktree each; default 1).",
 )
 @click.option(
     "--build-timeout",
@@ -113,7 +114,7 @@ def check_command(
     color,
     nipa=False,
     build_cmd=None,
-    jobs=1,
+    jobs=None,
     build_timeout=1200,
     url_template=None,
     base_candidates=(),
@@ -122,6 +123,7 @@ def check_command(
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
+    from reviewtool.lanes import worker_count
 
     if tree is not None and base is not None:
         raise ReviewtoolError("--tree and --base are exclusive")
@@ -149,7 +151,8 @@ def check_command(
         ignore=config.ignore,
         stdin=stdin,
         build_cmd=build_cmd,
-        jobs=jobs,
+        jobs=jobs or 1,
+        file_jobs=worker_count(jobs),
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
         base_candidates=base_candidates,

@@ -102,8 +102,11 @@ class GitTree:
         if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
             raise InputError(f"invalid revision {rev!r}")
         self.commit = self._verify(rev)
+        self._proc = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
         try:
-            self._proc = subprocess.Popen(
+            return subprocess.Popen(
                 ["git", "-C", str(self.repo), "cat-file", "--batch"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -112,6 +115,12 @@ class GitTree:
             )
         except OSError as error:
             raise InputError(f"cannot run git: {error.strerror}") from None
+
+    def reopen(self) -> None:
+        """A `git cat-file` of this process' own, in a forked worker (lanes.py): the
+        parent's pipe is left alone, neither read nor closed here."""
+        self._inherited = self._proc
+        self._proc = self._start()
 
     def _verify(self, rev: str) -> str:
         argv = ["git", "-C", str(self.repo), "rev-parse", "--verify", "--quiet"]
