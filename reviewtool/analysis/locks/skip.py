@@ -5,7 +5,7 @@ summary does something to locks. For them the analysis (locks/__init__.py's
 `analyse_function`) stops at `_has_lock_work` and returns an empty result: budget exceeded
 when the CFG hit its node bound, the depth note when the lowering left something out, and
 the driver adds the "pure predicate" summary to a function that is one side-effect-free
-`return`. Lowering every expression of such a function only to find that out was a fifth
+`return` or has an empty body. Lowering every expression of such a function only to find that out was a fifth
 of a whole scan.
 
 `lock_free(...)` gives that same result from cheaper evidence, or None (then the driver
@@ -25,7 +25,8 @@ runs the analysis as before). Each step is exact:
 - node bound and pure predicate: `skeleton_function` lowers the statements exactly and the
   expressions as stand-ins that keep what shapes the CFG, so `build_cfg` makes the same
   nodes; it says whether the node bound was hit, and how many nodes carry an expression
-  (a pure predicate has exactly one, its `return`: then the real lowering decides).
+  (a pure predicate has exactly one, its `return`, an empty body none: then the real
+  lowering decides).
 
 tests/test_lock_skip.py compares both paths function by function."""
 
@@ -83,8 +84,8 @@ class LockFree:
         if not cfg.complete:
             return FunctionResult(fn.name, budget_exceeded=True)
         carrying = [n for n in cfg.nodes if n.expr is not None]
-        if len(carrying) == 1 and carrying[0].kind == "return":
-            return None  # maybe a pure predicate: the real lowering says
+        if not carrying or len(carrying) == 1 and carrying[0].kind == "return":
+            return None  # an empty body, or maybe a pure predicate: the real lowering says
         return FunctionResult(fn.name)
 
     def _calls_of(self, name: str) -> set[str]:
