@@ -5,8 +5,8 @@ summary does something to locks. For them the analysis (locks/__init__.py's
 `analyse_function`) stops at `_has_lock_work` and returns an empty result: budget exceeded
 when the CFG hit its node bound, the depth note when the lowering left something out, and
 the driver adds the "pure predicate" summary to a function that is one side-effect-free
-`return` or has an empty body. Lowering every expression of such a function only to find that out was a fifth
-of a whole scan.
+`return` or has an empty body. Lowering every expression of such a function only to find
+that out was a fifth of a whole scan.
 
 `lock_free(...)` gives that same result from cheaper evidence, or None (then the driver
 runs the analysis as before). Each step is exact:
