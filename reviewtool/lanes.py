@@ -55,9 +55,11 @@ def file_findings_by_lane(
     work = lanes(snapshots)
     if jobs <= 1 or len(work) <= 1:
         return {}
+    work.sort(key=len, reverse=True)  # the longest lanes first: workers finish together
     derived: dict[Pair, Found] = {}
     context = (snapshots, checks, rules)
-    for results in map_ordered(_lane, work, jobs, _start, (context,)):
+    # a lane at a time: lanes are few and uneven (a file changed by every patch, or once)
+    for results in map_ordered(_lane, work, jobs, _start, (context,), chunk=1):
         derived.update(results)
     return derived
 

@@ -28,11 +28,13 @@ def map_ordered(
     jobs: int,
     setup: Callable[..., None],
     setup_args: tuple = (),
+    chunk: int = CHUNK,
 ) -> Iterator[Any]:
     """`work(item)` for every item, in the order of `items`. With jobs > 1, in forked workers
     (`setup(*setup_args)` runs in each first; forking passes its arguments, rule data with a
     tree included, without pickling them); results come back pickled. Without fork (not
-    Linux), or with one item or job, in this process."""
+    Linux), or with one item or job, in this process. `chunk`: items a worker takes at a
+    time (few, big items: 1)."""
     jobs = min(jobs, len(items))
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         setup(*setup_args)
@@ -40,7 +42,7 @@ def map_ordered(
         return
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs, initializer=setup, initargs=setup_args) as pool:
-        yield from pool.imap(work, items, chunksize=CHUNK)
+        yield from pool.imap(work, items, chunksize=chunk)
 
 
 class Progress:
