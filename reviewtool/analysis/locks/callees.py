@@ -68,6 +68,9 @@ class CalleeFinder:
         self._includes: dict[str, tuple[str, ...]] = {}
         self._files: dict[tuple[str, str], StoredFile] = {}
         self._last_file: tuple[str, str, tuple[str, ...]] = ("", "", ())  # its headers
+        self._where: dict[int, dict[str, int]] = {}  # by id of a candidates list: positions
+        self._definers: dict[str, list[str]] = {}  # name -> files whose prefilter names it
+        self._indexed: set[str] = set()
         self._relative: dict[str, str | None] = {}
 
     # -- the tree ---------------------------------------------------------------------------
@@ -212,6 +215,22 @@ class CalleeFinder:
         scanned = self._scanned(path)
         return scanned[0] if scanned is not None else frozenset()
 
+    def _positions(self, candidates: list[str], names: set[str]) -> list[int]:
+        """The positions in `candidates` (a list `candidates()` keeps for the life of this
+        finder) of the files whose prefilter names one of `names`, in order: the only ones
+        the lookup reads (going through every candidate for every name was most of it)."""
+        where = self._where.get(id(candidates))
+        if where is None:
+            where = self._where[id(candidates)] = {}
+            for position, candidate in enumerate(candidates):
+                where.setdefault(candidate, position)
+                if candidate not in self._indexed:  # each file's names indexed once
+                    self._indexed.add(candidate)
+                    for name in self._defined(candidate):
+                        self._definers.setdefault(name, []).append(candidate)
+        found = (where.get(path) for name in names for path in self._definers.get(name, ()))
+        return sorted({p for p in found if p is not None})
+
     def summaries(
         self, path: str, source: str, names: set[str], summarise: Summarise
     ) -> dict[str, tuple[Effect, ...]]:
@@ -223,8 +242,12 @@ class CalleeFinder:
             return {}
         found: dict[str, tuple[Effect, ...]] = {}
         wanted = {n for n in names if (relative, n) not in self._missing}
-        for candidate in self.candidates(relative, source) if wanted else ():
-            text = self._read(candidate) if wanted & self._defined(candidate) else None
+        candidates = self.candidates(relative, source) if wanted else []
+        for position in self._positions(candidates, wanted) if wanted else ():
+            candidate = candidates[position]
+            if wanted.isdisjoint(self._defined(candidate)):
+                continue  # what it may define was found in an earlier candidate
+            text = self._read(candidate)
             if text is None:
                 continue
             key = content_sha1(text)
