@@ -131,7 +131,7 @@ def check(
             )
         findings, info = _numbered_by_patch(series, findings, extras.info)
         earlier, notes = _earlier(
-            messages, series, since_messages, history, base_tree, chosen, rules, cache
+            messages, series, since_messages, history, base_tree, chosen, rules, cache, file_jobs
         )
     finally:
         close = getattr(base_tree, "close", None)
@@ -210,9 +210,10 @@ def _read_since(since: Sequence[str], stdin: BinaryIO | None) -> list:
     return messages
 
 
-def _earlier(messages, series, since_messages, history, base_tree, chosen, rules, cache):
+def _earlier(messages, series, since_messages, history, base_tree, chosen, rules, cache, jobs):
     """The earlier postings, analysed on the same base (sharing the parse cache: unchanged
-    files are parsed once), and IN011 notes for those left out."""
+    files are parsed once; `jobs` workers for their file checks, as for the current one),
+    and IN011 notes for those left out."""
     from reviewtool.memory.chain import earlier_postings
 
     if history <= 0:
@@ -220,7 +221,7 @@ def _earlier(messages, series, since_messages, history, base_tree, chosen, rules
     chain, notes = earlier_postings(messages, series, since_messages, history)
     postings = []
     for old in chain:
-        snapshots, found, cache = _analyse(old, base_tree, chosen, rules, cache)
+        snapshots, found, cache = _analyse(old, base_tree, chosen, rules, cache, jobs=jobs)
         found, _ = _numbered_by_patch(old, found, {})
         postings.append(memory.Posting(old, tuple(found), tuple(snapshots)))
     return postings, notes

@@ -86,6 +86,20 @@ def test_check_jobs_prints_what_one_job_prints():
     assert one.stdout == two.stdout and one.returncode == two.returncode
 
 
+@pytest.mark.corpus
+def test_an_earlier_posting_is_analysed_alike_with_workers():
+    mbox = corpus_dir() / "mbox" / "lore-cgroups-threads"
+    mbox = mbox / "20221003154459.207538-1-longman@redhat.com.mbox"
+    runs = []
+    for jobs in ("1", "2"):
+        command = [sys.executable, "-m", "reviewtool", "check", "--format", "json", str(mbox)]
+        command += ["--since", str(mbox), "--jobs", jobs]
+        runs.append(subprocess.run(command, capture_output=True))
+    one, two = runs
+    assert b'"history"' in one.stdout  # the earlier posting was compared
+    assert one.stdout == two.stdout and one.returncode == two.returncode
+
+
 def _read_in_child(tree: GitTree, queue) -> None:
     tree.reopen()
     queue.put(tree.read("a.c"))
