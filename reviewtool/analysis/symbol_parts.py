@@ -68,6 +68,7 @@ class PartsView:
     def __init__(self, kept: Compact) -> None:
         self._kept = kept
         self._parts = kept.shifted()
+        self._compared: tuple[Compact, tuple] | None = None  # changed_parts' last answer
         self.path = kept.path
         self.sha1 = kept.sha1
         self.types = kept.types
@@ -213,24 +214,37 @@ def changed_parts(
 ) -> tuple[list[Part], list[Part], list[Part]] | None:
     """(the parts only `before` holds, those only `after` holds, those both hold), as
     multisets: the store keeps one Part per content, so equal parts are the same object.
-    None unless both states are kept by parts (then callers read the whole fields)."""
+    None unless both states are kept by parts (then callers read the whole fields). Kept on
+    `after` for the last `before` it was compared with (every BS check asks of each step)."""
     if not isinstance(before, PartsView) or not isinstance(after, PartsView):
         return None
-    counts = Counter(id(part) for part in after._kept.parts)
+    if after._compared is not None and after._compared[0] is before._kept:
+        return after._compared[1]
+    old, new = before._kept.parts, after._kept.parts
+    head = 0  # the parts both start with, and end with, in order: most of a file
+    limit = min(len(old), len(new))
+    while head < limit and old[head] is new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] is new[len(new) - 1 - tail]:
+        tail += 1
+    counts = Counter(id(part) for part in new[head : len(new) - tail])
     removed: list[Part] = []
-    common: list[Part] = []
-    for part in before._kept.parts:
+    common = [*old[:head], *old[len(old) - tail :]]
+    for part in old[head : len(old) - tail]:
         if counts[id(part)] > 0:
             counts[id(part)] -= 1
             common.append(part)
         else:
             removed.append(part)
     added: list[Part] = []
-    for part in after._kept.parts:
+    for part in new[head : len(new) - tail]:
         if counts[id(part)] > 0:
             counts[id(part)] -= 1
             added.append(part)
-    return removed, added, common
+    found = (removed, added, common)
+    after._compared = (before._kept, found)
+    return found
 
 
 def use_delta(

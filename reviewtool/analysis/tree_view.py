@@ -25,6 +25,7 @@ class Reach:
     def __init__(self) -> None:
         self.closures: dict[str, list[tuple[tuple[tuple[str, str, object], ...], tuple]]] = {}
         self.headers: dict[tuple[tuple[str, ...], str], tuple[Provision, ...]] = {}
+        self.firsts: dict[tuple[tuple[str, ...], str], Provision | None] = {}
         self.computed = 0  # closures walked (tests read it)
 
 
@@ -181,9 +182,17 @@ class TreeView:
         if found:
             return found[0]
         closure = self.closure(path)
-        known = self._reach.headers.get((closure, name))
-        if known is not None and not self._has_series_header(path, closure):
+        if self._has_series_header(path, closure):
+            return self._first_in(closure, name)
+        key = (closure, name)  # base-tree headers only: the same at every step
+        known = self._reach.headers.get(key)
+        if known is not None:
             return known[0] if known else None
+        if key not in self._reach.firsts:
+            self._reach.firsts[key] = self._first_in(closure, name)
+        return self._reach.firsts[key]
+
+    def _first_in(self, closure: tuple[str, ...], name: str) -> Provision | None:
         for header in closure:
             if name in self._words(header):
                 found = self._provides(header).get(name, ())

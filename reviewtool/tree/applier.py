@@ -258,7 +258,11 @@ def rejoin_lines(image: Image) -> None:
     """After a diff: a line that lost its newline in the middle of a complete file is one line
     with the next, as the file on disk has it (git wrote it that way)."""
     lines = image.lines
-    if not image.partial and any(not line.endswith("\n") for line in lines[:-1]):  # type: ignore[union-attr]
+    if image.partial or len(lines) < 2:
+        return
+    # a line holds at most its final newline (split_lines): every line but the last ends
+    # with one exactly when they hold one newline each (one count, not a test per line)
+    if "".join(lines[:-1]).count("\n") != len(lines) - 1:  # type: ignore[arg-type]
         image.lines = split_lines("".join(lines))  # type: ignore[arg-type]
 
 
