@@ -258,9 +258,14 @@ def _leaks(
                 detail = describe_path(cfg, exit.line)
                 subject = stable_subject(held.ident, held.expr, cfg)
                 contract = contract_key(cfg.name, effect) if effect is not None else ""
-                if effect is None and held.ident not in analysis.released_anywhere and untold:
-                    # held on some paths, never released here, no result at all (void, or
-                    # values nothing decides): a contract only if a partner releases it
+                if effect is None and (
+                    untold
+                    and held.ident not in analysis.released_anywhere
+                    or _success_untold(analysis, held.ident)
+                ):
+                    # held on some paths, never released here, no result to tell which (void,
+                    # values nothing decides, success either way): a contract only if a
+                    # partner in the file releases it
                     contract = _untold_contract(cfg, analysis, held, exit)
                 events[key] = Event(
                     "LK001",
@@ -274,6 +279,20 @@ def _leaks(
                     contract,
                 )
     return list(events.values())
+
+
+def _success_untold(analysis: _Analysis, ident: str) -> bool:
+    """Every exit holding `ident` returns success (0, or a value known >= 0), and so does
+    some exit without it (the result does not tell), and the exits where this function
+    released it all return an error (`if (err) cleanup(data);`): no error path keeps it."""
+    holding = [e for e in analysis.exits if e.state.holding(ident) is not None]
+    free = [e for e in analysis.exits if e.state.holding(ident) is None]
+    released = [e for e in free if any(r[0] == ident and not r[1] for r in e.state.released)]
+    return (
+        all(_negative(e) is False for e in holding)
+        and any(_negative(e) is False for e in free)
+        and all(e.failure or e.truth is True for e in released)
+    )
 
 
 def _untold_contract(cfg: CFG, analysis: _Analysis, held: Held, exit: Exit) -> str:
