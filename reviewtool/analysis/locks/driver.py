@@ -225,7 +225,7 @@ class FileLocks:
         except RecursionError:  # pathological nesting: report nothing rather than crash
             result = FunctionResult(fn.name, error="nesting too deep")
         effects = list(result.summary) or self._annotation_effects(fn, cfg.params)
-        if not effects and len(self._twins[fn.name]) == 1 and pure_predicate(cfg):
+        if not effects and self._one_variant(fn) and pure_predicate(cfg):
             # its callers may take two calls as one answer; never for one of several
             # variants (#ifdef CONFIG_SMP ... #else a stub): which one runs is not known
             effects = [PURE]
@@ -238,6 +238,20 @@ class FileLocks:
         if effects:
             result.summary = tuple(effects)
         return result
+
+    def _one_variant(self, fn: Function) -> bool:
+        """Whether `fn` is the one variant of its name: the file's one definition, and in
+        a header not the stub of a function the header also declares extern (`#ifdef
+        CONFIG_PRINTK bool f(...); #else static inline bool f(...) { return false; }`):
+        the real one is elsewhere, and does what the stub does not."""
+        if len(self._twins[fn.name]) != 1:
+            return False
+        if not self.facts.path.endswith(".h"):
+            return True
+        return not any(
+            d.name == fn.name and d.kind == "prototype" and not d.is_static
+            for d in self.facts.declarations
+        )
 
     def _cfg(self, index: int) -> CFG | None:
         if index not in self._cfgs:
