@@ -117,6 +117,7 @@ def analyse_function(
     result.refuted_via = analysis.refuted_via
     result.unknown_calls_holding = frozenset(analysis.unknown_calls_holding)
     result.releases_callers = callers_locks_released(cfg, analysis)
+    result.drops_callers = frozenset(callers_locks_released(cfg, analysis, always=False))
     result.summary = _summarise(cfg, analysis, annotations)
     result.events = list(analysis.events.values())
     result.events.extend(_leaks(cfg, analysis, result.summary, annotations))

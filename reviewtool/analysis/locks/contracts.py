@@ -76,7 +76,8 @@ def confirmed_contracts(results: Iterable[FunctionResult]) -> set[str]:
 def _partners(results: list[FunctionResult]) -> dict[tuple[str, str], set[str]]:
     """Who releases each lock shape as its caller's: functions that release it on every
     path and take no lock of its class (`probe_irq_off()` takes IRQ descriptor spinlocks and
-    releases the probing mutex; never for a disabled context or a lock named by nothing),
+    releases the probing mutex, or on some paths only; never for a disabled context or a
+    lock named by nothing),
     and unlock helpers that take nothing and release it on some paths, whatever they
     return (`dec_active()`, under the configuration its partner took it under)."""
     released_by: dict[tuple[str, str], set[str]] = {}
@@ -86,6 +87,13 @@ def _partners(results: list[FunctionResult]) -> dict[tuple[str, str], set[str]]:
             (c, t)
             for c, t in result.releases_callers
             if not taken or c not in taken and c not in _CONTEXTS and t
+        }
+        # a cleanup that takes locks of its own and releases its caller's under a flag
+        # (`ext4_mb_release_context()`): a partner for that lock's class too
+        shapes |= {
+            (c, t)
+            for c, t in result.drops_callers
+            if taken and c not in taken and c not in _CONTEXTS and t
         }
         if not taken:
             shapes |= {
@@ -132,6 +140,7 @@ def contract_neutral(result: FunctionResult) -> bool:
     ones a patch changed are neutral before and after it (reviewtool/focus.py)."""
     return not (
         result.releases_callers
+        or result.drops_callers
         or result.released_via
         or result.refuted_via
         or any(e.op == "acquire" and e.unconfirmed for e in result.summary)

@@ -129,6 +129,7 @@ class FunctionResult:
     taken_classes: frozenset[str] = frozenset()  # the classes of the locks it takes
     refuted_via: set[str] = field(default_factory=set)  # callee contracts contradicted here
     releases_callers: set[tuple[str, str]] = field(default_factory=set)  # (class, template)
+    drops_callers: frozenset[tuple[str, str]] = frozenset()  # ... released on some path
     unknown_calls_holding: set[str] = field(default_factory=set)  # undefined, lock held
 
 

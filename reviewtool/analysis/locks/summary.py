@@ -119,21 +119,25 @@ def _returned_equal(analysis: _Analysis) -> str | None:
     return same if same and "(" not in same else None  # a path, not another call's result
 
 
-def callers_locks_released(cfg: CFG, analysis: _Analysis) -> set[tuple[str, str]]:
+def callers_locks_released(
+    cfg: CFG, analysis: _Analysis, always: bool = True
+) -> set[tuple[str, str]]:
     """The caller's locks this function releases on every path (but where what it would be
-    released through is NULL), as (class, template): what an unlock helper does."""
+    released through is NULL), as (class, template): what an unlock helper does; with
+    `always` false, those it releases on some path."""
     found = set()
     exits = analysis.exits
     for exit in exits:
         for ident, callers, _line, _taken in exit.state.released:
             cls, expr = split_ident(ident)
             template = analysis.template(expr) if callers else None
+            if template is None or (cls, template) in found:
+                continue
             base = base_variable(expr) or ""
-            always = all(
+            if not always or all(
                 any(r[0] == ident and r[1] for r in e.state.released) or e.state.fact(base) is False
                 for e in exits
-            )
-            if template is not None and always:
+            ):
                 found.add((cls, template))
     return found
 
