@@ -11,7 +11,9 @@ of another file may change: those with findings or calling one with a lock held)
 once per content, summarised once per (content, name): one level deep (what the found
 function calls in its own file is followed, what it calls elsewhere is not). The tree is
 the series' base: its files do not change during a run, so their summaries are fixed for it
-like the vocabulary."""
+like the vocabulary. What the definition and `#include` prefilter found in each file the
+lookups of a caller read is kept across runs too (analysis/scan_store.py): a second run on
+the same tree reads none of them again."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from typing import Any
 
 from reviewtool.analysis.callee_store import StoredFile
 from reviewtool.analysis.locks.state import Effect
+from reviewtool.analysis.scan_store import Scan, ScanGroup, Signature, scanned, tree_files
 from reviewtool.csyntax import FileFacts, parse_file
 from reviewtool.model import content_sha1
 from reviewtool.tree.listing import SourceIndex, source_index
@@ -64,7 +67,11 @@ class CalleeFinder:
         self._summaries: dict[tuple[str, str], tuple[Effect, ...]] = {}
         self._missing: set[tuple[str, str]] = set()  # (file, name) found nowhere
         self._candidates: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-        self._texts: dict[str, tuple[frozenset[str], list[tuple[str, str]]] | None] = {}
+        self._texts: dict[str, Scan] = {}
+        self._signatures: dict[str, Signature | None] = {}
+        self._tree_files = tree_files(tree)  # how its files are signed: kept across runs
+        self._groups: dict[str, ScanGroup] = {}  # by caller: the files its lookups read
+        self._group: ScanGroup | None = None  # the caller's being looked up
         self._includes: dict[str, tuple[str, ...]] = {}
         self._files: dict[tuple[str, str], StoredFile] = {}
         self._last_file: tuple[str, str, tuple[str, ...]] = ("", "", ())  # its headers
@@ -199,16 +206,32 @@ class CalleeFinder:
             self._includes[header] = found
         return found
 
-    def _scanned(self, path: str) -> tuple[frozenset[str], list[tuple[str, str]]] | None:
+    def _scanned(self, path: str) -> Scan:
         """The names the file at `path` seems to define and its `#include`s, read once per
-        path (the tree is fixed); None when the tree has no such file."""
+        path (the tree is fixed) and kept across runs in the caller's group (analysis/
+        scan_store.py); None when the tree has no such file."""
         if path not in self._texts:
-            text = self._read(path)
-            if text is None:
-                self._texts[path] = None
-            else:
-                self._texts[path] = (frozenset(_DEFINITION.findall(text)), _INCLUDE.findall(text))
+            signature, self._texts[path] = scanned(
+                self._group, self._tree_files, path, partial(self._scan, path)
+            )
+            self._signatures[path] = signature
+        if self._group is not None:
+            self._group.note(path, self._signatures[path], self._texts[path])
         return self._texts[path]
+
+    def _scan(self, path: str) -> Scan:
+        text = self._read(path)
+        if text is None:
+            return None
+        return frozenset(_DEFINITION.findall(text)), _INCLUDE.findall(text)
+
+    def _group_for(self, relative: str) -> ScanGroup | None:
+        """The stored scans of the files the lookups of the caller at `relative` read."""
+        if self._tree_files is None:
+            return None
+        if relative not in self._groups:
+            self._groups[relative] = ScanGroup(self._tree_files, relative)
+        return self._groups[relative]
 
     def _defined(self, path: str) -> frozenset[str]:
         """Names the file at `path` seems to define."""
@@ -240,6 +263,16 @@ class CalleeFinder:
         relative = self.relative(path)
         if relative is None or not names:
             return {}
+        self._group = self._group_for(relative)
+        try:
+            return self._summaries_of(relative, source, names, summarise)
+        finally:
+            if self._group is not None:
+                self._group.flush()  # only when it read a file the stored group lacked
+
+    def _summaries_of(
+        self, relative: str, source: str, names: set[str], summarise: Summarise
+    ) -> dict[str, tuple[Effect, ...]]:
         found: dict[str, tuple[Effect, ...]] = {}
         wanted = {n for n in names if (relative, n) not in self._missing}
         candidates = self.candidates(relative, source) if wanted else []
