@@ -77,8 +77,9 @@ from reviewtool.errors import ReviewtoolError
     type=click.IntRange(min=1, max=64),
     default=None,
     help="Worker processes: the file checks of the series' files run in N forked workers "
-    "(each file's states in order in one; the report is the same for any N; default: one "
-    "per CPU), and --build-cmd builds N patches at once (one worktree each; default 1).",
+    "(each file's states in order in one; the report is the same for any N; default 1: "
+    "on the series measured workers cost more CPU than they saved), and --build-cmd builds N "
+    "patches at once (one worktree each; default 1).",
 )
 @click.option(
     "--build-timeout",
