@@ -1,7 +1,8 @@
 """The callee lookups' scans of a base tree's files kept across runs (analysis/scan_store.py):
-a second run over the same tree reads none of them again and finds the same; a file changed
-since (an including .c file, a header two levels down) is read again and changes the answer.
-Runs of `scan --tree` on a copy of tests/fixtures/locks_tree/."""
+a second run over the same tree reads none of them again and finds the same, another caller
+reads only what no lookup read before; a file changed since (an including .c file, a header
+two levels down) is read again and changes the answer. Runs of `scan --tree` on a copy of
+tests/fixtures/locks_tree/."""
 
 from __future__ import annotations
 
@@ -100,3 +101,16 @@ def test_a_change_just_now_is_not_stored(
     count = len(reads)
     assert _found(caller, tree) == first
     assert len(reads) == 2 * count
+
+
+def test_callers_share_what_was_read_for_another(tree: Path, reads: list[str]) -> None:
+    caller = tree / "kernel" / "nested.c"
+    other = tree / "kernel" / "nested_copy.c"
+    shutil.copy(caller, other)
+    _found(caller, tree)
+    assert "include/linux/inner.h" in reads
+    reads.clear()
+    _found(other, tree)
+    # the headers were read for nested.c; the copy's lookups read only nested.c (a .c file
+    # of its directory, never read for itself)
+    assert reads == ["kernel/nested.c"]

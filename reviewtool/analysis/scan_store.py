@@ -4,8 +4,9 @@ define, its `#include`s), kept across runs (reviewtool/diskcache.py).
 analysis/locks/callees.py reads, for each caller, every .c file of its directory (to find a
 .c file including it, and to look for definitions there) and the closure of its headers (up
 to 800 of them): ~0.6 CPU seconds a run on a file of mm/, the same files with the same text
-at every run on a tree. What it found in them is stored in one entry per caller file (the
-files its lookups read, one load a run), each file's row under its signature:
+at every run on a tree, and largely the same for every caller and series (include/linux/).
+What it found in them is stored in one entry per directory of the tree (the files of it any
+lookup read: bounded by the tree, shared by callers), each file's row under its signature:
 - a git base: the commit is in the key, a row holds for good;
 - a directory: the file's (modification and change times, inode, size), or that it did not
   exist; a row is trusted only while the file's signature is the stored one (a file written,
@@ -86,16 +87,16 @@ def _decode(row: Any) -> Scan:
 
 
 class ScanGroup:
-    """The rows of the files one caller's lookups read: loaded once, written back when this
-    run read a file the stored group did not hold under its current signature."""
+    """The rows of the files of one directory of the tree: loaded once, written back (with
+    the stored rows this run did not replace) when this run read a file the stored group did
+    not hold under its current signature."""
 
-    def __init__(self, files: TreeFiles, caller: str) -> None:
+    def __init__(self, files: TreeFiles, directory: str) -> None:
         version = diskcache.code_version()
-        self.key = f"scans\0{FORMAT}\0{files.identity}\0{caller}\0{version}"
+        self.key = f"scans\0{FORMAT}\0{files.identity}\0{directory}\0{version}"
         stored = _STORE.get(self.key)
         self._stored: dict[str, Any] = stored if isinstance(stored, dict) else {}
-        self._current: dict[str, list[Any]] = {}
-        self._dirty = False
+        self.dirty = False
 
     def stored(self, path: str, signature: Signature | None) -> tuple[bool, Scan]:
         """(True, the scan) when the group holds the file under `signature`."""
@@ -108,29 +109,28 @@ class ScanGroup:
             return False, None
 
     def note(self, path: str, signature: Signature | None, scan: Scan) -> None:
-        """The caller's lookups read the file (from the cache or not): kept in the group."""
-        if signature is None or path in self._current:
-            return
-        self._current[path] = _encode(signature, scan)
-        row = self._stored.get(path)
-        if not isinstance(row, list) or not row or row[0] != signature:
-            self._dirty = True
+        """The file was read (not taken from the group): its row, when it may be stored."""
+        if signature is not None:
+            self._stored[path] = _encode(signature, scan)
+            self.dirty = True
 
     def flush(self) -> None:
         """Store the group if this run read a file it did not hold."""
-        if self._dirty:
-            self._dirty = False
-            _STORE.put(self.key, self._current)
-            self._stored = self._current.copy()
+        if self.dirty:
+            self.dirty = False
+            _STORE.put(self.key, self._stored)
 
 
 def scanned(
     group: ScanGroup | None, files: TreeFiles | None, path: str, scan: Callable[[], Scan]
-) -> tuple[Signature | None, Scan]:
-    """The file's signature and scan: the group's row when it holds, else `scan()`."""
-    signature = files.signature(path) if files is not None else None
-    if group is not None:
-        held, found = group.stored(path, signature)
-        if held:
-            return signature, found
-    return signature, scan()
+) -> Scan:
+    """The file's scan: its directory's group's row when it holds, else `scan()` (then kept
+    in the group, to be stored by its `flush`)."""
+    if group is None or files is None:
+        return scan()
+    signature = files.signature(path)  # before the read: a change after it shows next run
+    held, found = group.stored(path, signature)
+    if not held:
+        found = scan()
+        group.note(path, signature, found)
+    return found

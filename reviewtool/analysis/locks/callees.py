@@ -29,7 +29,7 @@ from typing import Any
 
 from reviewtool.analysis.callee_store import StoredFile
 from reviewtool.analysis.locks.state import Effect
-from reviewtool.analysis.scan_store import Scan, ScanGroup, Signature, scanned, tree_files
+from reviewtool.analysis.scan_store import Scan, ScanGroup, scanned, tree_files
 from reviewtool.csyntax import FileFacts, parse_file
 from reviewtool.model import content_sha1
 from reviewtool.tree.listing import SourceIndex, source_index
@@ -68,10 +68,9 @@ class CalleeFinder:
         self._missing: set[tuple[str, str]] = set()  # (file, name) found nowhere
         self._candidates: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._texts: dict[str, Scan] = {}
-        self._signatures: dict[str, Signature | None] = {}
         self._tree_files = tree_files(tree)  # how its files are signed: kept across runs
-        self._groups: dict[str, ScanGroup] = {}  # by caller: the files its lookups read
-        self._group: ScanGroup | None = None  # the caller's being looked up
+        self._groups: dict[str, ScanGroup] = {}  # by directory of the tree
+        self._unsaved: set[str] = set()  # directories whose group read a file it lacked
         self._includes: dict[str, tuple[str, ...]] = {}
         self._files: dict[tuple[str, str], StoredFile] = {}
         self._last_file: tuple[str, str, tuple[str, ...]] = ("", "", ())  # its headers
@@ -211,12 +210,11 @@ class CalleeFinder:
         path (the tree is fixed) and kept across runs in the caller's group (analysis/
         scan_store.py); None when the tree has no such file."""
         if path not in self._texts:
-            signature, self._texts[path] = scanned(
-                self._group, self._tree_files, path, partial(self._scan, path)
-            )
-            self._signatures[path] = signature
-        if self._group is not None:
-            self._group.note(path, self._signatures[path], self._texts[path])
+            directory = path.rpartition("/")[0]
+            group = self._group_of(directory)
+            self._texts[path] = scanned(group, self._tree_files, path, partial(self._scan, path))
+            if group is not None and group.dirty:
+                self._unsaved.add(directory)
         return self._texts[path]
 
     def _scan(self, path: str) -> Scan:
@@ -225,13 +223,13 @@ class CalleeFinder:
             return None
         return frozenset(_DEFINITION.findall(text)), _INCLUDE.findall(text)
 
-    def _group_for(self, relative: str) -> ScanGroup | None:
-        """The stored scans of the files the lookups of the caller at `relative` read."""
+    def _group_of(self, directory: str) -> ScanGroup | None:
+        """The stored scans of the files of `directory`, loaded once."""
         if self._tree_files is None:
             return None
-        if relative not in self._groups:
-            self._groups[relative] = ScanGroup(self._tree_files, relative)
-        return self._groups[relative]
+        if directory not in self._groups:
+            self._groups[directory] = ScanGroup(self._tree_files, directory)
+        return self._groups[directory]
 
     def _defined(self, path: str) -> frozenset[str]:
         """Names the file at `path` seems to define."""
@@ -263,12 +261,12 @@ class CalleeFinder:
         relative = self.relative(path)
         if relative is None or not names:
             return {}
-        self._group = self._group_for(relative)
         try:
             return self._summaries_of(relative, source, names, summarise)
-        finally:
-            if self._group is not None:
-                self._group.flush()  # only when it read a file the stored group lacked
+        finally:  # stored once a lookup is done: each group written a few times a run
+            for directory in sorted(self._unsaved):
+                self._groups[directory].flush()
+            self._unsaved.clear()
 
     def _summaries_of(
         self, relative: str, source: str, names: set[str], summarise: Summarise
