@@ -21,7 +21,7 @@ _MAX_DEPTH = 4
 
 def definitions(cfg: CFG) -> dict[str, str]:
     """The locals of `cfg` assigned exactly once, with the text they were assigned."""
-    assigned: dict[str, list[str]] = {}
+    assigned: dict[str, list[tuple[str, int]]] = {}
     blocked: set[str] = set()
     for node in cfg.nodes:
         stack = [node.expr] if node.expr is not None else []
@@ -30,20 +30,25 @@ def definitions(cfg: CFG) -> dict[str, str]:
             if expr.kind == "assign" and expr.children and expr.children[0].kind == "name":
                 plain = expr.name == "=" and len(expr.children) == 2 and _plain(expr.children[1])
                 text = expr.children[1].text if plain else ""
-                assigned.setdefault(expr.children[0].name, []).append(text)
+                assigned.setdefault(expr.children[0].name, []).append((text, expr.line))
             elif _address_of_name(expr):  # `f(&p)`: whatever f stores there
                 blocked.add(expr.children[0].name)
             stack.extend(expr.children)
-    # `swapcache = folio` stands for `folio` only while folio keeps its value: a value naming
-    # a variable assigned anywhere in the function is no definition
-    return {
+    once = {
         name: texts[0]
         for name, texts in assigned.items()
-        if name in cfg.locals
-        and name not in blocked
-        and len(texts) == 1
-        and texts[0]
-        and not any(other in assigned for other in _IDENT.findall(texts[0]))
+        if name in cfg.locals and name not in blocked and len(texts) == 1 and texts[0][0]
+    }
+    # `swapcache = folio` stands for `folio` only while folio keeps its value: a value naming
+    # a variable assigned anywhere in the function is no definition, but for one defined
+    # once on an earlier line (`file = iocb->ki_filp; inode = file_inode(file);`)
+    return {
+        name: text
+        for name, (text, line) in once.items()
+        if all(
+            other not in assigned or other in once and once[other][1] < line
+            for other in _IDENT.findall(text)
+        )
     }
 
 

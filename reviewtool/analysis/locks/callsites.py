@@ -16,6 +16,7 @@ from reviewtool.analysis.locks.state import (
     contract_key,
     lvalue_key,
 )
+from reviewtool.analysis.locks.variants import outcomes
 from reviewtool.csyntax.ir import Expr
 
 
@@ -66,7 +67,7 @@ class CallSites(LockOps):
         """The callee's effects; with `truth` (and `negative`: the sign), the result it
         returned: its effects that only happen for such a result (`acquired_when`) too."""
         for effect in summary:
-            if effect.op in ("returns", "pure"):
+            if effect.op in ("returns", "pure", "variant"):
                 continue  # "returns": applied once the result is assigned (effects.assign)
             if self.defer_returned and RETURNED in effect.template:
                 continue
@@ -89,7 +90,25 @@ class CallSites(LockOps):
                 state = self.take(state, effect.cls, text, effect.fn, plain, via=via)
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
-        return [state]
+        return self._variants([state], expr, summary, assigned)
+
+    def _variants(
+        self, states: list[State], expr: Expr, summary: tuple[Effect, ...], assigned: str | None
+    ) -> list[State]:
+        """The callee may have traded the lock for another variant and says so through a
+        flag the caller passed (variants.py): both outcomes."""
+        for effect in summary:
+            if effect.op != "variant":
+                continue
+            text = _substitute(effect.template, expr.children, assigned)
+            if text is None:
+                continue
+            states = [
+                o
+                for s in states
+                for o in outcomes(s, expr, effect, self._match(s, effect.cls, text))
+            ]
+        return states
 
     def _maybe_released(
         self, state: State, expr: Expr, effect: Effect, assigned: str | None

@@ -116,6 +116,7 @@ def live_facts(
     uses = [_uses(n, flags, pure) for n in cfg.nodes]
     for node in cfg.exits():  # facts on parameters shape the summary callers get
         uses[node.id] |= flags & set(cfg.params)
+        uses[node.id] |= flags & {f"*{p}" for p in cfg.params}  # out-parameter flags too
         returned = lvalue_key(node.expr) if node.kind == "return" else None
         if returned is not None:  # and what the returned value is known to equal
             uses[node.id] |= {f for f in flags if "==" in f and returned in f.split("==", 1)}

@@ -30,6 +30,7 @@ from reviewtool.analysis.locks.state import (
     stable_subject,
     written_lock,
 )
+from reviewtool.analysis.locks.variants import told_flags
 from reviewtool.csyntax.ir import Expr
 
 _HELD_ASSERTIONS = frozenset(
@@ -92,11 +93,16 @@ class LockOps(LockReleases):
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
+        told = told_flags(expr, self.summaries.get(name, ())) if state.facts else ()
         for arg in expr.children if state.facts else ():
-            # `f(&dropped)`: the callee may set what it points to
+            # `f(&dropped)`: the callee may set what it points to (unless its summary says)
             if arg.kind == "unary" and arg.name == "&" and arg.children:
                 inner = arg.children[0]
-                if inner.kind == "name" and state.fact(inner.name) is not None:
+                if (
+                    inner.kind == "name"
+                    and inner.name not in told
+                    and state.fact(inner.name) is not None
+                ):
                     state = state.with_fact(inner.name, None)
         rule = self.table.acquires.get(name)
         if rule is not None:

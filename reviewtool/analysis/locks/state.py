@@ -96,6 +96,9 @@ class Effect:
     # releases it (contracts.py); `origin` are the callee contracts it passes on
     unconfirmed: bool = False
     origin: frozenset[str] = frozenset()
+    # op "variant": the pointer parameter (template) and the value stored through it on the
+    # exits that traded the caller's lock for variant `fn`: "\x001\x00=0" (summary.py)
+    through: str = ""
 
 
 PURE = Effect("pure", "", "", "")  # the summary of a side-effect-free predicate

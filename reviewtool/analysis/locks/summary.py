@@ -19,6 +19,7 @@ from reviewtool.analysis.locks.state import (
     split_ident,
     stable_subject,
 )
+from reviewtool.analysis.locks.variants import variant_effects
 
 
 def _held_template(held: Held, exit: Exit, analysis: _Analysis) -> str | None:
@@ -65,6 +66,7 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         others = tuple(h for _, e in holding for h in e.state.held)
         contract = not _annotated(annotations, sample.expr, others)
         effects.append(Effect("acquire", cls, template, sample.fn, when, contract, origin))
+    effects.extend(variant_effects(cfg, analysis))
     same = _returned_equal(analysis) if effects else None
     if same is not None:  # only worth telling callers of a function that returns a lock
         effects.append(Effect("returns", "", same, ""))
