@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewtool.analysis import symbols
+from reviewtool.analysis.symbols import state as symbols
 from reviewtool.checks import bisect
 from tests.bisect_support import run_checks, summary
 

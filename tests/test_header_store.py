@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reviewtool import diskcache
-from reviewtool.analysis import symbol_store
+from reviewtool.analysis.symbols import store as symbol_store
 from reviewtool.checks import bisect
 from tests.bisect_support import run_checks
 

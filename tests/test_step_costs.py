@@ -10,9 +10,9 @@ from collections import Counter
 import pytest
 
 from reviewtool.analysis.asserts import sites as assert_sites
-from reviewtool.analysis.symbol_parts import PartsView, changed_names, use_delta, word_delta
-from reviewtool.analysis.symbol_store import SymbolStore
-from reviewtool.analysis.symbols import file_symbols
+from reviewtool.analysis.symbols.parts import PartsView, changed_names, use_delta, word_delta
+from reviewtool.analysis.symbols.state import file_symbols
+from reviewtool.analysis.symbols.store import SymbolStore
 from reviewtool.analysis.tree_view import Reach, TreeView, tree_views
 from reviewtool.checks import asserts as assert_checks
 from reviewtool.checks.base import FileContext, Memo

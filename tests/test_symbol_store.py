@@ -1,4 +1,4 @@
-"""Symbols kept by region (analysis/symbol_store.py) are exactly the whole-file symbols, and a
+"""Symbols kept by region (analysis/symbols/store.py) are exactly the whole-file symbols, and a
 new state of a file costs the regions a patch changed."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reviewtool.analysis import symbols
-from reviewtool.analysis.symbol_parts import PartsView
-from reviewtool.analysis.symbol_store import SymbolStore
-from reviewtool.analysis.symbols import FileSymbols, file_symbols
+from reviewtool.analysis.symbols import state as symbols
+from reviewtool.analysis.symbols.parts import PartsView
+from reviewtool.analysis.symbols.state import FileSymbols, file_symbols
+from reviewtool.analysis.symbols.store import SymbolStore
 from reviewtool.csyntax import FactsCache
 from reviewtool.model import FileState
 

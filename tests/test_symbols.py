@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reviewtool.analysis import symbols
-from reviewtool.analysis.symbols import file_symbols
+from reviewtool.analysis.symbols import state as symbols
+from reviewtool.analysis.symbols.state import file_symbols
 from reviewtool.analysis.tree_view import TreeView, tree_views
 from reviewtool.checks.base import Memo
 from reviewtool.csyntax import FactsCache

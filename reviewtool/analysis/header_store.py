@@ -15,7 +15,7 @@ from dataclasses import fields
 from typing import Any
 
 from reviewtool import diskcache
-from reviewtool.analysis.symbols import Provision
+from reviewtool.analysis.symbols.state import Provision
 from reviewtool.model import FileState
 
 _STORE = diskcache.Store("provides", keep=8192)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from reviewtool.analysis.header_store import stored_provides
-from reviewtool.analysis.symbol_parts import PartsView, provisions_of
-from reviewtool.analysis.symbol_store import SymbolStore
-from reviewtool.analysis.symbols import C_SUFFIXES, WORD, FileSymbols, Provision, includes_of
+from reviewtool.analysis.symbols.parts import PartsView, provisions_of
+from reviewtool.analysis.symbols.state import C_SUFFIXES, WORD, FileSymbols, Provision, includes_of
+from reviewtool.analysis.symbols.store import SymbolStore
 from reviewtool.csyntax import FileFacts
 from reviewtool.model import FileState, Snapshot
 

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import provided_names, provisions_of, use_delta
-from reviewtool.analysis.symbols import FileSymbols
+from reviewtool.analysis.symbols.parts import provided_names, provisions_of, use_delta
+from reviewtool.analysis.symbols.state import FileSymbols
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from reviewtool.analysis.symbols import C_SUFFIXES, FileSymbols
+from reviewtool.analysis.symbols.state import C_SUFFIXES, FileSymbols
 from reviewtool.analysis.tree_view import TreeView, symbol_store, tree_views
 from reviewtool.checks.base import Check, Memo, SeriesContext
 from reviewtool.csyntax import FileFacts

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from reviewtool.analysis.symbols import strip_comments_and_literals
+from reviewtool.analysis.symbols.state import strip_comments_and_literals
 from reviewtool.checks.base import Check, PatchContext
 from reviewtool.checks.bisect.history import changed_lines, counted
 from reviewtool.csyntax import FileFacts

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import provided_names, provisions_of
+from reviewtool.analysis.symbols.parts import provided_names, provisions_of
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,

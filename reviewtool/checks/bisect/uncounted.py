@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbols import C_SUFFIXES, MAX_ARG_SCAN, MAX_SCAN_PER_FILE
+from reviewtool.analysis.symbols.state import C_SUFFIXES, MAX_ARG_SCAN, MAX_SCAN_PER_FILE
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import (
     EachStep,
@@ -35,7 +35,7 @@ class ArgumentsNotCounted(EachStep):
         does, see --build-cmd).
 
     Rule data:
-        None; the bounds are MAX_ARG_SCAN and MAX_SCAN_PER_FILE of analysis/symbols.py.
+        None; the bounds are MAX_ARG_SCAN and MAX_SCAN_PER_FILE of analysis/symbols/state.py.
     """
 
     code = "BS009"

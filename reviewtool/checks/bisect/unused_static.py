@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import changed_names, provisions_of
-from reviewtool.analysis.symbols import Provision
+from reviewtool.analysis.symbols.parts import changed_names, provisions_of
+from reviewtool.analysis.symbols.state import Provision
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.bisect.history import EachStep, old_paths, patch_label, whole_file
 from reviewtool.model import Finding, Series, Severity

@@ -8,14 +8,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
-from reviewtool.analysis.symbol_parts import (
+from reviewtool.analysis.symbols.parts import (
     PartsView,
     provided_names,
     provisions_of,
     use_delta,
     word_delta,
 )
-from reviewtool.analysis.symbols import WORD, FileSymbols, strip_comments_and_literals
+from reviewtool.analysis.symbols.state import WORD, FileSymbols, strip_comments_and_literals
 from reviewtool.analysis.tree_view import TreeView
 from reviewtool.checks.base import SeriesContext
 from reviewtool.checks.bisect.history import (

@@ -17,9 +17,9 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 
-from reviewtool.analysis import symbols
-from reviewtool.analysis.symbol_parts import Compact, Part, PartsView, includes_of_parts
-from reviewtool.analysis.symbols import (
+from reviewtool.analysis.symbols import state as symbols
+from reviewtool.analysis.symbols.parts import Compact, Part, PartsView, includes_of_parts
+from reviewtool.analysis.symbols.state import (
     CALL_OPEN,
     COMMENT_OR_LITERAL,
     INCLUDE,

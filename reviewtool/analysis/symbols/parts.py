@@ -1,4 +1,4 @@
-"""A file state's symbols as region parts (`Compact`, made by analysis/symbol_store.py) and
+"""A file state's symbols as region parts (`Compact`, made by analysis/symbols/store.py) and
 the view the BS checks read of them (`PartsView`): the fields `symbols.FileSymbols` has,
 each built from the parts on first use, and the lookups of one name answered from the parts
 without building the rest."""
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
 
-from reviewtool.analysis.symbols import FileSymbols, Provision, Use, include_candidates
+from reviewtool.analysis.symbols.state import FileSymbols, Provision, Use, include_candidates
 
 
 @dataclass(frozen=True, slots=True)
