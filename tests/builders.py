@@ -44,3 +44,16 @@ def snapshot(step: int, files: dict[str, str], touched=(), renamed=(), unknown=N
         path: FileState(path, text, tuple(unknown.get(path, ()))) for path, text in files.items()
     }
     return Snapshot(step, states, frozenset(touched), True, tuple(renamed))
+
+
+class MemoryTree:
+    """A base tree held in a dict (the `BaseTree` protocol's read and describe)."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = files
+
+    def read(self, path: str) -> str | None:
+        return self.files.get(path)
+
+    def describe(self) -> str:
+        return "memory"

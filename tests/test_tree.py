@@ -15,22 +15,9 @@ from reviewtool.errors import InputError
 from reviewtool.model import Severity
 from reviewtool.tree import DirTree, GitTree, HunksOnly, build_snapshots
 from reviewtool.tree import snapshots as tree_snapshots
-from tests.builders import patch, series
+from tests.builders import MemoryTree, patch, series
 
 BASE_C = "".join(f"line {n}\n" for n in range(1, 21))
-
-
-class MemoryTree:
-    """A base tree held in a dict, for tests."""
-
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files = files
-
-    def read(self, path: str) -> str | None:
-        return self.files.get(path)
-
-    def describe(self) -> str:
-        return "memory"
 
 
 def build(diffs: list[str], base: dict[str, str] | None):

@@ -8,20 +8,9 @@ from dataclasses import replace
 from reviewtool.model import FileState
 from reviewtool.tree import build_snapshots
 from reviewtool.tree.texts import RegionTexts, SharedState
-from tests.builders import patch, series
+from tests.builders import MemoryTree, patch, series
 
 FUNCTIONS = "".join(f"int f{n}(void)\n{{\n\treturn {n};\n}}\n\n" for n in range(40))
-
-
-class MemoryTree:
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files = files
-
-    def read(self, path: str) -> str | None:
-        return self.files.get(path)
-
-    def describe(self) -> str:
-        return "memory"
 
 
 def adding(line: int, name: str) -> str:

@@ -11,20 +11,9 @@ import pytest
 
 from reviewtool.tree import build_snapshots
 from tests.applygen import followup_diff, git_apply, make_case, random_file
-from tests.builders import patch, series
+from tests.builders import MemoryTree, patch, series
 
 GENERATED_CASES = 80  # benchmarks/apply_vs_git.py runs thousands
-
-
-class MemoryTree:
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files = files
-
-    def read(self, path: str) -> str | None:
-        return self.files.get(path)
-
-    def describe(self) -> str:
-        return "memory"
 
 
 def ours(base: str, *diffs: str) -> list[str | None]:
