@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from operator import attrgetter
 
 from reviewtool.analysis.symbols import state as symbols
 from reviewtool.analysis.symbols.parts import Compact, Part, PartsView, includes_of_parts
@@ -135,6 +136,43 @@ def _sorted(values: list[int]) -> bool:
     return all(a <= b for a, b in zip(values, values[1:], strict=False))
 
 
+_START, _LINE = attrgetter("start_line"), attrgetter("line")
+
+
+def _take(
+    items: list, start: int, first: int, last_line: int, line_of: Callable, row: Callable
+) -> tuple[list, int]:
+    """The rows of the facts from `start` on that begin by `last_line` (lines made relative
+    to the region starting at `first`), and the index the next region starts from; a fact starting
+    before the region, or crossing its end, means the regions cannot describe the state."""
+    rows, shift = [], first - 1
+    index = start
+    while index < len(items) and line_of(items[index]) <= last_line:
+        item = items[index]
+        if line_of(item) < first:
+            raise _Whole
+        rows.append(row(item, shift, first, last_line))
+        index += 1
+    return rows, index
+
+
+def _function_row(fn, shift: int, first: int, last_line: int) -> tuple:
+    if not first <= fn.body_line <= fn.end_line <= last_line:
+        raise _Whole  # a function cut in two
+    params = tuple(p.name for p in fn.params)
+    lines = (fn.start_line - shift, fn.end_line - shift, fn.body_line - shift)
+    return (fn.name, *lines, fn.is_static, fn.variadic, params, fn.error_count)
+
+
+def _declaration_row(decl, shift: int, first: int, last_line: int) -> tuple:
+    arity = decl.arg_count if decl.kind in ("prototype", "function-macro") else None
+    return (decl.name, decl.line - shift, decl.kind, arity, decl.is_static)
+
+
+def _call_row(call, shift: int, first: int, last_line: int) -> tuple:
+    return (call.name, call.line - shift, call.function)
+
+
 class SymbolStore:
     """Every state's symbols of one run, by region; whole views built on demand (a few
     kept)."""
@@ -200,41 +238,9 @@ class SymbolStore:
             last = index == len(regions) - 1
             # the region's last line, inclusive (the file's last line need not end in "\n")
             last_line = first + region.count("\n") - (0 if last else 1)
-            shift = first - 1
-            fns = []
-            while f < len(functions) and functions[f].start_line <= last_line:
-                fn = functions[f]
-                if fn.start_line < first or not first <= fn.body_line <= fn.end_line <= last_line:
-                    raise _Whole
-                params = tuple(p.name for p in fn.params)
-                fns.append(
-                    (
-                        fn.name,
-                        fn.start_line - shift,
-                        fn.end_line - shift,
-                        fn.body_line - shift,
-                        fn.is_static,
-                        fn.variadic,
-                        params,
-                        fn.error_count,
-                    )
-                )
-                f += 1
-            decls = []
-            while d < len(declarations) and declarations[d].line <= last_line:
-                decl = declarations[d]
-                if decl.line < first:
-                    raise _Whole
-                arity = decl.arg_count if decl.kind in ("prototype", "function-macro") else None
-                decls.append((decl.name, decl.line - shift, decl.kind, arity, decl.is_static))
-                d += 1
-            uses = []
-            while c < len(calls) and calls[c].line <= last_line:
-                call = calls[c]
-                if call.line < first:
-                    raise _Whole
-                uses.append((call.name, call.line - shift, call.function))
-                c += 1
+            fns, f = _take(functions, f, first, last_line, _START, _function_row)
+            decls, d = _take(declarations, d, first, last_line, _LINE, _declaration_row)
+            uses, c = _take(calls, c, first, last_line, _LINE, _call_row)
             key = (region, last, tuple(fns), tuple(decls), tuple(uses))
             part = self._parts.get(key)
             if part is None:
