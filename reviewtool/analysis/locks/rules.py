@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from reviewtool.analysis.locks.context import context_of
@@ -95,21 +96,19 @@ def _table_for(rules: Rules, scope: str = "") -> LockTable:
         dict(table.get("cond_guards", {})),
         nesting,
         frozenset(table.get("returned_by_protocol", ())),
-        _held_tests(releases, nesting),
+        _held_tests(releases, nesting, table.get("vocabulary", {}).get("held_test_forms", ())),
     )
 
 
-_HELD_TEST_FORMS = ("{}_is_locked", "{}_locked", "{}_test_locked")
-
-
 def _held_tests(
-    releases: dict[str, ReleaseRule], nesting: frozenset[str]
+    releases: dict[str, ReleaseRule], nesting: frozenset[str], forms: Sequence[str]
 ) -> dict[str, ReleaseRule]:
     """The tests of whether a lock is held, named after its release by the kernel's
-    conventions (`unlock_buffer` / `buffer_locked`, `mutex_unlock` / `mutex_is_locked`,
-    `spin_unlock` / `spin_is_locked`, `folio_unlock` / `folio_test_locked`, the class:
-    `rwsem_is_locked`), each with the release whose lock argument it takes. Not for the
-    contexts and nesting sections (irq, rcu, preempt): held by anyone, not one lock."""
+    conventions, rules/locks.toml's `held_test_forms` (`unlock_buffer` / `buffer_locked`,
+    `mutex_unlock` / `mutex_is_locked`, `spin_unlock` / `spin_is_locked`, `folio_unlock` /
+    `folio_test_locked`, the class: `rwsem_is_locked`), each with the release whose lock
+    argument it takes. Not for the contexts and nesting sections (irq, rcu, preempt): held
+    by anyone, not one lock."""
     found: dict[str, ReleaseRule] = {}
     for name, rule in sorted(releases.items(), key=lambda item: (len(item[0]), item[0])):
         if rule.context or rule.cls in nesting or len(rule.lock) != 1:
@@ -123,7 +122,7 @@ def _held_tests(
         if re.fullmatch(r"[a-z]\w*", rule.cls):
             stems.append(rule.cls)
         for stem in filter(None, stems):
-            for form in _HELD_TEST_FORMS:
+            for form in forms:
                 found.setdefault(form.format(stem), rule)
     return found
 
