@@ -17,7 +17,7 @@ from reviewtool import diskcache
 from reviewtool.analysis.locks import callees
 from reviewtool.formats import RenderOptions, render_json
 from reviewtool.pipeline import scan
-from reviewtool.tree import DirTree
+from reviewtool.tree import DirTree, stamps
 from reviewtool.tree.listing import source_index
 
 FIXTURE = Path(__file__).parent / "fixtures" / "locks_tree"
@@ -29,6 +29,9 @@ def cache(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("REVIEWTOOL_NO_CACHE", raising=False)
     diskcache.set_enabled(None)
+    # the copied tree's change times are now (utime cannot set them back): trust it at once,
+    # as a tree settled long ago would be (the settle rule itself: tests/test_stamps.py)
+    monkeypatch.setattr(stamps, "SETTLE_SECONDS", 0)
     yield tmp_path / "xdg" / "reviewtool"
     diskcache.set_enabled(None)
 

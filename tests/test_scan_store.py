@@ -14,6 +14,7 @@ import pytest
 from reviewtool.analysis import scan_store
 from reviewtool.analysis.locks.callees import CalleeFinder
 from reviewtool.pipeline import scan
+from reviewtool.tree import stamps
 
 TREE = Path(__file__).parent / "fixtures" / "locks_tree"
 
@@ -23,7 +24,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     copy = tmp_path / "tree"
     shutil.copytree(TREE, copy)
     # the copy was written just now: trusted at once, as a file settled long ago would be
-    monkeypatch.setattr(scan_store, "SETTLE_SECONDS", 0)
+    monkeypatch.setattr(stamps, "SETTLE_SECONDS", 0)
     return copy
 
 
@@ -93,9 +94,7 @@ def test_a_file_created_where_none_was_is_read(tree: Path, reads: list[str]) -> 
 def test_a_change_just_now_is_not_stored(
     tree: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        scan_store, "SETTLE_SECONDS", 3600
-    )  # every file of the copy changed "just now"
+    monkeypatch.setattr(stamps, "SETTLE_SECONDS", 3600)  # every file of the copy changed "just now"
     caller = tree / "kernel" / "nested.c"
     first = _found(caller, tree)
     count = len(reads)

@@ -11,7 +11,7 @@ from reviewtool.analysis.locks import lock_table
 from reviewtool.analysis.vocab import tree as vocab_tree
 from reviewtool.analysis.vocab.tree import TreeRules
 from reviewtool.resources import default_rules
-from reviewtool.tree import DirTree
+from reviewtool.tree import DirTree, stamps
 
 FIXTURE = Path(__file__).parent / "fixtures" / "vocab"
 OLD = 1_600_000_000  # seconds: a header last touched long ago
@@ -31,6 +31,9 @@ def _acquires(tree: DirTree) -> set[str]:
 
 def test_an_unchanged_tree_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # the copy's change times are now (utime cannot set them back): trust it at once, as a
+    # tree settled long ago would be
+    monkeypatch.setattr(stamps, "SETTLE_SECONDS", 0)
     root = _copy(tmp_path)
     tree = DirTree(root)
     first = _acquires(tree)

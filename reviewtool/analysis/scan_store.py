@@ -8,22 +8,20 @@ at every run on a tree, and largely the same for every caller and series (includ
 What it found in them is stored in one entry per directory of the tree (the files of it any
 lookup read: bounded by the tree, shared by callers), each file's row under its signature:
 - a git base: the commit is in the key, a row holds for good;
-- a directory: the file's (modification and change times, inode, size), or that it did not
-  exist; a row is trusted only while the file's signature is the stored one (a file written,
-  replaced, created or removed changes it), and a file modified in the last two seconds is
-  not stored (a second change within a file system's time granularity would not show).
+- a directory: the file's signature (tree/stamps.py), or that it did not exist; a row is
+  trusted only while the file's signature is the stored one (a file written, replaced,
+  created or removed changes it), and a file modified just now is not stored.
 A row gives exactly what reading the file gives (tests/test_scan_store.py)."""
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from typing import Any
 
 from reviewtool import diskcache
-from reviewtool.tree.listing import SETTLE_SECONDS
 from reviewtool.tree.sources import path_problem
+from reviewtool.tree.stamps import settled_signature
 
 _STORE = diskcache.Store("scans", keep=512)
 FORMAT = 1  # of a stored row: bump when what a scan holds changes
@@ -47,15 +45,8 @@ class TreeFiles:
             return []
         if path_problem(path) or os.path.isabs(path) or path.startswith(".."):
             return None
-        try:
-            info = os.stat(os.path.join(self.root, path))
-        except (FileNotFoundError, NotADirectoryError):
-            return MISSING
-        except OSError:
-            return None
-        if time.time() - max(info.st_mtime, info.st_ctime) < SETTLE_SECONDS:
-            return None
-        return [info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_size]
+        signature = settled_signature(os.path.join(self.root, path), missing=MISSING)
+        return list(signature) if signature is not None else None
 
 
 def tree_files(tree: Any) -> TreeFiles | None:

@@ -3,25 +3,23 @@ for the lookups of callees defined in other files (analysis/locks/callees.py).
 
 Walking Linux's 5,800 directories costs ~0.2 CPU seconds a run, so the listing is kept in
 the cross-run cache (reviewtool/diskcache.py): for a git revision under its commit, for a
-directory with the signature (modification and change times, inode) of every directory it
-walked: a file added, removed or renamed changes its directory's, and the listing is only
-trusted when none changed (a listing is not kept when a directory was modified in the last
-two seconds: a second change within a file system's time granularity would not show).
+directory with the signature (tree/stamps.py) of every directory it walked: a file added,
+removed or renamed changes its directory's, and the listing is only trusted when none
+changed (nor kept when one was modified just now).
 Hidden directories (.git) are not walked, symlinked ones not followed."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import time
 import weakref
 from typing import Any
 
 from reviewtool import diskcache
+from reviewtool.tree.stamps import settled_signature
 
 _STORE = diskcache.Store("listing", keep=16)
-FORMAT = 1  # of a stored listing: bump when what is listed changes (not every code edit)
-SETTLE_SECONDS = 2  # a directory modified more recently than this may change again unseen
+FORMAT = 2  # of a stored listing: bump when what is listed changes (not every code edit)
 _INDEXES: weakref.WeakKeyDictionary[Any, SourceIndex] = weakref.WeakKeyDictionary()
 
 
@@ -100,7 +98,7 @@ def _directory_sources(root: str) -> list[str]:
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
-        signature = _signature(directory)
+        signature = settled_signature(directory)
         steady = steady and signature is not None
         directories.append([relative, *(signature or ())])
         prefix = "" if relative == "." else f"{relative}/"
@@ -111,23 +109,12 @@ def _directory_sources(root: str) -> list[str]:
     return sources
 
 
-def _signature(directory: str) -> tuple[int, int, int] | None:
-    """A directory's (mtime, ctime, inode); None when unreadable or changed just now."""
-    try:
-        info = os.stat(directory)
-    except OSError:
-        return None
-    if time.time() - info.st_mtime < SETTLE_SECONDS:
-        return None
-    return info.st_mtime_ns, info.st_ctime_ns, info.st_ino
-
-
 def _still_valid(root: str, stored: Any) -> bool:
     """Whether a stored listing of `root` holds: every directory it walked is unchanged."""
     try:
         directories, sources = stored["directories"], stored["sources"]
-        for relative, mtime, ctime, inode in directories:
-            if _signature(os.path.join(root, relative)) != (mtime, ctime, inode):
+        for relative, *signature in directories:
+            if settled_signature(os.path.join(root, relative)) != tuple(signature):
                 return False
     except (TypeError, KeyError, ValueError):
         return False

@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +38,7 @@ from reviewtool.analysis.vocab import (
     locks_table,
 )
 from reviewtool.resources import Rules
+from reviewtool.tree.stamps import settled_signature
 
 CACHE_NAME = "reviewtool-vocab-cache"
 # Cache files kept per directory, newest use first: a bot checking series against many trees
@@ -250,19 +250,16 @@ def _content_key(tree: Any, conventions: dict) -> tuple[str, int]:
 
 
 def _stat_signature(tree: Any, conventions: dict) -> str | None:
-    """None when a header cannot be stat'ed or changed in the last two seconds (a second
-    edit within the file system's time granularity would not show)."""
+    """None when a header has no settled signature (tree/stamps.py: unreadable, or changed
+    just now)."""
     digest = hashlib.sha1(f"{FORMAT}\n".encode())
     digest.update(json.dumps(conventions, sort_keys=True, default=str).encode())
-    now = time.time()
     for path, entry in sorted(_include_headers(Path(tree.root) / "include"), key=_by_path):
-        try:
-            info = entry.stat()
-        except OSError:
+        signature = settled_signature(entry)
+        if signature is None:
             return None
-        if now - info.st_mtime < 2:
-            return None
-        stamp = f"{path}\0{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}\n"
+        mtime, ctime, inode, size = signature
+        stamp = f"{path}\0{size}\0{mtime}\0{ctime}\0{inode}\n"
         digest.update(stamp.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
