@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from reviewtool.analysis.symbols import state as symbols
 from reviewtool.analysis.symbols.state import file_symbols
-from reviewtool.analysis.tree_view import TreeView, tree_views
+from reviewtool.analysis.tree_view import TreeView, mentions, tree_views
 from reviewtool.checks.base import Memo
-from reviewtool.csyntax import FactsCache
+from reviewtool.csyntax import FactsCache, parse_file
 from reviewtool.model import FileState
 from tests.builders import snapshot
 
@@ -168,6 +168,58 @@ def test_header_symbols_are_cached_by_content():
     for view in tree_views(snaps, cache.facts, base_file, memo.get):
         assert view.visible("mm/rmap.c", "folio_mapcount")
     assert cache.parses == 4  # three states of rmap.c, the header once
+
+
+def test_base_headers_parsed_apart_give_the_same_provisions_and_stay_out_of_the_cache():
+    base = {
+        "include/linux/mm.h": "#include <linux/mm_types.h>\nint folio_mapcount(struct folio *);\n",
+        "include/linux/mm_types.h": "#define VM_NONE 0\nstatic inline int vm_none(void) {}\n",
+    }
+    apart: list[str] = []
+
+    def parse_apart(state: FileState):
+        apart.append(state.path)
+        return parse_file(state.path, state.text)
+
+    def views(parse=None):
+        cache = FactsCache()
+        snap = snapshot(1, {"mm/rmap.c": RMAP_C}, touched=["mm/rmap.c"])
+        base_file = lambda path: FileState(path, base[path]) if path in base else None  # noqa: E731
+        return cache, tree_views([snap], cache.facts, base_file, Memo().get, None, parse)[0]
+
+    kept, view = views()
+    cache, apart_view = views(parse_apart)
+    for name in ("folio_mapcount", "VM_NONE", "vm_none", "missing"):
+        assert apart_view.visible("mm/rmap.c", name) == view.visible("mm/rmap.c", name)
+    assert sorted(set(apart)) == sorted(base)  # each header read for its provisions
+    assert kept.parses == 3 and cache.parses == 1  # the headers never entered the cache
+
+
+def test_mentions_is_membership_in_the_words_of_a_text():
+    text = "x9foo 9bar é9baz qux_ quux2 _under a.b ->c\nlast"
+    words = set(symbols.WORD.findall(text))
+    for name in (
+        "foo",
+        "x9foo",
+        "bar",
+        "baz",
+        "qux",
+        "qux_",
+        "quux",
+        "quux2",
+        "_under",
+        "under",
+        "a",
+        "b",
+        "c",
+        "last",
+        "las",
+        "9bar",
+        "",
+        "a.b",
+        "é9baz",
+    ):
+        assert mentions(text, name) == (name in words), name
 
 
 def test_argument_recounting_is_bounded_per_file(monkeypatch):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from reviewtool.analysis.header_store import stored_provides
 from reviewtool.analysis.symbols.parts import PartsView, provisions_of
-from reviewtool.analysis.symbols.state import C_SUFFIXES, WORD, FileSymbols, Provision, includes_of
+from reviewtool.analysis.symbols.state import (
+    C_SUFFIXES,
+    WORD,
+    FileSymbols,
+    Provision,
+    file_symbols,
+    includes_of,
+)
 from reviewtool.analysis.symbols.store import SymbolStore
 from reviewtool.csyntax import FileFacts
 from reviewtool.model import FileState, Snapshot
@@ -44,6 +52,7 @@ class TreeView:
         fingerprint: str | None = None,
         store: SymbolStore | None = None,
         reach: Reach | None = None,
+        parse_apart: Callable[[FileState], FileFacts] | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.fingerprint = fingerprint  # of the rules: base headers' provisions kept on disk
@@ -55,6 +64,10 @@ class TreeView:
         self._closures: dict[str, tuple[str, ...]] = {}
         self._from_series: dict[str, bool] = {}  # path -> its closure holds a series file
         self._reach = reach if reach is not None else Reach()
+        # a base-tree header is read for what it provides alone: parsed apart (`facts`'s
+        # result), its tree and symbols not kept (a closure's headers filled the run's parse
+        # cache and symbol store: 16 MiB of the seed's peak)
+        self._parse_apart = parse_apart
 
     @property
     def step(self) -> int:
@@ -93,12 +106,10 @@ class TreeView:
         )
         return found  # type: ignore[return-value]
 
-    def _words(self, path: str) -> frozenset[str]:
+    def _mentions(self, path: str, name: str) -> bool:
+        """Whether `name` is one of the words (`WORD`) of the file at `path`."""
         state = self.state(path)
-        if state is None:
-            return frozenset()
-        found = self._memo_get(state.sha1, "words", lambda: frozenset(WORD.findall(state.text)))
-        return found  # type: ignore[return-value]
+        return state is not None and mentions(state.text, name)
 
     def closure(self, path: str) -> tuple[str, ...]:
         """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
@@ -194,7 +205,7 @@ class TreeView:
 
     def _first_in(self, closure: tuple[str, ...], name: str) -> Provision | None:
         for header in closure:
-            if name in self._words(header):
+            if self._mentions(header, name):
                 found = self._provides(header).get(name, ())
                 if found:
                     return found[0]
@@ -208,7 +219,7 @@ class TreeView:
     def _from_headers(self, closure: tuple[str, ...], name: str) -> list[Provision]:
         found: list[Provision] = []
         for header in closure:
-            if name not in self._words(header):
+            if not self._mentions(header, name):
                 continue  # cheap: parse a header only when it mentions the name
             found.extend(self._provides(header).get(name, ()))
         return found
@@ -227,6 +238,12 @@ class TreeView:
         return self._memo_get(state.sha1, f"provides:{path}", provides)  # type: ignore[return-value]
 
     def _computed_provides(self, path: str) -> dict[str, tuple[Provision, ...]]:
+        from_base = path not in self.snapshot.files and path not in self.series_paths
+        if from_base and self._parse_apart is not None:
+            state = self.state(path)
+            if state is None or not path.endswith(C_SUFFIXES):
+                return {}
+            return file_symbols(state, self._parse_apart(state)).provides
         symbols = self.symbols(path)
         return symbols.provides if symbols is not None else {}
 
@@ -246,6 +263,7 @@ def tree_views(
     base_file: Callable[[str], FileState | None],
     memo_get: Callable[[str, str, Callable[[], object]], object],
     fingerprint: str | None = None,
+    parse_apart: Callable[[FileState], FileFacts] | None = None,
 ) -> list[TreeView]:
     """A TreeView per step; `series_paths` are every path any step holds or touches.
     With `fingerprint` (`diskcache.rules_fingerprint` of the run's rules), what base-tree
@@ -259,9 +277,18 @@ def tree_views(
     frozen = frozenset(paths)
     store, reach = symbol_store(memo_get), Reach()
     return [
-        TreeView(s, frozen, facts, base_file, memo_get, fingerprint, store, reach)
+        TreeView(s, frozen, facts, base_file, memo_get, fingerprint, store, reach, parse_apart)
         for s in snapshots
     ]
+
+
+def mentions(text: str, name: str) -> bool:
+    """`name in set(WORD.findall(text))`, without the set (a closure's headers' word sets
+    were 10 MiB of the seed's peak): a word is a run of word characters from its first
+    letter or underscore, so `name` must end a run and be preceded in it by none."""
+    if name not in text or not WORD.fullmatch(name):
+        return False  # cheap: most headers never mention the name
+    return re.search(rf"(?<!\w)[^\W_A-Za-z]*{re.escape(name)}(?!\w)", text) is not None
 
 
 def symbol_store(memo_get: Callable[[str, str, Callable[[], object]], object]) -> SymbolStore:

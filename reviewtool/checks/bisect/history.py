@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from reviewtool.analysis.symbols.state import C_SUFFIXES, FileSymbols
 from reviewtool.analysis.tree_view import TreeView, symbol_store, tree_views
 from reviewtool.checks.base import Check, Memo, SeriesContext
-from reviewtool.csyntax import FileFacts
+from reviewtool.csyntax import FileFacts, parse_file
 from reviewtool.diskcache import rules_fingerprint
 from reviewtool.model import FileState, Finding, Series, Snapshot
 
@@ -32,7 +32,12 @@ def series_views(ctx: SeriesContext) -> list[TreeView]:
 
     def build() -> list[TreeView]:
         fingerprint = rules_fingerprint(ctx.rules)  # base headers' provisions kept on disk
-        return tree_views(list(ctx.snapshots), ctx.facts, ctx.base_file, ctx.memo.get, fingerprint)
+
+        def parse_apart(state: FileState) -> FileFacts:  # a base header: parsed, not kept
+            return parse_file(state.path, state.text, ctx.rules, state.unknown)
+
+        snapshots, memo_get = list(ctx.snapshots), ctx.memo.get
+        return tree_views(snapshots, ctx.facts, ctx.base_file, memo_get, fingerprint, parse_apart)
 
     return ctx.memo.get(f"bisect-run:{id(ctx.series)}", "views", build)
 
