@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from reviewtool.analysis.functions import text_key
-from reviewtool.analysis.locks.driver import _cycles
+from reviewtool.analysis.locks.callgraph import _cycles
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.model import FileState
 

@@ -141,7 +141,7 @@ def test_inputs_records_hits_and_misses_and_cannot_be_iterated():
 def test_csyntax_calls_cover_every_call_the_lock_analysis_sees():
     """driver.py and focus.py find call cycles and callers from csyntax's call facts: they
     must include every call the CFG has."""
-    from reviewtool.analysis.locks.driver import _called
+    from reviewtool.analysis.locks.callgraph import _called
 
     for path in ("mm/rmap.c", "mm/vma.c"):
         facts = parse_file(path, (EXAMPLE / path).read_text())

@@ -22,6 +22,7 @@ from typing import Any
 
 from reviewtool.analysis.cfg import CFG, build_cfg
 from reviewtool.analysis.functions import FunctionCache, Inputs, reuse, text_key
+from reviewtool.analysis.locks.callgraph import _called, _cycles
 from reviewtool.analysis.locks.contracts import _kept as kept
 from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_neutral
 from reviewtool.analysis.locks.facts import pure_predicate
@@ -335,63 +336,6 @@ class FileLocks:
             visit(self._known[i].name, 0)
         self._order = {index: position for position, index in enumerate(order)}
         return self._order
-
-
-def _called(cfg: CFG, names: set[str]) -> set[str]:
-    found: set[str] = set()
-    for node in cfg.nodes:
-        stack = [node.expr] if node.expr is not None else []
-        while stack:
-            expr = stack.pop()
-            if expr.kind == "call" and expr.name in names:
-                found.add(expr.name)
-            stack.extend(expr.children)
-    return found
-
-
-def _cycles(graph: dict[str, set[str]]) -> dict[str, int]:
-    """name -> component number, for names in a call cycle of two or more (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: dict[str, int] = {}
-    counter = 0
-    for root in sorted(graph):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(graph[root])))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(graph.get(child, ())))))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                members = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    members.append(member)
-                    if member == node:
-                        break
-                if len(members) > 1:
-                    out.update((member, index[node]) for member in members)
-    return out
 
 
 __all__ = ["Exit", "FileLocks", "shift_result"]
