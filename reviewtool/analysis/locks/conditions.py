@@ -1,6 +1,6 @@
 """How a condition splits a state in the lock dataflow: each outcome with the truth the
-condition had there, from what the state knows (flags, signs, equal pointers, held locks)
-and from what the calls in it do (trylocks, conditional callee summaries)."""
+condition had there, from what the state knows (flags, signs, masks, equal pointers, held
+locks) and from what the calls in it do (trylocks, conditional callee summaries)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from reviewtool.analysis.locks.facts import (
     _atom,
     error_value,
 )
+from reviewtool.analysis.locks.masks import mask_key, mask_test, masks_decide, noted
 from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES
 from reviewtool.analysis.locks.state import (
     State,
@@ -105,6 +106,9 @@ class Conditions(Effects):
         held_test = self.table.held_tests.get(expr.name) if kind == "call" else None
         if held_test is not None and not returning:  # `if (buffer_locked(bh))`
             return self.held_test(state, expr, held_test)
+        masked = mask_test(expr) if kind == "binary" and expr.name == "&" else None
+        if masked is not None and (mask := mask_key(*masked)) in self.flags:
+            return self._masked(state, mask, masks_decide(state, *masked), returning)
         atom = _atom(expr, self.pure)
         if atom is not None and atom[0] in self.flags:
             return self._compared(state, expr, returning)
@@ -149,6 +153,18 @@ class Conditions(Effects):
             (state.with_fact(key, positive), True),
             (state.with_fact(key, not positive), False),
         ]
+
+    @staticmethod
+    def _masked(
+        state: State, key: str, known: bool | None, returning: bool
+    ) -> list[tuple[State, bool | None]]:
+        """`x & M`: what the masks known of x decide (masks.py), else both, remembered (a
+        test answered by a fact from before a call is taken as a test of x now)."""
+        if known is not None:
+            return [(noted(state, key, known), known)]
+        if returning:
+            return [(state, None)]
+        return [(noted(state, key, True), True), (noted(state, key, False), False)]
 
     @staticmethod
     def _both_held(state: State, expr: Expr) -> bool:

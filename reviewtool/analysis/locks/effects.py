@@ -255,7 +255,7 @@ class Effects(CallSites):
             if f[0] != name
             and base_variable(f[0]) != name
             and (f[0].isidentifier() or name not in _BASE_IDENT.findall(f[0]))
-            and not f[0].startswith((f"{name}->", f"{name}."))
+            and not f[0].startswith((f"{name}->", f"{name}.", f"{name}&{{"))
         )
         released = tuple(r for r in state.released if not _names(r[0].split(":", 1)[1], name))
         copies = [a for a, b in state.aliases if b == name and a.isidentifier()]

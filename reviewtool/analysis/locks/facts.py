@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reviewtool.analysis.cfg import CFG, Node
+from reviewtool.analysis.locks.masks import mask_flags, mask_key, mask_test, related_keys
 from reviewtool.analysis.locks.rules import LockTable
 from reviewtool.analysis.locks.state import Effect, lvalue_key, sign_key
 from reviewtool.csyntax.ir import Expr
@@ -58,6 +59,7 @@ def _tested_names(expr: Expr | None, out: set[str]) -> None:
 
 def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset()) -> set[str]:
     found: set[str] = set()
+    masks: set[str] = set()  # (with their stale forms, masks.py: not themselves flags)
     if node.expr is None:
         return found
     if node.kind == "branch":
@@ -65,6 +67,9 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
         atoms: list[str] = []
         _atoms_in(node.expr, atoms, pure)
         found.update(atoms)
+        for test in _subexpressions(node.expr):  # `x & A` reads every mask known of x
+            if (masked := mask_test(test)) is not None and (key := mask_key(*masked)) in flags:
+                masks.update(related_keys(key, flags))
     elif node.kind == "return":
         key = lvalue_key(node.expr)
         if key is not None:
@@ -85,7 +90,7 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
     # error it equals (`ret == -EALREADY`) only from an acquire's rule; never split on
     # here, they are live wherever they are tested, flag or not
     signs = {f for f in found if f.endswith("<0") or _ERROR_ATOM.search(f)}
-    return (found & flags) | signs if flags else found
+    return (found & flags) | signs | masks if flags else found
 
 
 def _error_tested(value: Expr) -> Expr:
@@ -177,6 +182,16 @@ _TRANSPARENT = frozenset(
 )
 
 
+def _subexpressions(expr: Expr) -> list[Expr]:
+    found = []
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(current.children)
+    return found
+
+
 def _ternary_conditions(expr: Expr) -> list[Expr]:
     found = []
     stack = [expr]
@@ -248,7 +263,9 @@ def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[st
     returned = {lvalue_key(n.expr) for n in cfg.nodes if n.kind == "return"} - {None}
     # `if (base == timer->base) return base;`: tells callers what the result is
     equal = {a for a in atoms if "==" in a and set(a.split("==", 1)) & returned}
-    return frozenset(names | repeated | equal)
+    conditions = [n.expr for n in cfg.nodes if n.kind == "branch" and n.expr is not None]
+    masks = mask_flags(e for c in conditions for e in _subexpressions(c))
+    return frozenset(names | repeated | equal | masks)
 
 
 # -- lock work: the calls a function makes -------------------------------------------------

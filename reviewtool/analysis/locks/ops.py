@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
-from reviewtool.analysis.locks import aliases, context
+from reviewtool.analysis.locks import aliases, context, masks
 from reviewtool.analysis.locks.facts import _release_classes, call_names, context_calls
 from reviewtool.analysis.locks.release import LockReleases
 from reviewtool.analysis.locks.rules import (
@@ -93,6 +93,7 @@ class LockOps(LockReleases):
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
+        state = masks.after_call(state, expr, self.cfg.locals | set(self.cfg.params))
         told = told_flags(expr, self.summaries.get(name, ())) if state.facts else ()
         for arg in expr.children if state.facts else ():
             # `f(&dropped)`: the callee may set what it points to (unless its summary says)
@@ -338,9 +339,10 @@ class LockOps(LockReleases):
 
     def template(self, expr: str) -> str | None:
         """How a caller names the lock `expr`, seen through this function's aliases."""
-        template = _template(expr, self.cfg.params, self.cfg.locals)
+        shared = self.table.shared_values
+        template = _template(expr, self.cfg.params, self.cfg.locals, shared)
         if template is None and self.defs:
-            template = _template(self.canon(expr), self.cfg.params, self.cfg.locals)
+            template = _template(self.canon(expr), self.cfg.params, self.cfg.locals, shared)
         return template
 
     def _alias_held(self, state: State, cls: str, text: str) -> Held | None:

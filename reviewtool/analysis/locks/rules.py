@@ -46,6 +46,9 @@ class LockTable:
     nesting: frozenset[str]  # classes whose acquire may nest (rcu, preempt, irq, read sides)
     protocol_classes: frozenset[str] = frozenset()  # may return held under a return code
     held_tests: dict[str, ReleaseRule] = field(default_factory=dict)  # see `_held_tests`
+    # values that name the same object in every function (`current`): a lock hanging off
+    # one is its callers' as written (rules/locks.toml's `shared_values`)
+    shared_values: frozenset[str] = frozenset()
     # the names a call to which is lock work (cleanup.h's guards too): built once per table,
     # not per function (a tree's vocabulary has thousands)
     lock_calls: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -97,6 +100,7 @@ def _table_for(rules: Rules, scope: str = "") -> LockTable:
         nesting,
         frozenset(table.get("returned_by_protocol", ())),
         _held_tests(releases, nesting, table.get("vocabulary", {}).get("held_test_forms", ())),
+        frozenset(table.get("vocabulary", {}).get("shared_values", ())),
     )
 
 

@@ -229,10 +229,15 @@ _BASE_IDENT = re.compile(r"(?<![\w>.])[A-Za-z_]\w*")
 
 
 def _template(
-    expr: str, params: tuple[str, ...], declared: frozenset[str] | None = None
+    expr: str,
+    params: tuple[str, ...],
+    declared: frozenset[str] | None = None,
+    shared: frozenset[str] = frozenset(),
 ) -> str | None:
     """`expr` with each parameter it hangs off replaced by its placeholder; None when it
-    hangs off a local variable the caller cannot name (`declared`: the function's locals)."""
+    hangs off a local variable the caller cannot name (`declared`: the function's locals);
+    a lock hanging off a value every function names alike (`shared`: rules/locks.toml's
+    `shared_values`, `current`) is the caller's as written."""
     if any(base in params for base in _BASE_IDENT.findall(expr)):
         return _BASE_IDENT.sub(
             lambda m: f"\x00{params.index(m.group(0))}\x00" if m.group(0) in params else m.group(0),
@@ -241,8 +246,10 @@ def _template(
     base = base_variable(expr)
     if base is None:
         return expr  # no variable: a global lock expression
-    if declared is not None and declared and base not in declared:
-        return expr  # neither a parameter nor a local: a global (`&hwlat_data.lock`)
+    if declared is not None and base not in declared and (declared or base in shared):
+        # neither a parameter nor a local: a global (`&hwlat_data.lock`); where nothing is
+        # declared, only a shared value is taken for one
+        return expr
     if (
         base.isupper()
         or base.startswith(("__", "init_"))
