@@ -17,6 +17,7 @@ from reviewtool.analysis.locks.facts import (
 from reviewtool.analysis.locks.masks import mask_key, mask_test, masks_decide, noted
 from reviewtool.analysis.locks.rules import _LOCK_POINTER_CLASSES
 from reviewtool.analysis.locks.state import (
+    RETURNED,
     State,
     _rebase,
     base_variable,
@@ -84,6 +85,9 @@ class Conditions(Effects):
                     for s, t in self.condition(state, operand, returning)
                 ]
         if kind == "binary" and expr.name in ("==", "!=") and len(expr.children) == 2:
+            compared = self._result_compared(state, expr)
+            if compared is not None:  # `lock_obj(id) != obj`: where equal, obj's lock
+                return compared
             decided = self._zero_against_nonzero(state, expr)
             if decided is not None:  # `ret == -EDEADLK` where ret is known 0
                 return [(state, decided)]
@@ -165,6 +169,35 @@ class Conditions(Effects):
         if returning:
             return [(state, None)]
         return [(noted(state, key, True), True), (noted(state, key, False), False)]
+
+    def _result_compared(self, state: State, expr: Expr) -> list[tuple[State, bool | None]] | None:
+        """`f(...) != timer` where f returns, when it returns an object, holding that object's
+        lock: where equal, the lock is `timer`'s (the callee's other effects first, as for
+        `timer = f(...)`); where not, what the other object holds is nameless, as it is when
+        nothing keeps the result."""
+        call, other = expr.children
+        if call.kind != "call":
+            call, other = other, call
+        summary = self._conditional_summary(call) if call.kind == "call" else None
+        if summary is None or other.kind != "name" or state.fact(other.name) is False:
+            return None
+        returned = tuple(
+            e for e in summary if RETURNED in e.template and e.acquired_when == "nonzero"
+        )
+        if not returned:
+            return None
+        equal = expr.name == "=="
+        self.defer_returned = True
+        try:
+            called = self.effects(state, call)
+        finally:
+            self.defer_returned = False
+        same = [
+            (out, equal)
+            for s in called
+            for out in self.apply_summary(s, call, returned, other.name, True)
+        ]
+        return same + [(s, not equal) for s in self.effects(state, call)]
 
     @staticmethod
     def _both_held(state: State, expr: Expr) -> bool:

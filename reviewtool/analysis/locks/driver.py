@@ -22,7 +22,7 @@ from typing import Any
 
 from reviewtool.analysis.cfg import CFG, build_cfg
 from reviewtool.analysis.functions import FunctionCache, Inputs, reuse, text_key
-from reviewtool.analysis.locks.callgraph import _called, _cycles
+from reviewtool.analysis.locks.callgraph import _called, _cycles, call_aliases
 from reviewtool.analysis.locks.contracts import _kept as kept
 from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_neutral
 from reviewtool.analysis.locks.facts import pure_predicate
@@ -77,6 +77,7 @@ class FileLocks:
         self._outside = outside  # summaries of callees in the base tree's other files
         self._widened: dict[int, FunctionResult | None] = {}
         self._lock_free = LockFree(facts, self.table, rules)  # functions with no lock work
+        self._aliases: dict[str, str] | None = None  # macros of the file that are one call
 
     # -- public -----------------------------------------------------------------------
 
@@ -210,6 +211,7 @@ class FileLocks:
         return result
 
     def _visible_wide(self, index: int, name: str) -> tuple[Effect, ...] | None:
+        name = self._named(name)
         if name not in self._twins:
             return self._outside_summaries({name}).get(name)
         return self._visible(index, name, self._widen)
@@ -270,6 +272,7 @@ class FileLocks:
         """The summary of `name` as function `index` sees it: the last function of that name
         before it in call order whose summary is not empty (by `result`, `_result` unless
         given)."""
+        name = self._named(name)
         twins = self._twins.get(name)
         if not twins:
             return None
@@ -289,6 +292,14 @@ class FileLocks:
             if found is not None and found.summary:
                 return found.summary
         return None
+
+    def _named(self, name: str) -> str:
+        """`name`, or the function the file's macro `name` is a call of (callgraph.py)."""
+        if name in self._twins:
+            return name
+        if self._aliases is None:
+            self._aliases = call_aliases(self.facts.path, self.facts.source, self.rules)
+        return self._aliases.get(name, name)
 
     # -- call order -------------------------------------------------------------------
 

@@ -72,8 +72,8 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         effects.append(Effect("returns", "", same, ""))
     released_sets = [{r[0] for r in e.state.released if r[1]} for e in exits]
     for ident in sorted(set().union(*released_sets)):
-        if any(any(h.ident == ident for h in e.state.held) for e in exits):
-            continue
+        if any(any(h.ident == ident and not h.entry for h in e.state.held) for e in exits):
+            continue  # (held again after releasing it, it is released for some results)
         cls, expr = split_ident(ident)
         template = analysis.template(expr)
         if template is None:
