@@ -108,6 +108,26 @@ def test_a_file_added_to_a_directory_is_listed(tmp_path, cache):
     assert source_index(DirTree(root)).in_directory("fs") == ["fs/pin.c", "fs/pin_extra.c"]
 
 
+def test_the_listing_skips_hidden_and_symlinked_directories(tmp_path, cache):
+    root = tmp_path / "tree"
+    for name in ("a/b/deep.c", "a/notes.txt", ".git/x.c", "a/.hidden/y.c", "top.c"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("int x;\n")
+    (root / "a" / "dir.c").mkdir()  # a directory named like a source: not a file
+    (root / "outside").mkdir()
+    (root / "outside" / "far.c").write_text("int y;\n")
+    (root / "a" / "link").symlink_to(root / "outside", target_is_directory=True)
+    (root / "a" / "alias.c").symlink_to(root / "top.c")  # a file, as os.walk lists it
+    listed = source_index(DirTree(root))
+    assert sorted(p for paths in listed.by_directory.values() for p in paths) == [
+        "a/alias.c",
+        "a/b/deep.c",
+        "outside/far.c",
+        "top.c",
+    ]
+    assert listed.in_directory("a/link") == []  # not followed
+
+
 def test_no_cache_reads_and_writes_nothing(tmp_path, cache, monkeypatch):
     root = _tree(tmp_path)
     monkeypatch.setenv("REVIEWTOOL_NO_CACHE", "1")

@@ -94,19 +94,46 @@ def _directory_sources(root: str) -> list[str]:
     stored = _STORE.get(key)
     if _still_valid(root, stored):
         return stored["sources"]
-    sources, directories, steady = [], [], True
-    for directory, subdirs, files in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        relative = os.path.relpath(directory, root).replace(os.sep, "/")
-        signature = settled_signature(directory)
-        steady = steady and signature is not None
-        directories.append([relative, *(signature or ())])
-        prefix = "" if relative == "." else f"{relative}/"
-        sources += [f"{prefix}{name}" for name in files if name.endswith(".c")]
-    sources.sort()  # stored sorted: the index's sort is then one pass
+    sources, directories, steady = _walk(root)
     if steady:  # a directory that changed while it was walked: not kept
         _STORE.put(key, {"directories": directories, "sources": sources})
     return sources
+
+
+def _walk(root: str) -> tuple[list[str], list[list[Any]], bool]:
+    """The .c files below `root` (sorted: the index's sort is then one pass), each walked
+    directory with its signature, and whether all had one. What os.walk lists (a symlink to
+    a directory is not a file, nor followed; an unreadable directory is skipped), read with
+    one scandir per directory: os.walk's generator and relpath were a third of the walk."""
+    sources: list[str] = []
+    directories: list[list[Any]] = []
+    steady = True
+    stack = [(root, "")]
+    while stack:
+        path, prefix = stack.pop()
+        signature = settled_signature(path)
+        steady = steady and signature is not None
+        directories.append([prefix[:-1] or ".", *(signature or ())])
+        try:
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if not _is_directory(entry):
+                        if name.endswith(".c"):
+                            sources.append(prefix + name)
+                    elif not name.startswith(".") and not entry.is_symlink():
+                        stack.append((entry.path, f"{prefix}{name}/"))
+        except OSError:
+            continue
+    sources.sort()
+    return sources, directories, steady
+
+
+def _is_directory(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # as os.walk: not a directory then
+        return False
 
 
 def _still_valid(root: str, stored: Any) -> bool:
