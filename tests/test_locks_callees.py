@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from reviewtool import diskcache
+from reviewtool.analysis.locks import callees
 from reviewtool.pipeline import scan
 from tests.test_locks_fixtures import annotations
 
@@ -51,3 +53,26 @@ def test_a_file_sees_the_headers_of_the_file_including_it(tmp_path: Path) -> Non
     build.write_text(build.read_text().replace('#include "policy.c"', ""))
     # compiled on its own, policy.c sees no sched.h: task_rq_drop() is unknown
     assert ("LK001", 13) in _found(caller, tree)
+
+
+def test_a_parse_dropped_from_the_bounded_cache_is_parsed_again_to_the_same_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The finder keeps a few parses (a header's tree is megabytes); a file asked for
+    another name after its parse was dropped is parsed again: the same findings."""
+    diskcache.set_enabled(False)  # every summary from a parse, none from an earlier run
+    try:
+
+        def found(capacity: int) -> tuple[set[tuple[str, str, int]], int]:
+            monkeypatch.setattr(callees, "_PARSED_CAPACITY", capacity)
+            callees._PARSED.clear()
+            report = scan(CALLERS, select=("LK",), tree=TREE)
+            codes = {(f.location.path, f.code, f.location.line) for f in report.findings}
+            return codes, len(callees._PARSED)
+
+        unbounded, held = found(1000)
+        bounded, kept = found(1)
+        assert bounded == unbounded
+        assert held > 1 and kept == 1  # the bound was in play
+    finally:
+        diskcache.set_enabled(None)

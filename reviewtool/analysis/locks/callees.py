@@ -40,7 +40,11 @@ _MAX_SIBLINGS = 80  # .c files of one directory read to find a definition
 _MAX_INCLUDE_DEPTH = 6  # levels of headers below the file's own includes
 _MAX_NESTED = 800  # headers below them read: a bound, not a promise of completeness
 _PARSED: OrderedDict[str, FileFacts] = OrderedDict()  # by content: headers are shared
-_PARSED_CAPACITY = 64
+# A parse holds its tree (include/linux/mm.h's: megabytes) and is needed only while a lookup
+# reads the file (its definitions, then the summaries asked of it): what was found is kept
+# by StoredFile, so a few parses are kept, not every file read (64 were 6 MiB of the seed's
+# peak; a file asked for another name later is parsed again: 7 -> 9 parses on the seed)
+_PARSED_CAPACITY = 2
 
 Summarise = Callable[[FileFacts, set[str], Any], dict[str, tuple[Effect, ...]]]
 
