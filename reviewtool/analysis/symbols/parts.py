@@ -27,6 +27,11 @@ class Part:
     words: tuple[str, ...]
     includes: tuple[tuple[str, bool], ...]  # (target, quoted)
     scanned: int  # characters the argument recount read
+    # The names its functions and declarations provide, and those its uses call: a lookup
+    # of one name passes over the parts without it (a step asks of hundreds of names, a
+    # file has thousands of uses)
+    provides: frozenset[str]
+    calls: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,15 +176,16 @@ class PartsView:
         if "provides" in self.__dict__:
             return self.provides.get(name, ())
         path = self._kept.facts_path
+        holding = [(part, shift) for part, shift in self._parts if name in part.provides]
         found = [
             Provision(name, path, start + shift, "function", arity, is_static, inline)
-            for part, shift in self._parts
+            for part, shift in holding
             for fn_name, start, _end, is_static, arity, inline, *_rest in part.functions
             if fn_name == name
         ]
         found += [
             Provision(name, path, line + shift, kind, arity, is_static)
-            for part, shift in self._parts
+            for part, shift in holding
             for decl_name, line, kind, arity, is_static in part.declarations
             if decl_name == name
         ]
@@ -192,6 +198,7 @@ class PartsView:
         return [
             Use(name, path, use[1] + shift, use[2], use[3], use[4])
             for part, shift in self._parts
+            if name in part.calls
             for use in part.uses
             if use[0] == name
         ]

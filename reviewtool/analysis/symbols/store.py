@@ -120,6 +120,7 @@ def _part(region: str, last: bool, functions: list, declarations: list, calls: l
             )
         )
     uses, uncounted, scanned = _uses(code, calls)
+    provides = {row[0] for row in found} | {row[0] for row in declarations}
     return Part(
         region.count("\n"),
         tuple(found),
@@ -129,6 +130,8 @@ def _part(region: str, last: bool, functions: list, declarations: list, calls: l
         tuple(WORD.findall(code)),
         tuple((m.group(2).strip(), m.group(1) == '"') for m in INCLUDE.finditer(region)),
         scanned,
+        frozenset(provides),
+        frozenset(use[0] for use in uses),
     )
 
 
