@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from reviewtool.analysis.locks import lock_table
+from reviewtool.analysis.vocab import tablefiles
 from reviewtool.analysis.vocab import tree as vocab_tree
 from reviewtool.analysis.vocab.tree import TreeRules
 from reviewtool.resources import default_rules
@@ -59,16 +60,36 @@ def test_a_header_changed_just_now_is_hashed_by_content(tmp_path, monkeypatch):
 
 
 def test_the_cache_keeps_the_tables_used_last_and_nothing_else_is_removed(tmp_path, monkeypatch):
-    monkeypatch.setattr(vocab_tree, "KEEP_TABLES", 3)
+    monkeypatch.setattr(tablefiles, "KEEP_TABLES", 3)
     cache = tmp_path / "vocab"
     keys = [f"{n:040x}" for n in range(5)]
     for age, key in enumerate(keys[:3]):
-        vocab_tree._store(cache / f"{key}.json", {"acquire": [key]})
+        tablefiles.store(cache / f"{key}.json", {"acquire": [key]})
         os.utime(cache / f"{key}.json", (OLD + age, OLD + age))  # key 0 the oldest
     (cache / "notes.json").write_text("{}")  # not ours: never removed
     os.utime(cache / "notes.json", (OLD, OLD))
-    assert vocab_tree._load(cache / f"{keys[0]}.json") == {"acquire": [keys[0]]}  # used now
+    assert tablefiles.load(cache / f"{keys[0]}.json") == {"acquire": [keys[0]]}  # used now
     for key in keys[3:]:
-        vocab_tree._store(cache / f"{key}.json", {"acquire": [key]})
+        tablefiles.store(cache / f"{key}.json", {"acquire": [key]})
     left = sorted(p.name for p in cache.iterdir())
     assert left == sorted([f"{keys[0]}.json", f"{keys[3]}.json", f"{keys[4]}.json", "notes.json"])
+
+
+def test_a_private_scope_is_derived_once_and_again_when_its_headers_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _copy(tmp_path)
+    tree = DirTree(root)
+    assert "gadget_lock" in lock_table(TreeRules(default_rules(), tree), "drivers/x.c").acquires
+    assert list((tmp_path / "cache" / "reviewtool" / "vocab" / "scoped").glob("*.json"))
+
+    real = vocab_tree.derive_private
+    derivations = []
+    monkeypatch.setattr(vocab_tree, "derive_private", lambda *a: derivations.append(1) or real(*a))
+    again = lock_table(TreeRules(default_rules(), tree), "drivers/x.c")
+    assert "gadget_lock" in again.acquires and derivations == []  # read from the cache
+
+    header = root / "drivers" / "gadget.h"
+    header.write_text(header.read_text().replace("gadget_lock", "gizmo_lock"))
+    changed = lock_table(TreeRules(default_rules(), tree), "drivers/x.c")
+    assert derivations == [1]
+    assert "gizmo_lock" in changed.acquires and "gadget_lock" not in changed.acquires

@@ -10,18 +10,19 @@ reads every header under include/ but uapi/ and dt-bindings/ (about 4,300 in Lin
 paths and contents and of the conventions in rules/locks.toml (for a directory, found again
 by the headers' sizes, times and inodes without reading them), so a tree is derived once:
 for a git base in the repository's git directory (reviewtool-vocab-cache/), for a directory
-under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache); the 32 tables used last are kept there.
-Nothing is cached when that directory cannot be written, nor with the on-disk caches off
-(--no-cache, REVIEWTOOL_NO_CACHE=1: reviewtool/diskcache.py)."""
+under $XDG_CACHE_HOME/reviewtool/vocab (~/.cache); the 32 tables used last are kept there
+(analysis/vocab/tablefiles.py). A private scope's table is kept too, by its headers'
+contents, the global table's key and the rules (reading mm/'s 20 headers and deriving from
+them costs more than a run's step). Nothing is cached when that directory cannot be
+written, nor with the on-disk caches off (--no-cache, REVIEWTOOL_NO_CACHE=1:
+reviewtool/diskcache.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import weakref
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,16 +37,11 @@ from reviewtool.analysis.vocab import (
     global_ops,
     hand_ops,
     locks_table,
+    tablefiles,
 )
 from reviewtool.resources import Rules
 from reviewtool.tree.stamps import settled_signature
 
-CACHE_NAME = "reviewtool-vocab-cache"
-# Cache files kept per directory, newest use first: a bot checking series against many trees
-# (or a test suite making tiny ones) must not fill the disk with tables (~80 KB each).
-KEEP_TABLES = 32
-KEEP_INDEXES = 128
-INDEX_PREFIX = "stat-"
 FORMAT = 1  # bump when the derivation changes what it writes
 
 
@@ -78,6 +74,7 @@ class TreeRules(Rules):
         # once the run closes and drops it, there is nothing more to derive from.
         self._tree_ref = weakref.ref(tree)
         self._derived: dict | None = None
+        self._derived_key = "committed"  # what the global table is kept under
         self._private: dict[str, dict] = {}
         self._listing: dict[str, list[str]] = {}
 
@@ -108,19 +105,36 @@ class TreeRules(Rules):
         return [s for s in scopes if private_scope(f"{s}x.h") == s and self._headers_in(s)]
 
     def scoped_table(self, scope: str) -> dict:
-        """What the headers directly in `scope` add (derived on first use)."""
+        """What the headers directly in `scope` add (derived on first use, kept on disk by
+        the headers' contents, the global table's key and the rules)."""
         if scope not in self._private:
             if self._tree is None:
                 return {}
-            found = []
+            texts = []
             for path in self._headers_in(scope):
                 text = self._tree.read(path)
                 if text is not None:
-                    found.extend(definitions(path, text, self))
-            base = global_ops(self)
-            ops = derive_private(found, base, self)
-            self._private[scope] = derived_table(ops, self, [*hand_ops(self), *base], scope)
+                    texts.append((path, text))
+            self._private[scope] = self._scoped(scope, texts)
         return self._private[scope]
+
+    def _scoped(self, scope: str, texts: list[tuple[str, str]]) -> dict:
+        self.table("locks-derived")  # the global table, and the key it is kept under
+        parts = [f"{FORMAT}", scope, self._derived_key, diskcache.rules_fingerprint(self)]
+        for path, text in texts:
+            parts += [path, hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()]
+        cache = tablefiles.scoped_file(self._tree, diskcache.digest(*parts))
+        cached = tablefiles.load(cache)
+        if cached is not None:
+            return cached
+        found = []
+        for path, text in texts:
+            found.extend(definitions(path, text, self))
+        base = global_ops(self)
+        ops = derive_private(found, base, self)
+        table = derived_table(ops, self, [*hand_ops(self), *base], scope)
+        tablefiles.store(cache, table)
+        return table
 
     def _headers_in(self, scope: str) -> list[str]:
         if scope not in self._listing and self._tree is not None:
@@ -128,16 +142,19 @@ class TreeRules(Rules):
         return self._listing.get(scope, [])
 
     def _derive(self) -> dict:
-        committed = super().table("locks-derived")
+        # the committed table (110 KB of TOML, ~40 ms to read) only when no stored table
+        # has it merged in already
         if self._tree is None:
-            return committed
+            return super().table("locks-derived")
         key, count = _content_key(self._tree, locks_table(self))
         if not count:
-            return committed
-        cache = _cache_file(self._tree, key)
-        cached = _load(cache)
+            return super().table("locks-derived")
+        self._derived_key = key
+        cache = tablefiles.cache_file(self._tree, key)
+        cached = tablefiles.load(cache)
         if cached is not None:
             return cached
+        committed = super().table("locks-derived")
         found = []
         for path, text in _headers(self._tree):
             found.extend(definitions(path, text, self))
@@ -149,7 +166,7 @@ class TreeRules(Rules):
                 e for e in committed.get(kind, ()) if e["name"] not in names and not e.get("scope")
             ]
             merged[kind] = [*own[kind], *rest]
-        _store(cache, merged)
+        tablefiles.store(cache, merged)
         return merged
 
 
@@ -239,13 +256,13 @@ def _content_key(tree: Any, conventions: dict) -> tuple[str, int]:
     times, inode: what make and git trust to say a file did not change). One header in
     memory at a time (include/ is ~40 MB of text)."""
     signature = _stat_signature(tree, conventions) if hasattr(tree, "root") else None
-    index = _cache_file(tree, f"stat-{signature}") if signature else None
-    known = _load_index(index)
+    index = tablefiles.cache_file(tree, f"stat-{signature}") if signature else None
+    known = tablefiles.load_index(index)
     if known is not None:
         return known
     key, count = _key(_headers(tree), conventions)
     if index is not None:
-        _store_index(index, key, count)
+        tablefiles.store_index(index, key, count)
     return key, count
 
 
@@ -268,31 +285,6 @@ def _by_path(item: tuple[str, os.DirEntry]) -> str:
     return item[0]
 
 
-def _load_index(path: Path | None) -> tuple[str, int] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        key, count = data["key"], data["count"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not (isinstance(key, str) and len(key) == 40 and isinstance(count, int)):
-        return None
-    _touch(path)
-    return key, count
-
-
-def _store_index(path: Path, key: str, count: int) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
-            json.dump({"key": key, "count": count}, handle)
-        os.replace(handle.name, path)
-    except OSError:
-        return  # a cache we cannot write is no cache
-    _prune(path.parent)
-
-
 def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, int]:
     """The cache key of the headers' vocabulary, and how many headers it covers."""
     digest = hashlib.sha1(f"{FORMAT}\n".encode())
@@ -303,76 +295,3 @@ def _key(headers: Iterable[tuple[str, str]], conventions: dict) -> tuple[str, in
         digest.update(hashlib.sha1(text.encode("utf-8", "surrogateescape")).digest())
         count += 1
     return digest.hexdigest(), count
-
-
-def _cache_file(tree: Any, key: str) -> Path | None:
-    """Where the table under `key` is kept; None with the caches off (--no-cache)."""
-    if not diskcache.enabled():
-        return None
-    if hasattr(tree, "commit"):
-        try:
-            common = subprocess.run(
-                ["git", "-C", str(tree.repo), "rev-parse", "--git-common-dir"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout.strip()
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        if not common:
-            return None
-        root = Path(common) if Path(common).is_absolute() else Path(tree.repo) / common
-        return root / CACHE_NAME / f"{key}.json"
-    return diskcache.root() / "vocab" / f"{key}.json"
-
-
-def _load(path: Path | None) -> dict | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not (isinstance(data, dict) and "acquire" in data):
-        return None
-    _touch(path)
-    return data
-
-
-def _store(path: Path | None, table: dict) -> None:
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
-            json.dump(table, handle)
-        os.replace(handle.name, path)
-    except OSError:
-        return  # a cache we cannot write is no cache
-    _prune(path.parent)
-
-
-def _touch(path: Path) -> None:
-    """Mark a cache file as just used (pruning keeps the most recently used)."""
-    with contextlib.suppress(OSError):
-        os.utime(path)
-
-
-def _prune(directory: Path) -> None:
-    """Keep the KEEP_TABLES tables and KEEP_INDEXES stat indexes used last; remove the rest.
-    Only our own names (a 40-hex key, or stat- and one) are ever removed."""
-    try:
-        entries = [(e.stat().st_mtime_ns, Path(e.path)) for e in os.scandir(directory)]
-    except OSError:
-        return
-    tables, indexes = [], []
-    for stamp, path in entries:
-        stem = path.name.removesuffix(".json")
-        kind = indexes if stem.startswith(INDEX_PREFIX) else tables
-        key = stem.removeprefix(INDEX_PREFIX)
-        if path.suffix == ".json" and len(key) == 40 and all(c in "0123456789abcdef" for c in key):
-            kind.append((stamp, path))
-    for kind, keep in ((tables, KEEP_TABLES), (indexes, KEEP_INDEXES)):
-        for _, path in sorted(kind, reverse=True)[keep:]:
-            with contextlib.suppress(OSError):
-                path.unlink()
