@@ -14,9 +14,9 @@ fails, or whose text has line breaks other than `\\n`, is kept whole (`file_symb
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from collections.abc import Callable
-from operator import attrgetter
 
 from reviewtool.analysis.symbols import state as symbols
 from reviewtool.analysis.symbols.parts import Compact, Part, PartsView, includes_of_parts
@@ -136,27 +136,36 @@ def _part(region: str, last: bool, functions: list, declarations: list, calls: l
 
 
 def _sorted(values: list[int]) -> bool:
-    return all(a <= b for a, b in zip(values, values[1:], strict=False))
+    return values == sorted(values)  # timsort meets a sorted list in one pass, in C
 
 
-_START, _LINE = attrgetter("start_line"), attrgetter("line")
+def _other_breaks(text: str) -> bool:
+    """_OTHER_BREAKS.search(text), by six scans for one character (C's memchr) when the
+    text is ASCII, as kernel sources are: a character class costs more per character."""
+    if text.isascii():
+        return any(char in text for char in "\r\x0b\x0c\x1c\x1d\x1e")
+    return _OTHER_BREAKS.search(text) is not None
 
 
-def _take(
-    items: list, start: int, first: int, last_line: int, line_of: Callable, row: Callable
-) -> tuple[list, int]:
-    """The rows of the facts from `start` on that begin by `last_line` (lines made relative
-    to the region starting at `first`), and the index the next region starts from; a fact starting
-    before the region, or crossing its end, means the regions cannot describe the state."""
-    rows, shift = [], first - 1
-    index = start
-    while index < len(items) and line_of(items[index]) <= last_line:
-        item = items[index]
-        if line_of(item) < first:
+class _Lines:
+    """One kind of fact (in line order) and its lines: a region's facts are a slice, found
+    by bisection. A fact starting before the region would be one the previous regions did
+    not take: in line order, only one before line 1 (checked once)."""
+
+    def __init__(self, items: tuple, lines: list[int]) -> None:
+        if lines and lines[0] < 1:
             raise _Whole
-        rows.append(row(item, shift, first, last_line))
-        index += 1
-    return rows, index
+        self.items, self.lines = items, lines
+        self.taken = 0
+
+    def take(self, last_line: int) -> tuple:
+        """The facts from the last taken on that begin by `last_line`."""
+        start = self.taken
+        self.taken = bisect_right(self.lines, last_line, start)
+        return self.items[start : self.taken]
+
+    def left(self) -> bool:
+        return self.taken < len(self.items)
 
 
 def _function_row(fn, shift: int, first: int, last_line: int) -> tuple:
@@ -165,15 +174,6 @@ def _function_row(fn, shift: int, first: int, last_line: int) -> tuple:
     params = tuple(p.name for p in fn.params)
     lines = (fn.start_line - shift, fn.end_line - shift, fn.body_line - shift)
     return (fn.name, *lines, fn.is_static, fn.variadic, params, fn.error_count)
-
-
-def _declaration_row(decl, shift: int, first: int, last_line: int) -> tuple:
-    arity = decl.arg_count if decl.kind in ("prototype", "function-macro") else None
-    return (decl.name, decl.line - shift, decl.kind, arity, decl.is_static)
-
-
-def _call_row(call, shift: int, first: int, last_line: int) -> tuple:
-    return (call.name, call.line - shift, call.function)
 
 
 class SymbolStore:
@@ -225,34 +225,58 @@ class SymbolStore:
 
     def _split(self, state: FileState, facts: FileFacts) -> Compact:
         text = state.text
-        functions, declarations, calls = facts.functions, facts.declarations, facts.calls
+        functions = [fn.start_line for fn in facts.functions]
+        declarations = [d.line for d in facts.declarations]
+        calls = [c.line for c in facts.calls]
         if (
-            _OTHER_BREAKS.search(text)
-            or not _sorted([fn.start_line for fn in functions])
-            or not _sorted([d.line for d in declarations])
-            or not _sorted([c.line for c in calls])
+            _other_breaks(text)
+            or not _sorted(functions)
+            or not _sorted(declarations)
+            or not _sorted(calls)
         ):
             raise _Whole
+        kinds = (
+            _Lines(facts.functions, functions),
+            _Lines(facts.declarations, declarations),
+            _Lines(facts.calls, calls),
+        )
         regions = split_regions(text)
         parts: list[Part] = []
-        f = d = c = 0
         first = 1
         for index, region in enumerate(regions):
             last = index == len(regions) - 1
             # the region's last line, inclusive (the file's last line need not end in "\n")
             last_line = first + region.count("\n") - (0 if last else 1)
-            fns, f = _take(functions, f, first, last_line, _START, _function_row)
-            decls, d = _take(declarations, d, first, last_line, _LINE, _declaration_row)
-            uses, c = _take(calls, c, first, last_line, _LINE, _call_row)
+            fns, decls, uses = _rows(kinds, first, last_line)
             key = (region, last, tuple(fns), tuple(decls), tuple(uses))
             part = self._parts.get(key)
             if part is None:
                 part = self._parts[key] = _part(region, last, fns, decls, uses)
             parts.append(part)
             first += region.count("\n")
-        if f < len(functions) or d < len(declarations) or c < len(calls):
+        if any(kind.left() for kind in kinds):
             raise _Whole  # facts past the text
         if sum(p.scanned for p in parts) > symbols.MAX_SCAN_PER_FILE - symbols.MAX_ARG_SCAN:
             raise _Whole  # the per-file recount budget comes into play: count it whole
         types = self._types.setdefault(facts.types, facts.types)
         return Compact(state.path, facts.path, state.sha1, tuple(parts), types)
+
+
+def _rows(kinds: tuple[_Lines, _Lines, _Lines], first: int, last_line: int) -> tuple:
+    """The rows of the functions, declarations and calls of the region [first, last_line],
+    lines relative to it."""
+    functions, declarations, calls = kinds
+    shift = first - 1
+    fns = [_function_row(fn, shift, first, last_line) for fn in functions.take(last_line)]
+    decls = [
+        (
+            decl.name,
+            decl.line - shift,
+            decl.kind,
+            decl.arg_count if decl.kind in ("prototype", "function-macro") else None,
+            decl.is_static,
+        )
+        for decl in declarations.take(last_line)
+    ]
+    uses = [(call.name, call.line - shift, call.function) for call in calls.take(last_line)]
+    return fns, decls, uses
