@@ -151,16 +151,17 @@ class FactsCache:
 
     def _parse(self, state: FileState) -> FileFacts:
         previous = self._latest.get(state.path)
+        only = self.functions_only
         if state.unknown:
-            facts = parse_file(state.path, state.text, self.rules, state.unknown)
-            return _functions_only(facts) if self.functions_only else facts
+            facts = parse_file(state.path, state.text, self.rules, state.unknown, only)
+            return _functions_only(facts) if only else facts
         facts = None
         if previous is not None and not previous.parse_failed:
             prepared = prepare(state.text, self.rules)
-            facts = update(previous, state.path, state.sha1, prepared, self.rules, _parse)
+            facts = update(previous, state.path, state.sha1, prepared, self.rules, _parse, only)
             self.incremental += facts is not None
         if facts is None:
-            facts = parse_file(state.path, state.text, self.rules)
+            facts = parse_file(state.path, state.text, self.rules, functions_only=only)
         if self.functions_only:
             facts = _functions_only(facts)
         self._latest[state.path] = facts
@@ -188,8 +189,11 @@ def parse_file(
     text: str,
     rules: Rules | None = None,
     unknown: tuple[tuple[int, int], ...] = (),
+    functions_only: bool = False,
 ) -> FileFacts:
-    """Facts of one file. `unknown` are the line ranges a hunks-only state could not see."""
+    """Facts of one file. `unknown` are the line ranges a hunks-only state could not see.
+    `functions_only`: the functions alone are collected (no calls, comments, declarations,
+    types)."""
     rules = rules or default_rules()
     prepared = prepare(text, rules, unknown)
     source = prepared.text.encode("utf-8", "surrogateescape")
@@ -198,7 +202,7 @@ def parse_file(
     if tree is None:  # degrade to a file with no facts rather than hang
         source = b""
         tree = _parser().parse(source)
-    collector = _Collector(source, prepared.annotations, rules)
+    collector = _Collector(source, prepared.annotations, rules, functions_only)
     collector.visit(tree.root_node)
     return facts_of(path, text, collector, tree, source, prepared, parse_failed)
 

@@ -82,8 +82,16 @@ def _count_errors(node: Node) -> int:
 class _Collector:
     """Gathers every fact FileFacts holds from one query run (in C) plus a few node reads."""
 
-    def __init__(self, source: bytes, annotations: tuple[Annotation, ...], rules: Rules) -> None:
+    def __init__(
+        self,
+        source: bytes,
+        annotations: tuple[Annotation, ...],
+        rules: Rules,
+        functions_only: bool = False,
+    ) -> None:
         self.source = source
+        # functions alone (FactsCache.functions_only): the other captures are not read
+        self.functions_only = functions_only
         self.annotations = annotations
         self.query = _facts_query(rules.query("facts"))
         self.functions: list[Function] = []
@@ -114,12 +122,15 @@ class _Collector:
                 key=_start,
             )
             for name, nodes in cursor.captures(root).items()
+            if name == "function" or not self.functions_only
         }
         for node in captures.get("function", ()):
             fn = self._function(node)
             if fn is not None:
                 self.functions.append(fn)
         self.functions.sort(key=lambda fn: fn.start_line)
+        if self.functions_only:
+            return
         spans = [(fn.node.start_byte, fn.node.end_byte, fn.name) for fn in self.functions]
         for node in captures.get("comment", ()):
             self.comments.append(

@@ -120,10 +120,17 @@ def dirty_span(
 
 
 def update(
-    old: FileFacts, path: str, sha1: str, prepared: Prepared, rules: Rules, parse
-) -> FileFacts | None:  # noqa: ANN001
+    old: FileFacts,
+    path: str,
+    sha1: str,
+    prepared: Prepared,
+    rules: Rules,
+    parse,  # noqa: ANN001
+    functions_only: bool = False,
+) -> FileFacts | None:
     """The facts of a new state from `old` (the same file before an edit), or None when
-    parsing again from scratch is as good (nothing in common, or the parse failed)."""
+    parsing again from scratch is as good (nothing in common, or the parse failed).
+    `functions_only`: only functions are collected (`old` holds no other facts)."""
     new = prepared.text.encode("utf-8", "surrogateescape")
     source = old.source
     start = common_prefix(source, new)
@@ -151,7 +158,7 @@ def update(
     first = new.count(b"\n", 0, low) + 1  # lines [first, last] are collected again
     last = first + new.count(b"\n", low, high)  # past the span when it ends with a newline
     lines = new.count(b"\n") - source.count(b"\n")
-    collector = _Collector(new, prepared.annotations, rules)
+    collector = _Collector(new, prepared.annotations, rules, functions_only)
     collector.visit(tree.root_node, (low, high))
     return _merged(old, collector, tree, new, prepared, path, sha1, (first, last, lines), delta)
 
