@@ -251,8 +251,9 @@ def test_scan_of_a_state_is_what_a_series_sees_of_it():
 
 def _facts_view(facts):
     functions = [
-        (fn.name, fn.start_line, fn.end_line, fn.body_line, fn.params, fn.annotations,
-         fn.error_count, fn.error_lines, fn.node.start_byte, fn.node.end_byte, str(fn.node))
+        (fn.name, fn.start_line, fn.end_line, fn.body_line, fn.is_static, fn.return_type,
+         fn.params, fn.variadic, fn.annotations, fn.error_count, fn.error_lines,
+         fn.node.start_byte, fn.node.end_byte, str(fn.node))
         for fn in facts.functions
     ]  # fmt: skip
     return (functions, facts.comments, facts.calls, facts.declarations, facts.type_lines,
@@ -279,6 +280,15 @@ def test_incremental_parsing_gives_the_facts_of_a_parse_from_scratch():
         fast = cache.facts(FileState("mm/rmap.c", state))
         assert _facts_view(fast) == _facts_view(parse_file("mm/rmap.c", state)), number
     assert cache.incremental == cache.parses - 1  # the last state is the first again
+
+
+def test_a_moved_function_is_built_with_every_field_in_order():
+    from dataclasses import fields
+
+    from reviewtool.csyntax.facts import Function
+    from reviewtool.csyntax.incremental import FUNCTION_FIELDS
+
+    assert tuple(f.name for f in fields(Function)) == FUNCTION_FIELDS
 
 
 # ---- kernel-doc by region ---------------------------------------------------------------
