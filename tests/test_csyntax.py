@@ -62,6 +62,18 @@ def test_calls_declarations_and_macros_are_collected():
     assert ("find_item", "prototype", None, True) in decls
 
 
+def test_a_comment_among_call_arguments_is_no_argument():
+    source = (
+        "void f(int a, int b)\n{\n"
+        "\tg(a /* the first */, b);\n"  # a comment: two arguments
+        "\th(a, // the first\n\t  b);\n"
+        "\tk(a / b, a);\n"  # a division: still two
+        "\tm();\n}\n"
+    )
+    calls = {c.name: c.arg_count for c in parse_file("lib/args.c", source).calls}
+    assert calls == {"g": 2, "h": 2, "k": 2, "m": 0}
+
+
 def test_line_numbers_survive_blanking():
     facts = parse_file("lib/items.c", KERNEL_C)
     assert facts.function_at(9).name == "setup_items"

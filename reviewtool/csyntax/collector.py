@@ -264,9 +264,12 @@ class _Collector:
         if callee is None or callee.type != "identifier":
             return
         args = node.child_by_field_name("arguments")
-        count = len(args.named_children) if args is not None else 0
+        count = 0
         if args is not None:
-            count = sum(1 for child in args.named_children if child.type != "comment")
+            count = args.named_child_count  # no list of nodes made for most calls
+            if count and self.source.find(b"/", args.start_byte, args.end_byte) >= 0:
+                # a comment among the arguments is no argument (a division comes here too)
+                count = sum(1 for child in args.named_children if child.type != "comment")
         self.calls.append(Call(self.text(callee), node.start_point[0] + 1, function, count))
 
 
