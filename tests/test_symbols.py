@@ -195,6 +195,18 @@ def test_base_headers_parsed_apart_give_the_same_provisions_and_stay_out_of_the_
     assert kept.parses == 3 and cache.parses == 1  # the headers never entered the cache
 
 
+def test_provides_of_is_what_file_symbols_provides():
+    header = (
+        "#define MAX(a, b) ((a) > (b) ? (a) : (b))\n#define FLAG 1\n"
+        "int f(int a, ...);\nstatic inline int g(void) { return h(1, 2); }\n"
+        "static __maybe_unused void k(int x) { }\nextern int v;\n"
+    )
+    state = FileState("include/linux/x.h", header)
+    facts = parse_file(state.path, state.text)
+    assert symbols.provides_of(state, facts) == file_symbols(state, facts).provides
+    assert {"MAX", "FLAG", "f", "g", "k"} <= set(symbols.provides_of(state, facts))
+
+
 def test_mentions_is_membership_in_the_words_of_a_text():
     text = "x9foo 9bar é9baz qux_ quux2 _under a.b ->c\nlast"
     words = set(symbols.WORD.findall(text))

@@ -12,8 +12,8 @@ from reviewtool.analysis.symbols.state import (
     WORD,
     FileSymbols,
     Provision,
-    file_symbols,
     includes_of,
+    provides_of,
 )
 from reviewtool.analysis.symbols.store import SymbolStore
 from reviewtool.csyntax import FileFacts
@@ -243,7 +243,7 @@ class TreeView:
             state = self.state(path)
             if state is None or not path.endswith(C_SUFFIXES):
                 return {}
-            return file_symbols(state, self._parse_apart(state)).provides
+            return provides_of(state, self._parse_apart(state))
         symbols = self.symbols(path)
         return symbols.provides if symbols is not None else {}
 
