@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from reviewtool.analysis.locks import context
 from reviewtool.analysis.locks.effects import Effects
 from reviewtool.analysis.locks.facts import (
     _ERROR_POINTERS,
     _TRANSPARENT,
     ERROR_TESTS,
+    WARN_FORMATS,
     _atom,
     error_value,
 )
@@ -72,6 +74,8 @@ class Conditions(Effects):
             return self._logical(state, expr)
         if kind == "call" and expr.name in _TRANSPARENT and len(expr.children) == 1:
             return self.condition(state, expr.children[0], returning)
+        if kind == "call" and expr.name in WARN_FORMATS and expr.children:
+            return self.condition(state, expr.children[0], returning)  # `WARN_ONCE(c, fmt)`
         if kind == "binary" and expr.name in ("<", ">=") and len(expr.children) == 2:
             signed = self._sign_test(state, expr)
             if signed is not None:  # `ret < 0` of a result known >= 0 or negative
@@ -107,6 +111,9 @@ class Conditions(Effects):
                     (replace(s, aliases=tuple(sorted({*s.aliases, pair}))) if t is equal else s, t)
                     for s, t in self._compared(state, expr, returning)
                 ]
+        tested = self.table.context_tests.get(expr.name) if kind == "call" else None
+        if tested in self.context_acquires and not returning:  # `if (!irqs_disabled())`
+            return [(s, t) for s, t in context.tested(state, tested, self.node.line)]
         held_test = self.table.held_tests.get(expr.name) if kind == "call" else None
         if held_test is not None and not returning:  # `if (buffer_locked(bh))`
             return self.held_test(state, expr, held_test)

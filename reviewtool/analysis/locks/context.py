@@ -49,6 +49,22 @@ def component(state: State, kind: str) -> Held | None:
     return state.holding(context_ident(kind))
 
 
+def tested(state: State, kind: str, line: int) -> list[tuple[State, bool]]:
+    """A test of whether `kind` is disabled (`irqs_disabled()`: rules/locks.toml's
+    `context_tests`), in a function that disables it somewhere: true where this path
+    disabled it, false where it restored it; else either way, the false side knowing the
+    state it was called in (disabled, as the true side says) dropped by some callee, so
+    that disabling it again there restores its caller's state (`entry`: no leak) rather
+    than opening a section of its own (`if (!irqs_disabled()) local_irq_disable();`)."""
+    if component(state, kind) is not None:
+        return [(state, True)]
+    ident = context_ident(kind)
+    if any(r[0] == ident for r in state.released):
+        return [(state, False)]
+    dropped = tuple(sorted((*state.released, (ident, True, line, 0))))
+    return [(state, True), (replace(state, released=dropped), False)]
+
+
 def take_context(
     state: State, kind: str, fn: str, line: int, partner: str, scope: int = 0
 ) -> State:

@@ -180,6 +180,7 @@ _NEGATED = {"!=": "==", ">=": "<", "<=": ">", "==": "!=", "<": ">=", ">": "<="}
 _TRANSPARENT = frozenset(
     {"likely", "unlikely", "WARN_ON", "WARN_ON_ONCE", "READ_ONCE", "data_race", "!!"}
 )
+WARN_FORMATS = frozenset({"WARN", "WARN_ONCE"})  # the condition, then a message to print
 
 
 def _subexpressions(expr: Expr) -> list[Expr]:
@@ -208,7 +209,8 @@ def _see_through(expr: Expr) -> bool:
     if not expr.children:
         return False
     return (expr.kind == "unary" and expr.name == "!") or (
-        expr.kind == "call" and (expr.name in _TRANSPARENT or expr.name in ERROR_TESTS)
+        expr.kind == "call"
+        and (expr.name in _TRANSPARENT or expr.name in ERROR_TESTS or expr.name in WARN_FORMATS)
     )
 
 

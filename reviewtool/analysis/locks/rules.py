@@ -49,6 +49,8 @@ class LockTable:
     # values that name the same object in every function (`current`): a lock hanging off
     # one is its callers' as written (rules/locks.toml's `shared_values`)
     shared_values: frozenset[str] = frozenset()
+    # tests of whether a context is disabled (`irqs_disabled` -> irq): context.tested()
+    context_tests: dict[str, str] = field(default_factory=dict)
     # the names a call to which is lock work (cleanup.h's guards too): built once per table,
     # not per function (a tree's vocabulary has thousands)
     lock_calls: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -101,6 +103,7 @@ def _table_for(rules: Rules, scope: str = "") -> LockTable:
         frozenset(table.get("returned_by_protocol", ())),
         _held_tests(releases, nesting, table.get("vocabulary", {}).get("held_test_forms", ())),
         frozenset(table.get("vocabulary", {}).get("shared_values", ())),
+        dict(table.get("vocabulary", {}).get("context_tests", {})),
     )
 
 
