@@ -9,7 +9,8 @@ cleanup.h scopes, same-file wrapper summaries and bounded work:
 
 - rules: the rule table from rules/locks.toml and lock API naming conventions;
 - state: the abstract state, results, and how locks are named;
-- facts: flag variables and their liveness, read before the dataflow;
+- facts: flag variables and their liveness, read before the dataflow; lockwork: what the
+  calls do with locks;
 - ops, effects, flow: the dataflow (lock operations, expression effects, driver);
 - summary: summaries for callers and leaks.
 
@@ -22,13 +23,9 @@ from reviewtool.analysis.cfg import CFG
 from reviewtool.analysis.functions import FunctionCache
 from reviewtool.analysis.locks.callees import finder_for
 from reviewtool.analysis.locks.driver import FileLocks
-from reviewtool.analysis.locks.facts import (
-    _has_lock_work,
-    flag_variables,
-    live_facts,
-    tested_twice,
-)
+from reviewtool.analysis.locks.facts import flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
+from reviewtool.analysis.locks.lockwork import _has_lock_work, tested_twice
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
 from reviewtool.analysis.locks.state import (
     MAX_HELD,

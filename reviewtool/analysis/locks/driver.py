@@ -25,7 +25,7 @@ from reviewtool.analysis.functions import FunctionCache, Inputs, reuse, text_key
 from reviewtool.analysis.locks.callgraph import _called, _cycles, call_aliases
 from reviewtool.analysis.locks.contracts import _kept as kept
 from reviewtool.analysis.locks.contracts import confirmed_contracts, contract_neutral
-from reviewtool.analysis.locks.facts import pure_predicate
+from reviewtool.analysis.locks.lockwork import pure_predicate
 from reviewtool.analysis.locks.rules import lock_table
 from reviewtool.analysis.locks.shift import shift_result
 from reviewtool.analysis.locks.skip import LockFree

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks import aliases, context, masks
-from reviewtool.analysis.locks.facts import _release_classes, call_names, context_calls
+from reviewtool.analysis.locks.lockwork import _release_classes, call_names, context_calls
 from reviewtool.analysis.locks.release import LockReleases
 from reviewtool.analysis.locks.rules import (
     _ASSERTISH,

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reviewtool.analysis.cfg import build_cfg
-from reviewtool.analysis.locks.facts import _effectful
+from reviewtool.analysis.locks.lockwork import _effectful
 from reviewtool.analysis.locks.rules import LockTable
 from reviewtool.analysis.locks.state import FunctionResult
 from reviewtool.csyntax import FileFacts, Function
