@@ -1,5 +1,6 @@
 """What a call site does beyond the lock primitives: cleanup.h guards (`guard()`, `CLASS()`,
-`scoped_guard`) and the summaries of the functions it calls."""
+`scoped_guard`) and the summaries of the functions it calls (for a callee that acts by the
+sign of its result, each outcome)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from reviewtool.analysis.locks.state import (
     _substitute,
     contract_key,
     lvalue_key,
+    nonpositive_key,
+    sign_key,
 )
 from reviewtool.analysis.locks.variants import outcomes
 from reviewtool.csyntax.ir import Expr
@@ -63,9 +66,11 @@ class CallSites(LockOps):
         assigned: str | None,
         truth: bool | None = None,
         negative: bool | None = None,
+        positive: bool | None = None,
     ) -> list[State]:
-        """The callee's effects; with `truth` (and `negative`: the sign), the result it
-        returned: its effects that only happen for such a result (`acquired_when`) too."""
+        """The callee's effects; with `truth` (and `negative`, `positive`: the sign), the
+        result it returned: its effects that only happen for such a result
+        (`acquired_when`) too."""
         for effect in summary:
             if effect.op in ("returns", "pure", "variant"):
                 continue  # "returns": applied once the result is assigned (effects.assign)
@@ -73,6 +78,11 @@ class CallSites(LockOps):
                 continue
             if effect.acquired_when == "nonnegative":
                 if negative is not False:
+                    continue
+            elif effect.acquired_when == "nonpositive":
+                if positive is None:  # the result untested: maybe dropped
+                    state = self._maybe_released(state, expr, effect, assigned)
+                if positive is not False:
                     continue
             elif effect.acquired_when and (
                 truth is None or (effect.acquired_when == "zero") == truth
@@ -132,3 +142,32 @@ class CallSites(LockOps):
             return False
         key = lvalue_key(args[int(match.group(1))])
         return key is not None and state.fact(key) is False
+
+    def _signed_outcomes(
+        self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None
+    ) -> list[tuple[State, bool]]:
+        """A callee held iff its result is >= 0: (state, result negative) for each outcome,
+        with `assigned < 0` noted (a negative errno is nonzero too)."""
+        outs = []
+        for negative in (True, False):
+            truth = True if negative else None
+            for s in self.apply_summary(state, expr, summary, assigned, truth, negative):
+                if assigned is not None:
+                    s = s.with_fact(sign_key(assigned), negative)
+                    s = s.with_fact(assigned, True) if negative else s
+                outs.append((s, negative))
+        return outs
+
+    def _positive_outcomes(
+        self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str
+    ) -> list[State]:
+        """A callee that releases a lock iff its result is <= 0: both outcomes, with
+        `assigned <= 0` noted (and, where > 0, nonzero and not negative)."""
+        outs = []
+        for positive in (False, True):
+            for s in self.apply_summary(state, expr, summary, assigned, positive=positive):
+                s = s.with_fact(nonpositive_key(assigned), not positive)
+                if positive:
+                    s = s.with_fact(assigned, True).with_fact(sign_key(assigned), False)
+                outs.append(s)
+        return outs

@@ -24,6 +24,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     base_variable,
     lvalue_key,
+    nonpositive_key,
     sign_key,
 )
 from reviewtool.csyntax.ir import Expr
@@ -80,6 +81,10 @@ class Conditions(Effects):
             signed = self._sign_test(state, expr)
             if signed is not None:  # `ret < 0` of a result known >= 0 or negative
                 return signed
+        if kind == "binary" and expr.name in ("<=", ">", "<", ">=") and len(expr.children) == 2:
+            positive = self._positive_test(state, expr, returning)
+            if positive is not None:  # `ret <= 0`, `count > 0`; `ret < 0` true: <= 0 too
+                return positive
         if kind == "binary" and len(expr.children) == 2:
             zero_test = self._zero_test(expr)
             if zero_test is not None:
@@ -246,6 +251,39 @@ class Conditions(Effects):
             return None
         outs = self._signed_outcomes(state, operand, summary, None)
         return [(s, negative == less) for s, negative in outs]
+
+    def _positive_test(
+        self, state: State, expr: Expr, returning: bool
+    ) -> list[tuple[State, bool | None]] | None:
+        """`x <= 0` / `x > 0` against what is known of x (<= 0, negative, zero), else both,
+        remembered; `x < 0` / `x >= 0` where their truth is decided elsewhere, with x <= 0
+        noted where x < 0 held (a callee released iff its result is <= 0 needs it)."""
+        operand, zero = expr.children
+        key = lvalue_key(operand)
+        if key is None or zero.kind != "const" or zero.value != 0:
+            return None
+        fact = nonpositive_key(key)
+        if fact not in self.flags:
+            return None  # nothing reads it (facts.py `_signed`)
+        if expr.name in ("<", ">="):
+            if returning or state.fact(fact) is not None:
+                return None
+            less = expr.name == "<"  # errno style, as _zero_test reads it: < 0 is nonzero
+            outs: list[tuple[State, bool | None]] = []
+            for s, nonzero in self.condition(state, operand, returning):
+                truth = None if nonzero is None else nonzero == less
+                below = nonzero is True  # where x < 0 holds
+                outs.append((s.with_fact(fact, True) if below else s, truth))
+            return outs
+        le = expr.name == "<="
+        known = state.fact(fact)
+        if known is None and (state.fact(sign_key(key)) or state.fact(key) is False):
+            known = True  # negative, or zero
+        if known is not None:
+            return [(state, known == le)]
+        if returning:
+            return [(state, None)]
+        return [(state.with_fact(fact, True), le), (state.with_fact(fact, False), not le)]
 
     @staticmethod
     def _zero_against_nonzero(state: State, expr: Expr) -> bool | None:

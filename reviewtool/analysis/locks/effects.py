@@ -18,7 +18,7 @@ from reviewtool.analysis.locks.state import (
     _substitute,
     base_variable,
     lvalue_key,
-    sign_key,
+    nonpositive_key,
 )
 from reviewtool.csyntax.ir import Expr
 
@@ -141,6 +141,10 @@ class Effects(CallSites):
                         signed = self._signed_outcomes(self.clobber(s, name), value, summary, name)
                         result.extend(out for out, _ in signed)
                         continue
+                    if any(e.acquired_when == "nonpositive" for e in summary):
+                        s = self.clobber(s, name)
+                        result.extend(self._positive_outcomes(s, value, summary, name))
+                        continue
                     for out, truth in self._summary_condition(
                         self.clobber(s, name), value, summary, assigned=name
                     ):
@@ -211,6 +215,8 @@ class Effects(CallSites):
 
     def _bind(self, state: State, name: str, value: Expr) -> State:
         """Facts after `name = value` (the old value already clobbered)."""
+        if nonpositive_key(name) in self.flags:
+            state = _bind_sign(state, name, value)
         if value.kind == "name" and not name.isidentifier():
             # `args->lock = lock`: the locked object is stored where the caller finds it
             held = tuple(
@@ -339,20 +345,19 @@ class Effects(CallSites):
             for truth in ((True,) if negative else (True, False))
         ]
 
-    def _signed_outcomes(
-        self, state: State, expr: Expr, summary: tuple[Effect, ...], assigned: str | None
-    ) -> list[tuple[State, bool]]:
-        """A callee held iff its result is >= 0: (state, result negative) for each outcome,
-        with `assigned < 0` noted (a negative errno is nonzero too)."""
-        outs = []
-        for negative in (True, False):
-            truth = True if negative else None
-            for s in self.apply_summary(state, expr, summary, assigned, truth, negative):
-                if assigned is not None:
-                    s = s.with_fact(sign_key(assigned), negative)
-                    s = s.with_fact(assigned, True) if negative else s
-                outs.append((s, negative))
-        return outs
+
+def _bind_sign(state: State, name: str, value: Expr) -> State:
+    """`count = ret` carries whether ret is <= 0; `ret = -EAGAIN` and `ret = 0` are <= 0,
+    `ret = 1` is not."""
+    if value.kind == "name":
+        known = state.fact(nonpositive_key(value.name))
+    elif value.kind == "const" and value.value is not None:
+        known = value.value <= 0
+    elif value.kind != "call" and error_value(value):
+        known = True
+    else:
+        return state
+    return state.with_fact(nonpositive_key(name), known) if known is not None else state
 
 
 def _texts(state: State) -> Iterator[str]:

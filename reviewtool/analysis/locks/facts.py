@@ -7,7 +7,7 @@ import re
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.masks import mask_flags, mask_key, mask_test, related_keys
-from reviewtool.analysis.locks.state import lvalue_key, sign_key
+from reviewtool.analysis.locks.state import lvalue_key, nonpositive_key, sign_key
 from reviewtool.csyntax.ir import Expr
 
 
@@ -70,10 +70,16 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
         for test in _subexpressions(node.expr):  # `x & A` reads every mask known of x
             if (masked := mask_test(test)) is not None and (key := mask_key(*masked)) in flags:
                 masks.update(related_keys(key, flags))
+            elif (
+                test.kind == "binary"
+                and test.name in ("<=", ">")
+                and (tested := lvalue_key(test.children[0])) is not None
+            ):
+                found.update((tested, nonpositive_key(tested)))  # `ret <= 0`
     elif node.kind == "return":
         key = lvalue_key(node.expr)
         if key is not None:
-            found.update((key, sign_key(key)))
+            found.update((key, sign_key(key), nonpositive_key(key)))
         _tested_names(node.expr, found)
     for cond in _ternary_conditions(node.expr):
         _tested_names(cond, found)
@@ -84,7 +90,7 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
         if current.kind == "assign" and len(current.children) == 2:
             key = lvalue_key(_error_tested(current.children[1]))
             if key is not None:
-                found.add(key)
+                found.update((key, nonpositive_key(key)))
         stack.extend(current.children)
     # the sign of a result (`ret < 0`) is known only from a callee held iff it is >= 0, the
     # error it equals (`ret == -EALREADY`) only from an acquire's rule; never split on
@@ -267,4 +273,31 @@ def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[st
     equal = {a for a in atoms if "==" in a and set(a.split("==", 1)) & returned}
     conditions = [n.expr for n in cfg.nodes if n.kind == "branch" and n.expr is not None]
     masks = mask_flags(e for c in conditions for e in _subexpressions(c))
-    return frozenset(names | repeated | equal | masks)
+    signed = {nonpositive_key(name) for name in _signed(cfg, returned, conditions)}
+    return frozenset(names | repeated | equal | masks | signed)
+
+
+def _signed(cfg: CFG, returned: set[str | None], conditions: list[Expr]) -> set[str]:
+    """The values whether each is <= 0 is worth knowing: those returned (and a variable
+    copied into one: `count = ret; ... return count;`), and a call's result tested with
+    `<= 0` / `> 0` (a callee may release a lock iff its result is <= 0)."""
+    copies: dict[str, str] = {}
+    called: set[str] = set()
+    for node in cfg.nodes:
+        for expr in _subexpressions(node.expr) if node.expr is not None else ():
+            if expr.kind != "assign" or expr.name != "=" or len(expr.children) != 2:
+                continue
+            target, value = (lvalue_key(c) for c in expr.children)
+            if target is not None and value is not None:
+                copies[value] = target
+            elif target is not None and expr.children[1].kind == "call":
+                called.add(target)
+    found = {r for r in returned if r is not None}
+    found |= {v for v, t in copies.items() if t in found}
+    tested = {
+        key
+        for c in conditions
+        for e in _subexpressions(c)
+        if e.kind == "binary" and e.name in ("<=", ">") and (key := lvalue_key(e.children[0]))
+    }
+    return found | (tested & called)

@@ -162,6 +162,11 @@ def sign_key(name: str) -> str:
     return f"{name}<0"
 
 
+def nonpositive_key(name: str) -> str:
+    """The fact that `name` is <= 0 (0 or an error): what `name <= 0` / `name > 0` read."""
+    return f"{name}<=0"
+
+
 def _strip(text: str) -> str:
     while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
         text = text[1:-1]

@@ -15,6 +15,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     base_variable,
     contract_key,
+    nonpositive_key,
     sign_key,
     split_ident,
     stable_subject,
@@ -89,6 +90,11 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         if when_released in ({True}, {False}) and when_kept == {not next(iter(when_released))}:
             when = "nonzero" if when_released == {True} else "zero"
             effects.append(Effect("release", cls, template, "", when))
+        elif {_nonpositive(e) for rs, e in pairs if ident in rs} == {True} and {
+            _nonpositive(e) for rs, e in pairs if ident not in rs
+        } == {False}:
+            # released exactly when it returns 0 or an error, kept with a count known > 0
+            effects.append(Effect("release", cls, template, "", "nonpositive"))
         elif not analysis.takes_locks:
             # an unlock helper that releases its caller's lock on some paths only, decided by
             # what it is given (`unlock(pool, in_softirq)`): callers count it as released
@@ -164,6 +170,21 @@ def _negative(exit: Exit) -> bool | None:
         if sign is not None or exit.truth is not False:
             return sign
     return False if exit.truth is False or exit.value.isdigit() else None
+
+
+def _nonpositive(exit: Exit) -> bool | None:
+    """Whether the exit returns 0 or an error (True), a value known > 0 (False), or what
+    nothing here tells (None)."""
+    if exit.failure:
+        return True
+    if exit.returned is not None:
+        known = exit.state.fact(nonpositive_key(exit.returned))
+        if known is None and (exit.state.fact(sign_key(exit.returned)) or exit.truth is False):
+            known = True
+        return known
+    if exit.value.isdigit():
+        return int(exit.value) == 0
+    return None
 
 
 _CONTRACTS = ("__acquires", "__releases", "__must_hold", "__cond_acquires")
