@@ -265,8 +265,11 @@ class Effects(CallSites):
         )
         released = tuple(r for r in state.released if not _names(r[0].split(":", 1)[1], name))
         copies = [a for a, b in state.aliases if b == name and a.isidentifier()]
+        # what names `name` holds it as a substring: that test first, it is cheap
         aliases = tuple(
-            (a, b) for a, b in state.aliases if not _names(a, name) and not _names(b, name)
+            (a, b)
+            for a, b in state.aliases
+            if not (name in a and _names(a, name) or name in b and _names(b, name))
         )
         held = state.held
         if any(_names(h.expr, name) for h in held):

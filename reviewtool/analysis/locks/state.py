@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from reviewtool.analysis.cfg import CFG
 from reviewtool.csyntax.ir import Expr
@@ -280,6 +281,7 @@ def _lock_class(held: Held) -> str:
     return held.ident[: len(held.ident) - len(held.expr) - 1]
 
 
+@lru_cache(maxsize=1 << 16)  # a clobber asks it of every alias, held lock and release
 def _names(expr: str, name: str) -> bool:
     """Whether the lock or fact expression `expr` depends on the variable or field `name`."""
     if name.isidentifier():
