@@ -110,6 +110,19 @@ def test_calls_followed_by_a_statement_are_not_loops() -> None:
     assert prepared(text) == text
 
 
+def test_a_block_after_a_call_shape_is_found_past_braces_and_parentheses() -> None:
+    # ruleid: a brace inside the arguments (a compound literal) is not the block's
+    text = "void f(void)\n{\n\twalk_items(s, (struct k){ .a = 1 }) {\n\t\tg();\n\t}\n}\n"
+    assert "\twhile     (s, (struct k){" in prepared(text)
+    # ok: what follows the arguments decides, not the first brace after them
+    for text in (
+        "void f(void)\n{\n\tg(a) (b) {\n\t}\n}\n",  # a `)` before the brace, not g's
+        "void f(void)\n{\n\tg(a);\n\tif (b) {\n\t}\n}\n",  # a brace, after a `;`
+        "void f(void)\n{\n\tg(a);\n}\n",  # no brace after it
+    ):
+        assert prepared(text) == text
+
+
 def test_code_view_blanks_comments_and_literals_only() -> None:
     text = 'a = "x(y) {"; /* b(c) {\n */ d(e);\n'
     view = code_view(text)

@@ -45,8 +45,10 @@ _NOT_CALLS = frozenset(
     }
 )  # fmt: skip
 _TYPE_WORDS = "const|volatile|unsigned|signed|long|short|int|char|float|double|_Bool|bool"
+# the `(` or `,` before a type argument is matched, not looked behind for: a pattern that
+# starts with a character set is searched for fast, a lookbehind is tried at every position
 _TYPE_ARGUMENT = re.compile(
-    rf"(?<=[(,])(\s*)((?:(?:struct|union|enum|{_TYPE_WORDS})[ \t]+)*"
+    rf"[(,](\s*)((?:(?:struct|union|enum|{_TYPE_WORDS})[ \t]+)*"
     rf"(?:(?:struct|union|enum)[ \t]+[A-Za-z_]\w*|(?:{_TYPE_WORDS})))(?=[ \t]*[,)])"
 )
 _TAG = re.compile(r"\b(?:struct|union|enum|const|volatile)\b")
@@ -58,17 +60,20 @@ def code_view(text: str) -> str:
 
 
 def matching_paren(text: str, open_index: int) -> int:
-    """Index of the `)` closing the `(` at open_index, or -1 (bounded)."""
+    """Index of the `)` closing the `(` at open_index, or -1 (bounded). The search jumps
+    from parenthesis to parenthesis (every call statement of a file asks it)."""
     depth = 0
-    for index in range(open_index, min(len(text), open_index + MAX_PAREN_SCAN)):
-        char = text[index]
-        if char == "(":
+    for match in _PARENTHESIS.finditer(text, open_index, open_index + MAX_PAREN_SCAN):
+        if match.group() == "(":
             depth += 1
-        elif char == ")":
+        else:
             depth -= 1
             if depth == 0:
-                return index
+                return match.start()
     return -1
+
+
+_PARENTHESIS = re.compile(r"[()]")
 
 
 def word_start(text: str, index: int) -> bool:
@@ -275,7 +280,11 @@ def _statement_macros(chars: list[str], code: str, vocab: dict, depths: _BraceDe
         if _in_directive(code, match.start()):
             continue
         tag, closer = _classify(vocab, name)
-        if tag is None and not closer and depths.at(match.start()) == 0:
+        if (
+            tag is None
+            and not closer
+            and (depths.at(match.start()) == 0 or not _block_may_follow(code, match.end()))
+        ):
             continue
         close = matching_paren(code, match.end() - 1)
         if close < 0:
@@ -299,6 +308,22 @@ def _statement_macros(chars: list[str], code: str, vocab: dict, depths: _BraceDe
             replacement = "while" if len(name) >= 5 else ""
         if replacement:
             _write(chars, match.start(), replacement.ljust(len(name)))
+
+
+def _block_may_follow(code: str, start: int) -> bool:
+    """Whether the `(` before `start` may close with a `{` next (`name(args) {`), answered
+    without matching it where that is certain: no `{` follows at all, or the first one
+    does with every `(` before it closed and no `)` right before it (the first time the
+    depth came back to zero was the closing parenthesis, and a `{` right after it would be
+    this first one)."""
+    end = start + 2 * MAX_PAREN_SCAN
+    brace = code.find("{", start, end)
+    if brace < 0:
+        return end < len(code)  # none within the bound: only past it, where one may be
+    before = code[start - 1 : brace]
+    if before.count("(") != before.count(")"):
+        return True  # the brace may be inside the arguments
+    return _previous_char(code, brace)[0] == ")"
 
 
 def _top_level_commas(code: str, open_index: int, close: int) -> list[int]:
