@@ -11,6 +11,13 @@ _WHITESPACE = " \t\n\r\f\v"  # Perl's \s on bytes
 
 def logical_lines(text: str) -> Iterator[tuple[str, int]]:
     """(line with its newline, number of the last physical line it took)."""
+    for line, index in joined_lines(text):
+        yield expand_tabs(line), index
+
+
+def joined_lines(text: str) -> Iterator[tuple[str, int]]:
+    """`logical_lines` with their tabs not yet expanded (`expand_tabs`), for a reader that
+    looks at most lines only for what tabs do not change."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     if parts[-1]:
@@ -27,7 +34,7 @@ def logical_lines(text: str) -> Iterator[tuple[str, int]]:
             if index < len(lines):
                 line += lines[index]
                 index += 1
-        yield expand_tabs(line), index
+        yield line, index
 
 
 def expand_tabs(line: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from reviewtool.analysis.kdoc.declaration import DOC_CONTENT, DeclarationStates
 from reviewtool.analysis.kdoc.follow import PendingName
-from reviewtool.analysis.kdoc.lines import logical_lines, normalise_line, one_line
+from reviewtool.analysis.kdoc.lines import expand_tabs, joined_lines, normalise_line, one_line
 from reviewtool.analysis.kdoc.model import (
     CONTEXT,
     DESCRIPTION,
@@ -271,10 +271,12 @@ def analyse(
     """Every `/**` block of a file and kernel-doc's warnings about them. `known(line)` is
     False for lines a hunks-only file state does not have: the reader starts afresh there."""
     reader = _Reader(load_vocabulary(rules))
-    for line, line_no in logical_lines(text):
+    for line, line_no in joined_lines(text):
         if known is not None and not known(line_no):
             reader.reset()
             reader.pending.clear()
             continue
-        reader.feed(line, line_no)
+        if reader.state == "normal" and not reader.pending.active and line[:3] != "/**":
+            continue  # the normal state looks for `/**` alone (_DOC_START), nothing else
+        reader.feed(expand_tabs(line), line_no)
     return KdocResult(tuple(reader.blocks), tuple(reader.problems))
