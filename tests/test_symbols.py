@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reviewtool.analysis import tree_view
 from reviewtool.analysis.symbols import state as symbols
 from reviewtool.analysis.symbols.state import file_symbols
 from reviewtool.analysis.tree_view import TreeView, mentions, tree_views
@@ -193,6 +194,24 @@ def test_base_headers_parsed_apart_give_the_same_provisions_and_stay_out_of_the_
         assert apart_view.visible("mm/rmap.c", name) == view.visible("mm/rmap.c", name)
     assert sorted(set(apart)) == sorted(base)  # each header read for its provisions
     assert kept.parses == 3 and cache.parses == 1  # the headers never entered the cache
+
+
+def test_a_header_asked_often_is_read_from_its_word_set(monkeypatch):
+    monkeypatch.setattr(tree_view, "WORD_SET_AFTER", 2)
+    tested: list[str] = []
+    real = tree_view.mentions
+    monkeypatch.setattr(
+        tree_view, "mentions", lambda text, name: tested.append(name) or real(text, name)
+    )
+    base = {"include/linux/mm.h": "int folio_mapcount(struct folio *);\n#define VM_NONE 0\n"}
+    view = _view({"mm/rmap.c": RMAP_C}, base)
+    found = {
+        n: view.visible("mm/rmap.c", n) for n in ("missing", "folio", "folio_mapcount", "VM_NONE")
+    }
+    assert tested == ["missing", "folio"]  # two tests of its text, then its word set
+    assert [p.kind for p in found["folio_mapcount"]] == ["prototype"]
+    assert [p.kind for p in found["VM_NONE"]] == ["macro"]
+    assert found["missing"] == found["folio"] == []
 
 
 def test_provides_of_is_what_file_symbols_provides():

@@ -22,6 +22,11 @@ from reviewtool.model import FileState, Snapshot
 MAX_INCLUDE_DEPTH = 2  # the file's own includes, and theirs
 MAX_HEADERS = 160  # headers followed per file: a bound, not a promise of completeness
 KEPT_CLOSURES = 8  # closures kept per path (one per distinct include shape of its series files)
+# Tests of one header's text for a name before its word set is built and kept (building it
+# costs about as much as 60 tests): a short series keeps no set (a closure's headers' sets
+# were 10 MiB of the seed's peak), a long one asking the same headers at every step pays
+# for each set once, at most twice what either way alone would cost
+WORD_SET_AFTER = 64
 
 
 class Reach:
@@ -35,6 +40,7 @@ class Reach:
         self.headers: dict[tuple[tuple[str, ...], str], tuple[Provision, ...]] = {}
         self.firsts: dict[tuple[tuple[str, ...], str], Provision | None] = {}
         self.computed = 0  # closures walked (tests read it)
+        self.tested: dict[str, int] = {}  # by content: name tests of a header's text so far
 
 
 class TreeView:
@@ -107,9 +113,17 @@ class TreeView:
         return found  # type: ignore[return-value]
 
     def _mentions(self, path: str, name: str) -> bool:
-        """Whether `name` is one of the words (`WORD`) of the file at `path`."""
+        """Whether `name` is one of the words (`WORD`) of the file at `path`: tested on its
+        text, from its word set once it was tested `WORD_SET_AFTER` times."""
         state = self.state(path)
-        return state is not None and mentions(state.text, name)
+        if state is None:
+            return False
+        tested = self._reach.tested.get(state.sha1, 0)
+        if tested < WORD_SET_AFTER:
+            self._reach.tested[state.sha1] = tested + 1
+            return mentions(state.text, name)
+        words = self._memo_get(state.sha1, "words", lambda: frozenset(WORD.findall(state.text)))
+        return name in words  # type: ignore[operator]
 
     def closure(self, path: str) -> tuple[str, ...]:
         """Headers `path` includes, breadth first, MAX_INCLUDE_DEPTH deep, MAX_HEADERS at most."""
