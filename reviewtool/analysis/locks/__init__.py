@@ -26,6 +26,7 @@ from reviewtool.analysis.locks.driver import FileLocks
 from reviewtool.analysis.locks.facts import flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
 from reviewtool.analysis.locks.lockwork import _has_lock_work, tested_twice
+from reviewtool.analysis.locks.retry import retried
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
@@ -108,6 +109,8 @@ def analyse_function(
         result.budget_exceeded = True
         return result
     result.exits = analysis.exits
+    # a release a retry loop undoes (taken again before any exit) hands nothing back
+    analysis.released_anywhere -= retried(cfg, analysis.released_at, analysis.taken_at)
     result.released_via = analysis.released_via
     result.takes_locks = analysis.takes_locks
     result.taken_classes = frozenset(analysis.taken_classes)

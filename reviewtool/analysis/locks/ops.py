@@ -60,6 +60,9 @@ class LockOps(LockReleases):
         self.batch_lines: set[int] = set()  # acquires that take one more lock per iteration
         self.untracked = False  # a lock past MAX_HELD held at once was taken, not tracked
         self.released_anywhere: set[str] = set()
+        # the CFG nodes each lock is released / taken at (retry.py: a retry loop's release)
+        self.released_at: dict[str, set[int]] = {}
+        self.taken_at: dict[str, set[int]] = {}
         self.released_via: set[str] = set()  # callee contracts whose lock is released here
         self.takes_locks = False
         self.taken_classes: set[str] = set()  # classes it takes (an unlock helper takes none)
@@ -242,6 +245,7 @@ class LockOps(LockReleases):
         ident = f"{cls}:{text}"
         line = self.node.line
         self.takes_locks = True
+        self.taken_at.setdefault(ident, set()).add(self.node.id)
         self.taken_classes.add(cls)
         current = self._match(state, cls, text)
         if rule is not None and rule.transition_from:

@@ -26,6 +26,7 @@ class LockReleases:
     table: LockTable
     node: Node
     released_anywhere: set[str]
+    released_at: dict[str, set[int]]
     released_via: set[str]
     mismatched: set[tuple[str, int]]
     callee_ends: set[tuple[str, int]]
@@ -40,6 +41,7 @@ class LockReleases:
         current = self._match(state, cls, text)
         if current is not None and not current.entry:
             self.released_anywhere.add(current.ident)  # taken and dropped here: not a wrapper
+            self.released_at.setdefault(current.ident, set()).add(self.node.id)
         if current is not None:
             if current.count > 1 and context.idempotent(fn, cls):
                 current = replace(current, count=1)  # local_irq_enable(): on, whatever nested
