@@ -30,6 +30,7 @@ from reviewtool.analysis.locks.rules import lock_table
 from reviewtool.analysis.locks.shift import shift_result
 from reviewtool.analysis.locks.skip import LockFree
 from reviewtool.analysis.locks.state import PURE, Effect, Exit, FunctionResult
+from reviewtool.analysis.locks.summary import annotated_releases
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import lower_function
 from reviewtool.resources import Rules
@@ -38,7 +39,6 @@ Analyse = Callable[[CFG, Any, Inputs, tuple], FunctionResult]
 Outside = Callable[[set[str]], dict[str, tuple[Effect, ...]]]
 Summarise = Callable[[Function, tuple[str, ...]], list[Effect]]
 _COMPUTING = object()
-_CONTEXTS = frozenset({"irq", "bh", "preempt", "rcu"})  # classes no annotation names
 MAX_DEPTH = 400  # depth of the call-order walk, as the whole-file analysis always had
 
 
@@ -232,12 +232,10 @@ class FileLocks:
             # its callers may take two calls as one answer; never for one of several
             # variants (#ifdef CONFIG_SMP ... #else a stub): which one runs is not known
             effects = [PURE]
-        if result.summary and not any(
-            e.op == "release" and e.cls not in _CONTEXTS for e in result.summary
-        ):
-            # `__releases(rnp->lock)` where the lock released cannot be named for callers
-            # (rnp walks up the tree): the annotation says what callers lose
-            effects.extend(e for e in self._annotation_effects(fn, cfg.params) if e.op == "release")
+        if result.summary:  # what `__releases()` says that its own releases do not name
+            effects.extend(
+                annotated_releases(result.summary, self._annotation_effects(fn, cfg.params))
+            )
         if effects:
             result.summary = tuple(effects)
         return result

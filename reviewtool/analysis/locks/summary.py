@@ -19,6 +19,7 @@ from reviewtool.analysis.locks.state import (
     sign_key,
     split_ident,
     stable_subject,
+    written_lock,
 )
 from reviewtool.analysis.locks.variants import variant_effects
 
@@ -100,6 +101,24 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
             # what it is given (`unlock(pool, in_softirq)`): callers count it as released
             effects.append(Effect("release", cls, template, ""))
     return tuple(effects)
+
+
+_CONTEXTS = frozenset({"irq", "bh", "preempt", "rcu"})  # classes no annotation names
+
+
+def annotated_releases(summary: tuple[Effect, ...], annotated: list[Effect]) -> list[Effect]:
+    """The releases an annotation tells callers of (`__releases(rq->lock)`) that the
+    function's own summary does not name: all of them when it releases no lock that callers
+    can name (`rnp` walks up the tree), else those none of its releases is written as
+    (`task_rq_unlock()` releases `&p->pi_lock` by name, the rq's lock through a callee of
+    another file)."""
+    own = [e for e in summary if e.op == "release" and e.cls not in _CONTEXTS]
+    named = {written_lock(e.cls, e.template) for e in own}
+    return [
+        e
+        for e in annotated
+        if e.op == "release" and (not own or written_lock(e.cls, e.template) not in named)
+    ]
 
 
 def _returned_equal(analysis: _Analysis) -> str | None:
