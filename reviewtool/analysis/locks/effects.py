@@ -10,6 +10,7 @@ from reviewtool.analysis.locks.facts import ERROR_TESTS, _see_through, error_val
 from reviewtool.analysis.locks.rules import AcquireRule, nonblocking
 from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
+    OLD_VALUE,
     RETURNED,
     Effect,
     State,
@@ -27,6 +28,8 @@ _ASSUMED_FALSE = frozenset({"WARN_ON", "WARN_ON_ONCE", "BUG_ON"})  # as statemen
 
 class Effects(CallSites):
     """What evaluating an expression does to a state; conditions come from the dataflow."""
+
+    _returned: frozenset[str] | None = None  # returned_names(), once computed
 
     def condition(
         self, state: State, expr: Expr | None, returning: bool = False
@@ -250,6 +253,13 @@ class Effects(CallSites):
                 state = state.with_fact(name, known)
         return state
 
+    def returned_names(self) -> frozenset[str]:
+        """The variables some `return` of this function returns (`return rq;`)."""
+        if self._returned is None:
+            keys = (lvalue_key(n.expr) for n in self.cfg.nodes if n.kind == "return")
+            self._returned = frozenset(k for k in keys if k is not None)
+        return self._returned
+
     def clobber(self, state: State, name: str) -> State:
         """`name` gets a new value: forget its facts and aliases; locks named through it are
         renamed to a variable still holding the old value, or become stale."""
@@ -263,7 +273,7 @@ class Effects(CallSites):
             and (f[0].isidentifier() or name not in _BASE_IDENT.findall(f[0]))
             and not f[0].startswith((f"{name}->", f"{name}.", f"{name}&{{"))
         )
-        released = tuple(r for r in state.released if not _names(r[0].split(":", 1)[1], name))
+        released = _forget_released(state.released, name, name in self.returned_names())
         copies = [a for a, b in state.aliases if b == name and a.isidentifier()]
         # what names `name` holds it as a substring: that test first, it is cheap
         aliases = tuple(
@@ -361,6 +371,21 @@ def _bind_sign(state: State, name: str, value: Expr) -> State:
     else:
         return state
     return state.with_fact(nonpositive_key(name), known) if known is not None else state
+
+
+def _forget_released(released: tuple, name: str, returned: bool) -> tuple:
+    """The releases named through `name` once it gets a new value: forgotten, but for a
+    variable the function returns, where its caller's stay, marked as of an old value
+    (`rq#`, lines dropped: nothing names that object any more, no summary tells callers of
+    it), so that a lock on the new value it returns reads as the caller's exchanged
+    (summary.py `_exchanged`)."""
+    kept = set()
+    for entry in released:
+        if entry[0].endswith(OLD_VALUE) or not _names(entry[0].split(":", 1)[1], name):
+            kept.add(entry)
+        elif entry[1] and returned:
+            kept.add((entry[0] + OLD_VALUE, True, 0, 0))
+    return tuple(sorted(kept))
 
 
 def _texts(state: State) -> Iterator[str]:

@@ -18,6 +18,7 @@ from reviewtool.analysis.locks.rules import (
 )
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
+    OLD_VALUE,
     Effect,
     Event,
     Held,
@@ -343,6 +344,8 @@ class LockOps(LockReleases):
 
     def template(self, expr: str) -> str | None:
         """How a caller names the lock `expr`, seen through this function's aliases."""
+        if expr.endswith(OLD_VALUE):
+            return None  # an object its variable no longer names
         shared = self.table.shared_values
         template = _template(expr, self.cfg.params, self.cfg.locals, shared)
         if template is None and self.defs:

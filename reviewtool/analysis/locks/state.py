@@ -11,6 +11,7 @@ from reviewtool.csyntax.ir import Expr
 
 MAX_HELD = 8  # distinct held locks tracked in one state
 RETURNED = "\x00r\x00"  # in a summary template: the variable the call's result is assigned to
+OLD_VALUE = "#"  # ends a released lock's ident once its variable got a new value (effects.py)
 
 
 # -- abstract state ----------------------------------------------------------------------

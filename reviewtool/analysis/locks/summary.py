@@ -6,6 +6,7 @@ from reviewtool.analysis.cfg import CFG
 from reviewtool.analysis.locks.flow import _Analysis
 from reviewtool.analysis.locks.rules import _wrapper_name
 from reviewtool.analysis.locks.state import (
+    OLD_VALUE,
     RETURNED,
     Effect,
     Event,
@@ -264,8 +265,10 @@ def _exchanged(held: Held, exit: Exit) -> bool:
     shape = _rebase(held.expr, base_variable(held.expr) or "", "$")
     for ident, callers, _line, _taken in exit.state.released:
         released_cls, expr = split_ident(ident)
+        old = expr.endswith(OLD_VALUE)  # `rq_unlock(rq); rq = cpu_rq(cpu); rq_lock(rq);`
+        expr = expr.removesuffix(OLD_VALUE)
         other = _rebase(expr, base_variable(expr) or "", "$")
-        if callers and released_cls == cls and expr != held.expr and other == shape:
+        if callers and released_cls == cls and (old or expr != held.expr) and other == shape:
             return True
     return False
 
