@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from reviewtool.analysis.locks import analyse_file
 from reviewtool.checks.base import FileContext, Memo
 from reviewtool.checks.locks import CHECKS
 from reviewtool.csyntax import parse_file
@@ -86,3 +87,37 @@ def test_a_forgotten_lock_beside_one_handed_over_is_the_only_one_reported() -> N
     assert [(f.code, f.message.split(" at line")[0]) for f in findings] == [
         ("LK001", "mutex_lock(&o->lock)")
     ]
+
+
+_KEPT_OR_TAKEN = """
+#include <linux/mutex.h>
+
+struct iter {
+	unsigned int n, bucket;
+};
+
+static int wait_slot(struct iter *it, struct mutex *m)
+{
+	if (it->n)
+		return 0;
+	if (it->bucket) {
+		mutex_unlock(m);
+		schedule();
+		mutex_lock(m);
+		return 1;
+	}
+	mutex_lock(m);
+	return 2;
+}
+"""
+
+
+def test_exits_keeping_the_callers_lock_alone_tell_nothing() -> None:
+    """wait_slot() keeps its caller's mutex (untouched, or dropped and taken again) on two
+    exits and takes it on the third. seqnext.c's rule reads what the result tells off the
+    exits that dropped the lock, setting aside those that may keep the caller's; here none
+    dropped it, so nothing is set aside: held on one exit of three, with results the
+    others share in sign, it is no acquire for callers (not an unconditional one)."""
+    facts = parse_file("slots.c", _KEPT_OR_TAKEN)
+    summary = analyse_file(facts, default_rules()).first_summary("wait_slot") or ()
+    assert [e for e in summary if e.op == "acquire"] == []

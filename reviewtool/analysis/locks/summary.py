@@ -48,9 +48,14 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
         {h.ident: h for h in e.state.held if not h.stale and not h.entry and not h.escaped}
         for e in exits
     ]
+    callers = _callers_locks(exits)
     for ident in sorted(set().union(*held_sets)):
         holding = [(hs[ident], e) for hs, e in zip(held_sets, exits, strict=True) if ident in hs]
         free = [e for hs, e in zip(held_sets, exits, strict=True) if ident not in hs]
+        if ident in callers and any(not _keeps_callers(e, ident) for e in free):
+            # what the result tells is read off the exits that dropped it: where none did,
+            # the caller's lock was dropped and taken again, no acquire for callers
+            free = [e for e in free if not _keeps_callers(e, ident)]
         templates = {_held_template(h, e, analysis) for h, e in holding}
         if len(templates) != 1 or None in templates:
             continue
@@ -120,6 +125,25 @@ def annotated_releases(summary: tuple[Effect, ...], annotated: list[Effect]) -> 
         for e in annotated
         if e.op == "release" and (not own or written_lock(e.cls, e.template) not in named)
     ]
+
+
+def _callers_locks(exits: list[Exit]) -> set[str]:
+    """The locks this function drops as its caller's and takes again, returning with them
+    on some path: hand over hand (a release as the caller's alone may be a path flags rule
+    out, `if (flags != NOLOCK) unlock(folio)` where it took nothing)."""
+    return {h.ident for e in exits for h in e.state.held if h.entry}
+
+
+def _keeps_callers(exit: Exit, ident: str) -> bool:
+    """`exit` may return holding the caller's `ident`, which the function drops and takes
+    again elsewhere: it re-took it, or neither took nor released it on the way. Such an
+    exit hands no lock of its own over, but it is no exit without the lock either: a
+    hand-over-hand `next(prev)` returning the element it still holds the caller's RCU
+    section for, beside the paths that drop it and take it again for the next bucket."""
+    held = exit.state.holding(ident)
+    if held is not None:
+        return held.entry
+    return not any(r[0] == ident for r in exit.state.released)
 
 
 def _returned_equal(analysis: _Analysis) -> str | None:
