@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import Node
 from reviewtool.analysis.locks.ops import LockOps
+from reviewtool.analysis.locks.rules import _ASSERTISH
 from reviewtool.analysis.locks.state import (
     RETURNED,
     Effect,
@@ -100,6 +101,12 @@ class CallSites(LockOps):
                 state = self.take(state, effect.cls, text, effect.fn, plain, via=via)
             elif not self._known_null(state, effect.template, expr.children):
                 state = self.release(state, effect.cls, text, effect.fn, certain=False)
+        if _unlocking(expr.name) and all(e.op == "release" and not e.template for e in summary):
+            # `raw_spin_rq_unlock_irq(rq)`: named for unlocking, its summary only restores a
+            # context (it unlocks through a function its file does not define, which the
+            # summary cannot see): it releases the held lock it is given, as an unknown
+            # callee so named does (ops.py `_unlocking_callee`)
+            state = self._unlocking_callee(state, expr)
         return self._variants([state], expr, summary, assigned)
 
     def _variants(
@@ -171,3 +178,7 @@ class CallSites(LockOps):
                     s = s.with_fact(assigned, True).with_fact(sign_key(assigned), False)
                 outs.append(s)
         return outs
+
+
+def _unlocking(name: str) -> bool:
+    return "unlock" in name.lower() and not _ASSERTISH.search(name)
