@@ -25,6 +25,7 @@ from reviewtool.analysis.locks.callees import finder_for
 from reviewtool.analysis.locks.driver import FileLocks
 from reviewtool.analysis.locks.facts import flag_variables, live_facts
 from reviewtool.analysis.locks.flow import MAX_STATES_PER_NODE, _Analysis
+from reviewtool.analysis.locks.leaks import _leaks, describe_path
 from reviewtool.analysis.locks.lockwork import _has_lock_work, tested_twice
 from reviewtool.analysis.locks.retry import retried
 from reviewtool.analysis.locks.rules import AcquireRule, LockTable, ReleaseRule, lock_table
@@ -43,12 +44,7 @@ from reviewtool.analysis.locks.state import (
     lvalue_key,
     stable_subject,
 )
-from reviewtool.analysis.locks.summary import (
-    _leaks,
-    _summarise,
-    callers_locks_released,
-    describe_path,
-)
+from reviewtool.analysis.locks.summary import _summarise, callers_locks_released
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import MAX_DEPTH
 from reviewtool.resources import Rules, default_rules

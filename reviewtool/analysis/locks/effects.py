@@ -10,7 +10,6 @@ from reviewtool.analysis.locks.facts import ERROR_TESTS, _see_through, error_val
 from reviewtool.analysis.locks.rules import AcquireRule, nonblocking
 from reviewtool.analysis.locks.state import (
     _BASE_IDENT,
-    OLD_VALUE,
     RETURNED,
     Effect,
     State,
@@ -18,6 +17,7 @@ from reviewtool.analysis.locks.state import (
     _rebase,
     _substitute,
     base_variable,
+    forget_released,
     lvalue_key,
     nonpositive_key,
 )
@@ -273,7 +273,7 @@ class Effects(CallSites):
             and (f[0].isidentifier() or name not in _BASE_IDENT.findall(f[0]))
             and not f[0].startswith((f"{name}->", f"{name}.", f"{name}&{{"))
         )
-        released = _forget_released(state.released, name, name in self.returned_names())
+        released = forget_released(state.released, name, name in self.returned_names())
         copies = [a for a, b in state.aliases if b == name and a.isidentifier()]
         # what names `name` holds it as a substring: that test first, it is cheap
         aliases = tuple(
@@ -371,21 +371,6 @@ def _bind_sign(state: State, name: str, value: Expr) -> State:
     else:
         return state
     return state.with_fact(nonpositive_key(name), known) if known is not None else state
-
-
-def _forget_released(released: tuple, name: str, returned: bool) -> tuple:
-    """The releases named through `name` once it gets a new value: forgotten, but for a
-    variable the function returns, where its caller's stay, marked as of an old value
-    (`rq#`, lines dropped: nothing names that object any more, no summary tells callers of
-    it), so that a lock on the new value it returns reads as the caller's exchanged
-    (summary.py `_exchanged`)."""
-    kept = set()
-    for entry in released:
-        if entry[0].endswith(OLD_VALUE) or not _names(entry[0].split(":", 1)[1], name):
-            kept.add(entry)
-        elif entry[1] and returned:
-            kept.add((entry[0] + OLD_VALUE, True, 0, 0))
-    return tuple(sorted(kept))
 
 
 def _texts(state: State) -> Iterator[str]:

@@ -11,7 +11,7 @@
 The release in the loop never lets the function return without the lock: every path from
 it takes a lock of the same name again before reaching an exit. It says nothing about
 whether the function hands the lock to its caller, as a release on the way out would (a
-function named for locking that releases what it took is no acquire helper: summary.py's
+function named for locking that releases what it took is no acquire helper: leaks.py's
 `_by_design`). A lock released anywhere else still counts as released."""
 
 from __future__ import annotations

@@ -316,3 +316,18 @@ def written_lock(cls: str, expr: str) -> str:
     path = cls.rpartition(" ")[2] if " " in cls else ""
     member = _MEMBER.search(path)
     return bare + member.group(0) if member and not path.startswith("&") else bare
+
+
+def forget_released(released: tuple, name: str, returned: bool) -> tuple:
+    """The releases named through `name` once it gets a new value: forgotten, but for a
+    variable the function returns, where its caller's stay, marked as of an old value
+    (`rq#`, lines dropped: nothing names that object any more, no summary tells callers of
+    it), so that a lock on the new value it returns reads as the caller's exchanged
+    (leaks.py `_exchanged`)."""
+    kept = set()
+    for entry in released:
+        if entry[0].endswith(OLD_VALUE) or not _names(entry[0].split(":", 1)[1], name):
+            kept.add(entry)
+        elif entry[1] and returned:
+            kept.add((entry[0] + OLD_VALUE, True, 0, 0))
+    return tuple(sorted(kept))
