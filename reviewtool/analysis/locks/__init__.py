@@ -91,7 +91,8 @@ def analyse_function(
     if not _has_lock_work(cfg, table, summaries):
         return result
     pure = frozenset(n for n in tested_twice(cfg) if _is_pure(summaries.get(n)))
-    analysis = _Analysis(cfg, table, summaries, flag_variables(cfg, pure), MAX_STEPS, pure)
+    flags = flag_variables(cfg, pure, lambda name: _signing(summaries.get(name)))
+    analysis = _Analysis(cfg, table, summaries, flags, MAX_STEPS, pure)
     finished = analysis.run()
     result.steps = analysis.steps
     result.analysed = True
@@ -122,6 +123,11 @@ def analyse_function(
 
 def _is_pure(summary: tuple[Effect, ...] | None) -> bool:
     return summary == (PURE,)
+
+
+def _signing(summary: tuple[Effect, ...] | None) -> bool:
+    """A callee that releases a lock iff its result is <= 0: its callers note the sign."""
+    return any(e.acquired_when == "nonpositive" for e in summary or ())
 
 
 def _annotation_effects(fn: Function, params: tuple[str, ...]) -> list[Effect]:

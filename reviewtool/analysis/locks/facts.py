@@ -4,6 +4,7 @@ its calls do with locks is lockwork.py's)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from reviewtool.analysis.cfg import CFG, Node
 from reviewtool.analysis.locks.masks import mask_flags, mask_key, mask_test, related_keys
@@ -75,7 +76,7 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
                 and test.name in ("<=", ">")
                 and (tested := lvalue_key(test.children[0])) is not None
             ):
-                found.update((tested, nonpositive_key(tested)))  # `ret <= 0`
+                found.add(nonpositive_key(tested))  # `ret <= 0`
     elif node.kind == "return":
         key = lvalue_key(node.expr)
         if key is not None:
@@ -251,9 +252,16 @@ def _error_assigned(expr: Expr) -> set[str]:
     return found
 
 
-def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[str]:
+def _never(name: str) -> bool:
+    return False
+
+
+def flag_variables(
+    cfg: CFG, pure: frozenset[str] = frozenset(), signing: Callable[[str], bool] = _never
+) -> frozenset[str]:
     """What conditions test that is worth remembering: variables and fields tested, and
-    comparisons tested more than once (`if (mm != &init_mm)` twice)."""
+    comparisons tested more than once (`if (mm != &init_mm)` twice); `signing(name)`:
+    whether the callee's summary acts by whether its result is <= 0."""
     names: set[str] = set()
     atoms: list[str] = []
     for node in cfg.nodes:
@@ -273,14 +281,28 @@ def flag_variables(cfg: CFG, pure: frozenset[str] = frozenset()) -> frozenset[st
     equal = {a for a in atoms if "==" in a and set(a.split("==", 1)) & returned}
     conditions = [n.expr for n in cfg.nodes if n.kind == "branch" and n.expr is not None]
     masks = mask_flags(e for c in conditions for e in _subexpressions(c))
-    signed = {nonpositive_key(name) for name in _signed(cfg, returned, conditions)}
+    signed = {nonpositive_key(name) for name in _signed(cfg, returned, conditions, signing)}
     return frozenset(names | repeated | equal | masks | signed)
 
 
-def _signed(cfg: CFG, returned: set[str | None], conditions: list[Expr]) -> set[str]:
-    """The values whether each is <= 0 is worth knowing: those returned (and a variable
-    copied into one: `count = ret; ... return count;`), and a call's result tested with
-    `<= 0` / `> 0` (a callee may release a lock iff its result is <= 0)."""
+def _signed(
+    cfg: CFG,
+    returned: set[str | None],
+    conditions: list[Expr],
+    signing: Callable[[str], bool],
+) -> set[str]:
+    """The values whether each is <= 0 is worth knowing: a value tested against 0 with
+    `<=` / `>` that is returned or copied into a value returned (`if (ret <= 0) goto out;
+    count = ret; ... return count; out: return ret;`), with the value it is copied into,
+    and the result of a callee `signing` says acts by it, tested so."""
+    tested = {
+        key
+        for c in conditions
+        for e in _subexpressions(c)
+        if e.kind == "binary" and e.name in ("<=", ">") and (key := lvalue_key(e.children[0]))
+    }
+    if not tested:
+        return set()
     copies: dict[str, str] = {}
     called: set[str] = set()
     for node in cfg.nodes:
@@ -290,14 +312,12 @@ def _signed(cfg: CFG, returned: set[str | None], conditions: list[Expr]) -> set[
             target, value = (lvalue_key(c) for c in expr.children)
             if target is not None and value is not None:
                 copies[value] = target
-            elif target is not None and expr.children[1].kind == "call":
+            elif (
+                target in tested
+                and expr.children[1].kind == "call"
+                and (signing(expr.children[1].name))
+            ):
                 called.add(target)
-    found = {r for r in returned if r is not None}
-    found |= {v for v, t in copies.items() if t in found}
-    tested = {
-        key
-        for c in conditions
-        for e in _subexpressions(c)
-        if e.kind == "binary" and e.name in ("<=", ">") and (key := lvalue_key(e.children[0]))
-    }
-    return found | (tested & called)
+    out = {r for r in returned if r is not None}
+    found = {v for v in tested if v in out or copies.get(v) in out}
+    return found | {copies[v] for v in found if v in copies} | called
