@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from reviewtool.analysis import tree_view
 from reviewtool.analysis.symbols import state as symbols
 from reviewtool.analysis.symbols.state import file_symbols
@@ -251,6 +253,16 @@ def test_mentions_is_membership_in_the_words_of_a_text():
         "é9baz",
     ):
         assert mentions(text, name) == (name in words), name
+
+
+def test_mentions_agrees_with_the_words_on_generated_texts():
+    pieces = ["foo", "_", "9", "é", "x", " ", "\n", "(", "fo", "o"]
+    chooser = random.Random(17)
+    for _ in range(3000):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 12)))
+        words = set(symbols.WORD.findall(text))
+        for name in ("foo", "fo", "o", "x", "_", "xfoo", "foo_", "_foo", "foo9", "9foo"):
+            assert mentions(text, name) == (name in words), (text, name)
 
 
 def test_argument_recounting_is_bounded_per_file(monkeypatch):
