@@ -40,3 +40,17 @@ def test_the_states_of_a_series_share_unchanged_regions() -> None:
     first, last = states[0]._regions, states[3]._regions  # type: ignore[attr-defined]
     shared = {id(region) for region in first} & {id(region) for region in last}
     assert len(first) == 41 and len(last) == 44 and len(shared) >= 39  # all but where they went
+
+
+def test_a_kept_text_is_split_into_the_regions_it_was_joined_from() -> None:
+    from reviewtool.csyntax import regions as cuts
+
+    kept = RegionTexts().keep(FileState("a.c", FUNCTIONS))
+    text = kept.text
+    again = cuts.split_regions(text)
+    assert all(a is b for a, b in zip(again, kept._regions, strict=True))  # type: ignore[attr-defined]
+    again.append("x")  # a caller's list is its own
+    assert cuts.split_regions(text) == again[:-1]
+    equal = "".join(["x", text])[1:]  # an equal string, another object: split again
+    assert equal is not text and cuts.split_regions(equal) == again[:-1]
+    assert cuts.split_regions(equal)[0] is not again[0]

@@ -25,8 +25,23 @@ BOUNDARY = "\n}\n\n"
 CAPACITY = 8_000  # region results kept (a kernel function's region is about a kilobyte)
 
 
+KNOWN = 8  # texts whose cuts are known: the joined texts tree/texts.py keeps
+_known: list[tuple[str, tuple[str, ...]]] = []  # (text, its regions), newest first
+
+
+def known_cuts(text: str, regions: tuple[str, ...]) -> None:
+    """Tell `split_regions` the cuts of this very string object (`regions` must be its
+    split_regions): tree/texts.py joins a state's text from the regions it keeps, and the
+    text's readers (preparation, symbols, kernel-doc) split it again; they get those
+    region strings, whose hashes are known and which the region caches hold themselves."""
+    _known[:] = [(text, regions), *((t, r) for t, r in _known if t is not text)][:KNOWN]
+
+
 def split_regions(text: str) -> list[str]:
     """`text` cut after each `\\n}\\n` that an empty line follows; "".join() gives it back."""
+    for kept, cuts in _known:
+        if kept is text:
+            return list(cuts)
     regions = []
     start = 0
     while True:

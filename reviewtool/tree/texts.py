@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from reviewtool.csyntax.regions import split_regions
+from reviewtool.csyntax.regions import known_cuts, split_regions
 from reviewtool.model import FileState, content_sha1
 
 RECENT = 8  # joined texts kept: a step reads the few states around it, many times each
@@ -33,13 +33,16 @@ class SharedState(FileState):
     @property  # type: ignore[override]
     def text(self) -> str:
         key = self.sha1
+        regions = self._regions  # type: ignore[attr-defined]
         found = _recent.get(key)
         if found is not None:
             _recent.move_to_end(key)
+            known_cuts(found, regions)
             return found
-        joined = _recent[key] = "".join(self._regions)  # type: ignore[attr-defined]
+        joined = _recent[key] = "".join(regions)
         if len(_recent) > RECENT:
             _recent.popitem(last=False)
+        known_cuts(joined, regions)
         return joined
 
     def __eq__(self, other: object) -> bool:
