@@ -291,6 +291,26 @@ def test_a_moved_function_is_built_with_every_field_in_order():
     assert tuple(f.name for f in fields(Function)) == FUNCTION_FIELDS
 
 
+def test_moved_calls_and_comments_are_the_facts_their_classes_make():
+    from dataclasses import fields
+
+    from reviewtool.csyntax.facts import Call, Comment
+    from reviewtool.csyntax.incremental import (
+        CALL_FIELDS,
+        COMMENT_FIELDS,
+        _moved_calls,
+        _moved_comments,
+    )
+
+    assert tuple(f.name for f in fields(Call)) == CALL_FIELDS
+    assert tuple(f.name for f in fields(Comment)) == COMMENT_FIELDS
+    calls = [Call("f", 3, "g", 2), Call("h", 9, None, 0)]
+    moved = _moved_calls(calls, 4)
+    assert moved == [Call("f", 7, "g", 2), Call("h", 13, None, 0)]
+    assert hash(moved[0]) == hash(Call("f", 7, "g", 2))
+    assert _moved_comments([Comment("/* x */", 1, 2)], -1) == [Comment("/* x */", 0, 1)]
+
+
 # ---- kernel-doc by region ---------------------------------------------------------------
 
 KDOC = """\
