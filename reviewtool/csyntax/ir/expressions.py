@@ -43,15 +43,23 @@ class ExprLowerer:
     def expr(self, node: Node | None, depth: int = 0) -> Expr | None:
         if node is None:
             return None
+        kind = node.type
+        if depth <= MAX_DEPTH:  # what is looked through needs no text of its own
+            if kind == "parenthesized_expression":
+                inner = [c for c in node.named_children if c.type != "comment"]
+                if len(inner) == 1:
+                    return self.expr(inner[0], depth + 1)
+            elif kind == "cast_expression":
+                value = self.expr(node.child_by_field_name("value"), depth + 1)
+                if value is not None:
+                    return value
         line = node.start_point[0] + 1
         text = normalise(self.text(node))
-        kind = node.type
         if depth > MAX_DEPTH:
             self.too_deep = self.too_deep or line
             return Expr("other", text, line)
         if kind == "parenthesized_expression":
-            inner = [c for c in node.named_children if c.type != "comment"]
-            return self.expr(inner[0], depth + 1) if len(inner) == 1 else Expr("other", text, line)
+            return Expr("other", text, line)
         if kind == "identifier":
             if text in _CONSTS:
                 return Expr("const", text, line, value=_CONSTS[text])
@@ -109,11 +117,8 @@ class ExprLowerer:
                 e for c in node.named_children if (e := self.expr(c, depth + 1)) is not None
             )
             return Expr("comma", text, line, children=kids)
-        if kind == "cast_expression":
-            value = self.expr(node.child_by_field_name("value"), depth + 1)
-            if value is not None:
-                return value
-        # Anything else: keep nested calls and assignments visible for their effects.
+        # Anything else (a cast without a value too): keep nested calls and assignments
+        # visible for their effects.
         kids = tuple(
             e
             for c in node.named_children
