@@ -35,8 +35,6 @@ MAX_PAREN_SCAN = 4096  # characters searched for a closing parenthesis
 _COMMENT_OR_LITERAL = re.compile(
     r"//[^\n]*|/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'", re.DOTALL
 )
-_MACRO_CALL = re.compile(r"(?<![\w#.>])([A-Za-z_]\w*)[ \t]*\(")
-_STATEMENT_BEFORE = frozenset(";{}):")
 _NOT_CALLS = frozenset(
     {
         "if", "for", "while", "switch", "return", "sizeof", "typeof", "__typeof__",
@@ -91,18 +89,6 @@ def _previous_char(code: str, index: int) -> tuple[str, int]:
     while back >= 0 and code[back] in " \t\r\n":
         back -= 1
     return (code[back], back) if back >= 0 else ("", -1)
-
-
-def _statement_start(code: str, index: int) -> bool:
-    """Whether position `index` begins a statement (after `;`, a brace, `)`, a label, else)."""
-    char, back = _previous_char(code, index)
-    if not char:
-        return False
-    if char in _STATEMENT_BEFORE:
-        return True
-    return code[max(0, back - 3) : back + 1] == "else" and (
-        back < 4 or not code[back - 4].isalnum()
-    )
 
 
 def _in_directive(code: str, index: int) -> bool:
@@ -273,30 +259,27 @@ def _classify(vocab: dict, name: str) -> tuple[str | None, bool]:
 def _statement_macros(chars: list[str], code: str, vocab: dict, depths: _BraceDepth) -> None:
     """Loop-like and scope macros; and in a function body, any other `name(args) {`, which
     cannot be a call (a call and a block need a `;` between them)."""
-    for match in _MACRO_CALL.finditer(code):
-        name = match.group(1)
-        if name in _NOT_CALLS or not _statement_start(code, match.start()):
-            continue
-        if _in_directive(code, match.start()):
+    for start, end, name in _statement_calls(code):
+        if name in _NOT_CALLS or _in_directive(code, start):
             continue
         tag, closer = _classify(vocab, name)
         if (
             tag is None
             and not closer
-            and (depths.at(match.start()) == 0 or not _block_may_follow(code, match.end()))
+            and (depths.at(start) == 0 or not _block_may_follow(code, end))
         ):
             continue
-        close = matching_paren(code, match.end() - 1)
+        close = matching_paren(code, end - 1)
         if close < 0:
             continue
         after = _skip_space(code, close + 1)
         if after >= len(code):
             continue
-        if closer and code[after] == ";" and _previous_char(code, match.start())[0] == "}":
+        if closer and code[after] == ";" and _previous_char(code, start)[0] == "}":
             # `} while_each_thread(g, t);`, `} while_each_subsys_mask();`
-            empty = not code[match.end() : close].strip()
-            span = close + 1 - match.start() if empty else len(name)
-            _write(chars, match.start(), ("while(0)" if empty else "while").ljust(span))
+            empty = not code[end:close].strip()
+            span = close + 1 - start if empty else len(name)
+            _write(chars, start, ("while(0)" if empty else "while").ljust(span))
             continue
         if tag is None and code[after] != "{":
             continue
@@ -307,7 +290,26 @@ def _statement_macros(chars: list[str], code: str, vocab: dict, depths: _BraceDe
         if len(replacement) > len(name):
             replacement = "while" if len(name) >= 5 else ""
         if replacement:
-            _write(chars, match.start(), replacement.ljust(len(name)))
+            _write(chars, start, replacement.ljust(len(name)))
+
+
+# `name(` where a statement starts: after `;`, a brace, `)` or `:` (a label), or after `else`
+# (not the end of a longer word); two patterns, the first searched for by its leading
+# character set (one holding the `else` alternative would be tried at every position, as was
+# a lookbehind on every `name(` of the file, then filtered in Python)
+_AFTER_PUNCTUATION = re.compile(r"[;{}):][ \t\r\n]*+([A-Za-z_]\w*+)[ \t]*+\(")
+_AFTER_ELSE = re.compile(r"(?<![^\W_])else[ \t\r\n]++([A-Za-z_]\w*+)[ \t]*+\(")
+
+
+def _statement_calls(code: str) -> list[tuple[int, int, str]]:
+    """(start of the name, end after its `(`, name) of each `name(` beginning a statement, in
+    order (the two patterns' matches never overlap: what precedes a name is one or the
+    other)."""
+    found = [(m.start(1), m.end(), m.group(1)) for m in _AFTER_PUNCTUATION.finditer(code)]
+    if "else" in code:
+        found += [(m.start(1), m.end(), m.group(1)) for m in _AFTER_ELSE.finditer(code)]
+        found.sort()
+    return found
 
 
 def _block_may_follow(code: str, start: int) -> bool:
