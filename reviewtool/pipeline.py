@@ -370,12 +370,16 @@ def scan(
     ]
     if jobs > 1 and base_tree is not None:
         rules.table("locks-derived")  # derived once, here, not in every worker
+    from reviewtool.analysis.locks import callees
+
     progress = Progress("scan", len(files))
     found: list[Finding] = []
     try:
-        for file_findings in map_ordered(_scan_file, files, jobs, _start_scanner, (chosen, rules)):
-            found.extend(file_findings)
-            progress.advance()
+        with callees.parses_kept(callees.SCAN_PARSES):  # its files ask the same headers
+            work = map_ordered(_scan_file, files, jobs, _start_scanner, (chosen, rules))
+            for file_findings in work:
+                found.extend(file_findings)
+                progress.advance()
     finally:
         progress.close()
         _start_scanner(None, None)  # the scanner holds this run's rules: let them go

@@ -11,6 +11,7 @@ import pytest
 
 from reviewtool import diskcache
 from reviewtool.analysis.locks import callees
+from reviewtool.csyntax import parse_file
 from reviewtool.pipeline import scan
 from tests.test_locks_fixtures import annotations
 
@@ -65,6 +66,7 @@ def test_a_parse_dropped_from_the_bounded_cache_is_parsed_again_to_the_same_end(
 
         def found(capacity: int) -> tuple[set[tuple[str, str, int]], int]:
             monkeypatch.setattr(callees, "_PARSED_CAPACITY", capacity)
+            monkeypatch.setattr(callees, "SCAN_PARSES", capacity)  # what a scan keeps
             callees._PARSED.clear()
             report = scan(CALLERS, select=("LK",), tree=TREE)
             codes = {(f.location.path, f.code, f.location.line) for f in report.findings}
@@ -74,5 +76,46 @@ def test_a_parse_dropped_from_the_bounded_cache_is_parsed_again_to_the_same_end(
         bounded, kept = found(1)
         assert bounded == unbounded
         assert held > 1 and kept == 1  # the bound was in play
+    finally:
+        diskcache.set_enabled(None)
+
+
+def test_a_scan_keeps_more_parses_while_it_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The files of a scanned directory ask the same headers for other names: while a scan
+    runs, SCAN_PARSES parses are kept (each base-tree file parsed once here), then the few
+    a check keeps."""
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE, tree)
+    head = "#include <linux/outer.h>\n#include <asm/boxflush.h>\n"
+    body = "(struct box *b, struct buffer_head *bh)\n{\n\tspin_lock(&b->lock);\n\t%s;\n}\n"
+    # one name asked per file, in this order: boxflush.h, inner.h, boxflush.h again
+    calls = {"a": "box_flush_lock(bh)", "b": "box_drop(b)", "c": "box_flush_unlock(bh)"}
+    callers = []
+    for name, call in calls.items():
+        release = "" if name == "b" else ";\n\tspin_unlock(&b->lock)"
+        callers.append(tree / "kernel" / f"{name}.c")
+        callers[-1].write_text(head + f"void {name}" + body % (call + release))
+    diskcache.set_enabled(False)
+    parsed: list[str] = []
+
+    def counting(path: str, text: str, rules: object) -> object:
+        parsed.append(path)
+        return parse_file(path, text, rules)
+
+    monkeypatch.setattr(callees, "parse_file", counting)
+    try:
+        counts = []
+        for kept in (callees.SCAN_PARSES, 1):
+            monkeypatch.setattr(callees, "SCAN_PARSES", kept)
+            callees._PARSED.clear()
+            parsed.clear()
+            scan(callers, select=("LK",), tree=tree)
+            counts.append((len(parsed), len(set(parsed))))
+            assert len(callees._PARSED) <= callees._PARSED_CAPACITY
+        (default, distinct), (one, _) = counts
+        assert default == distinct  # ok: every file parsed once
+        assert one > distinct  # ruleid: keeping one, a file asked again is parsed again
     finally:
         diskcache.set_enabled(None)
