@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from reviewtool import diskcache
 from reviewtool.analysis.locks import lock_table
 from reviewtool.analysis.vocab import tablefiles
 from reviewtool.analysis.vocab import tree as vocab_tree
@@ -50,6 +51,20 @@ def test_an_unchanged_tree_is_not_read_again_and_a_changed_one_is(tmp_path, monk
     os.utime(header, (OLD + 10, OLD + 10))
     changed = _acquires(tree)
     assert reads and "gadget_lock" in changed and "widget_lock" not in changed
+
+
+def test_a_table_derived_by_other_code_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(stamps, "SETTLE_SECONDS", 0)
+    tree = DirTree(_copy(tmp_path))
+    monkeypatch.setattr(diskcache, "code_version", lambda: "old code")
+    first = _acquires(tree)
+    real_headers = vocab_tree._headers
+    reads = []
+    monkeypatch.setattr(vocab_tree, "_headers", lambda t: reads.append(1) or real_headers(t))
+    assert _acquires(tree) == first and reads == []  # the same code finds its table
+    monkeypatch.setattr(diskcache, "code_version", lambda: "new code")
+    assert _acquires(tree) == first and reads  # other code derives its own
 
 
 def test_a_header_changed_just_now_is_hashed_by_content(tmp_path, monkeypatch):

@@ -150,7 +150,11 @@ class TreeRules(Rules):
         if not count:
             return super().table("locks-derived")
         self._derived_key = key
-        cache = tablefiles.cache_file(self._tree, key)
+        # kept under the code and rules too: a table derived by other code (a reviewtool
+        # upgrade, an edited rules/ file) is never read, even where the headers match
+        cache = tablefiles.cache_file(
+            self._tree, diskcache.digest(key, diskcache.rules_fingerprint(self))
+        )
         cached = tablefiles.load(cache)
         if cached is not None:
             return cached
