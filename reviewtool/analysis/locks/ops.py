@@ -69,6 +69,7 @@ class LockOps(LockReleases):
         self.taken_classes: set[str] = set()  # classes it takes (an unlock helper takes none)
         self.refuted_via: set[str] = set()  # callee contracts this function contradicts
         self.defs = aliases.definitions(cfg)  # locals that only name a lock's owner
+        self.own_values = cfg.locals | set(cfg.params)  # no callee changes them unseen
         self.defer_returned = False
         self.mismatched: set[tuple[str, int]] = set()  # (lock, line) released as LK004
         self.callee_ends: set[tuple[str, int]] = set()  # (section, line) a callee ended
@@ -97,7 +98,7 @@ class LockOps(LockReleases):
 
     def call(self, state: State, expr: Expr, assigned: str | None) -> list[State]:
         name = expr.name
-        state = masks.after_call(state, expr, self.cfg.locals | set(self.cfg.params))
+        state = masks.after_call(state, expr, self.own_values)
         told = told_flags(expr, self.summaries.get(name, ())) if state.facts else ()
         for arg in expr.children if state.facts else ():
             # `f(&dropped)`: the callee may set what it points to (unless its summary says)
