@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reviewtool.analysis import locks
+from reviewtool.analysis.locks import flow
 from reviewtool.checks.base import FileContext, Memo
 from reviewtool.checks.lock_notes import CHECKS
 from reviewtool.csyntax import parse_file
@@ -42,7 +43,18 @@ def test_a_function_over_the_step_budget_gets_a_note(monkeypatch) -> None:
     monkeypatch.setattr(locks, "MAX_STEPS", 200)
     found = notes("budget.c", text)
     assert [(f.code, f.location.function, f.location.line) for f in found] == [("LK005", "many", 1)]
-    assert "exceed" in found[0].message
+    assert "exceed 200 analysis steps" in found[0].message
+
+
+def test_a_function_over_the_state_bound_gets_a_note_that_says_so(monkeypatch) -> None:
+    ladder = "".join(f"\tif (c{i})\n\t\tspin_lock(&l{i});\n" for i in range(6))
+    unlocks = "".join(f"\tif (c{i})\n\t\tspin_unlock(&l{i});\n" for i in range(6))
+    text = f"void many(void)\n{{\n{ladder}\tg();\n{unlocks}}}\n"
+    monkeypatch.setattr(flow, "MAX_STATES_PER_NODE", 8)  # 2**6 lock sets reach g()
+    found = notes("states.c", text)
+    assert [(f.code, f.location.function) for f in found] == [("LK005", "many")]
+    assert "more than 8 lock states reach one point" in found[0].message
+    assert "analysis steps" not in found[0].message
 
 
 def test_nesting_past_the_depth_bound_gets_a_note() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
+from reviewtool.analysis import locks as lock_analysis
 from reviewtool.analysis.cfg import MAX_NODES
-from reviewtool.analysis.locks import MAX_STEPS, lock_table
+from reviewtool.analysis.locks import flow, lock_table
 from reviewtool.checks.base import Check, FileContext
 from reviewtool.checks.locks import file_locks
 from reviewtool.model import Finding, Severity
@@ -20,8 +21,8 @@ def _span(lines: tuple[int, ...]) -> str:
 class LockAnalysisIncomplete(Check):
     """What it checks:
         A function the lock checks (LK001..LK004) could not judge, or judged without part
-        of it: its paths exceed the analysis budget or its control-flow graph the node
-        bound; its statements or expressions nest past the depth the C front end lowers
+        of it: its paths exceed the analysis budget (steps, or distinct lock states at one
+        point) or its control-flow graph the node bound; its statements or expressions nest past the depth the C front end lowers
         (200 levels: what is deeper is left out, a lock call there is not seen); it holds
         more than 8 locks or disabled contexts at once (those past 8 are not tracked; a
         loop taking one more lock of a kind per iteration is summarised there instead); or
@@ -106,8 +107,14 @@ class LockAnalysisIncomplete(Check):
         elif not result.analysed:
             why = f"not checked for lock errors: more than {MAX_NODES:,} control-flow nodes"
             subject = "size"
-        else:
-            why = f"not checked for lock errors: its paths exceed {MAX_STEPS:,} analysis steps"
+        elif result.steps >= lock_analysis.MAX_STEPS:  # read per call, as the analysis does
+            why = f"not checked for lock errors: its paths exceed {result.steps:,} analysis steps"
+            subject = "budget"
+        else:  # the other bound of the dataflow (flow.py): distinct states at one node
+            why = (
+                "not checked for lock errors: more than "
+                f"{flow.MAX_STATES_PER_NODE:,} lock states reach one point of its paths"
+            )
             subject = "budget"
         return self.finding(
             f"{fn.name}() was {why}",
