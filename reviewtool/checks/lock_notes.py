@@ -20,15 +20,15 @@ def _span(lines: tuple[int, ...]) -> str:
 
 class LockAnalysisIncomplete(Check):
     """What it checks:
-        A function the lock checks (LK001..LK004) could not judge, or judged without part
-        of it: its paths exceed the analysis budget (steps, or distinct lock states at one
-        point) or its control-flow graph the node bound; its statements or expressions nest past the depth the C front end lowers
-        (200 levels: what is deeper is left out, a lock call there is not seen); it holds
-        more than 8 locks or disabled contexts at once (those past 8 are not tracked; a
-        loop taking one more lock of a kind per iteration is summarised there instead); or
-        lines inside the region where it holds a lock do not parse (tree-sitter error
-        nodes, often a macro the C front end does not know). A note, not an error: it
-        names the function and why.
+        A function the lock checks (LK001..LK004) could not judge, or judged without part of
+        it: its paths exceed the analysis budget (steps, or distinct lock states at one
+        point) or its control-flow graph the node bound; its statements or expressions nest
+        past the depth the C front end lowers (200 levels: what is deeper is left out, a
+        lock call there is not seen); it holds more than 8 locks or disabled contexts at
+        once (those past 8 are not tracked; a loop taking one more lock of a kind per
+        iteration is summarised there instead); or lines inside the region where it holds a
+        lock do not parse (tree-sitter error nodes, often a macro the C front end does not
+        know). A note, not an error: it names the function and why.
 
     Why it matters:
         No lock finding there does not mean the locking is right. A reviewer should read
