@@ -63,12 +63,13 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
     masks: set[str] = set()  # (with their stale forms, masks.py: not themselves flags)
     if node.expr is None:
         return found
+    subexpressions = _subexpressions(node.expr)  # one walk for every reading below
     if node.kind == "branch":
         _tested_names(node.expr, found)
         atoms: list[str] = []
         _atoms_in(node.expr, atoms, pure)
         found.update(atoms)
-        for test in _subexpressions(node.expr):  # `x & A` reads every mask known of x
+        for test in subexpressions:  # `x & A` reads every mask known of x
             if (masked := mask_test(test)) is not None and (key := mask_key(*masked)) in flags:
                 masks.update(related_keys(key, flags))
             elif (
@@ -82,17 +83,14 @@ def _uses(node: Node, flags: frozenset[str], pure: frozenset[str] = frozenset())
         if key is not None:
             found.update((key, sign_key(key), nonpositive_key(key)))
         _tested_names(node.expr, found)
-    for cond in _ternary_conditions(node.expr):
-        _tested_names(cond, found)
-    # a copy `a = b` carries b's fact to a, as `a = PTR_ERR_OR_ZERO(b)` does its negation
-    stack = [node.expr]
-    while stack:
-        current = stack.pop()
-        if current.kind == "assign" and len(current.children) == 2:
+    for current in subexpressions:
+        if current.kind == "cond" and current.children:  # a ternary's condition is a test
+            _tested_names(current.children[0], found)
+        # a copy `a = b` carries b's fact to a, as `a = PTR_ERR_OR_ZERO(b)` does its negation
+        elif current.kind == "assign" and len(current.children) == 2:
             key = lvalue_key(_error_tested(current.children[1]))
             if key is not None:
                 found.update((key, nonpositive_key(key)))
-        stack.extend(current.children)
     # the sign of a result (`ret < 0`) is known only from a callee held iff it is >= 0, the
     # error it equals (`ret == -EALREADY`) only from an acquire's rule; never split on
     # here, they are live wherever they are tested, flag or not
