@@ -73,29 +73,27 @@ def test_two_workers_find_what_one_finds():
     assert any(f.fixed_in for f in found)  # patch 3 restores the first file
 
 
+def _cgroups_mbox() -> Path:
+    threads = corpus_dir() / "mbox" / "lore-cgroups-threads"
+    return threads / "20221003154459.207538-1-longman@redhat.com.mbox"
+
+
+def _json_with_one_and_two_jobs(*arguments: str) -> list[subprocess.CompletedProcess]:
+    command = [sys.executable, "-m", "reviewtool", "check", "--format", "json", *arguments]
+    return [subprocess.run([*command, "--jobs", jobs], capture_output=True) for jobs in "12"]
+
+
 @pytest.mark.corpus
 def test_check_jobs_prints_what_one_job_prints():
-    mbox = corpus_dir() / "mbox" / "lore-cgroups-threads"
-    mbox = mbox / "20221003154459.207538-1-longman@redhat.com.mbox"
-    runs = []
-    for jobs in ("1", "2"):
-        command = [sys.executable, "-m", "reviewtool", "check", "--format", "json"]
-        runs.append(subprocess.run([*command, "--jobs", jobs, str(mbox)], capture_output=True))
-    one, two = runs
+    one, two = _json_with_one_and_two_jobs(str(_cgroups_mbox()))
     assert b'"code": "KD004"' in one.stdout  # file checks of several files
     assert one.stdout == two.stdout and one.returncode == two.returncode
 
 
 @pytest.mark.corpus
 def test_an_earlier_posting_is_analysed_alike_with_workers():
-    mbox = corpus_dir() / "mbox" / "lore-cgroups-threads"
-    mbox = mbox / "20221003154459.207538-1-longman@redhat.com.mbox"
-    runs = []
-    for jobs in ("1", "2"):
-        command = [sys.executable, "-m", "reviewtool", "check", "--format", "json", str(mbox)]
-        command += ["--since", str(mbox), "--jobs", jobs]
-        runs.append(subprocess.run(command, capture_output=True))
-    one, two = runs
+    mbox = str(_cgroups_mbox())
+    one, two = _json_with_one_and_two_jobs(mbox, "--since", mbox)
     assert b'"history"' in one.stdout  # the earlier posting was compared
     assert one.stdout == two.stdout and one.returncode == two.returncode
 
