@@ -153,8 +153,7 @@ class FactsCache:
         previous = self._latest.get(state.path)
         only = self.functions_only
         if state.unknown:
-            facts = parse_file(state.path, state.text, self.rules, state.unknown, only)
-            return _functions_only(facts) if only else facts
+            return parse_file(state.path, state.text, self.rules, state.unknown, only)
         facts = None
         if previous is not None and not previous.parse_failed:
             prepared = prepare(state.text, self.rules)
@@ -162,20 +161,11 @@ class FactsCache:
             self.incremental += facts is not None
         if facts is None:
             facts = parse_file(state.path, state.text, self.rules, functions_only=only)
-        if self.functions_only:
-            facts = _functions_only(facts)
         self._latest[state.path] = facts
         self._latest.move_to_end(state.path)
         if len(self._latest) > self.capacity:
             self._latest.popitem(last=False)
         return facts
-
-
-def _functions_only(facts: FileFacts) -> FileFacts:
-    from dataclasses import replace
-
-    empty = frozenset()
-    return replace(facts, comments=(), calls=(), declarations=(), types=empty, type_lines=())
 
 
 def _relabel(facts: FileFacts, path: str) -> FileFacts:
