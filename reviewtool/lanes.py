@@ -19,7 +19,6 @@ the steps' observers (they parse what they read there)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from reviewtool.checks.base import Check, Memo
 from reviewtool.csyntax import FactsCache
@@ -89,12 +88,3 @@ def _lane(pairs: list[Pair]) -> dict[Pair, Found]:
         then = runner.file_findings(old, focus) if old is not None else ()
         out[(step, old_path, new_path)] = (now, then)
     return out
-
-
-def worker_count(jobs: Any) -> int:
-    """`--jobs` as given, else one process. Workers are opt-in for `check`: the main
-    process parses every state again for the patch and series checks, so on the series
-    measured (the seed, 8 and 64 same-file patches, 2 cores) two workers cost 15-50 % more
-    CPU and gave no wall-clock gain; `scan`, whose files share nothing, defaults to one
-    worker per CPU."""
-    return int(jobs) if jobs else 1

@@ -124,7 +124,6 @@ def check_command(
 ) -> int:
     """Check a patch series: mbox(.gz), maildir, format-patch dir or file, '-', or A..B."""
     from reviewtool import pipeline
-    from reviewtool.lanes import worker_count
 
     if tree is not None and base is not None:
         raise ReviewtoolError("--tree and --base are exclusive")
@@ -153,7 +152,7 @@ def check_command(
         stdin=stdin,
         build_cmd=build_cmd,
         jobs=jobs or 1,
-        file_jobs=worker_count(jobs),
+        file_jobs=jobs or 1,  # workers are opt-in for check (README: --jobs)
         build_timeout=build_timeout,
         progress=(lambda line: click.echo(f"reviewtool: {line}", err=True)) if build_cmd else None,
         base_candidates=base_candidates,
