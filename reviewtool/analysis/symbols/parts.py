@@ -341,8 +341,4 @@ def provided_names(
 
 
 def _names(parts: list[Part]) -> set[str]:
-    found: set[str] = set()
-    for part in parts:
-        found.update(fn[0] for fn in part.functions)
-        found.update(declaration[0] for declaration in part.declarations)
-    return found
+    return set().union(*(part.provides for part in parts))
