@@ -26,13 +26,8 @@ SCOPED = "scoped"  # the directory of private scopes' tables
 
 
 def load_index(path: Path | None) -> tuple[str, int] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        key, count = data["key"], data["count"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    data = _read(path)
+    key, count = data.get("key"), data.get("count")
     if not (isinstance(key, str) and len(key) == 40 and isinstance(count, int)):
         return None
     _touch(path)
@@ -40,14 +35,7 @@ def load_index(path: Path | None) -> tuple[str, int] | None:
 
 
 def store_index(path: Path, key: str, count: int) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False) as handle:
-            json.dump({"key": key, "count": count}, handle)
-        os.replace(handle.name, path)
-    except OSError:
-        return  # a cache we cannot write is no cache
-    _prune(path.parent)
+    store(path, {"key": key, "count": count})
 
 
 def cache_file(tree: Any, key: str) -> Path | None:
@@ -79,16 +67,22 @@ def scoped_file(tree: Any, key: str) -> Path | None:
 
 
 def load(path: Path | None) -> dict | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not (isinstance(data, dict) and "acquire" in data):
+    data = _read(path)
+    if "acquire" not in data:
         return None
     _touch(path)
     return data
+
+
+def _read(path: Path | None) -> dict:
+    """A cache file's JSON object; empty when there is none or it is not one."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def store(path: Path | None, table: dict) -> None:
