@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from reviewtool.analysis.cfg import Node
 from reviewtool.analysis.locks.ops import LockOps
-from reviewtool.analysis.locks.rules import _ASSERTISH
+from reviewtool.analysis.locks.rules import unlocking_name as _unlocking
 from reviewtool.analysis.locks.state import (
     RETURNED,
     Effect,
@@ -178,7 +178,3 @@ class CallSites(LockOps):
                     s = s.with_fact(assigned, True).with_fact(sign_key(assigned), False)
                 outs.append(s)
         return outs
-
-
-def _unlocking(name: str) -> bool:
-    return "unlock" in name.lower() and not _ASSERTISH.search(name)

@@ -15,6 +15,7 @@ from reviewtool.analysis.locks.rules import (
     AcquireRule,
     LockTable,
     nonblocking,
+    unlocking_name,
 )
 from reviewtool.analysis.locks.state import (
     MAX_HELD,
@@ -137,7 +138,7 @@ class LockOps(LockReleases):
             return self.apply_summary(state, expr, summary, assigned)
         if state.held:
             self.unknown_calls_holding.add(name)  # might release it: worth a look elsewhere
-        if "unlock" in name.lower() and not _ASSERTISH.search(name):
+        if unlocking_name(name):
             state = self._unlocking_callee(state, expr)
         if assigned is not None or self.testing:
             return [self._escape(state, expr, assigned or "*")]

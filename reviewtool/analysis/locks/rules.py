@@ -177,6 +177,11 @@ _LOCK_POINTER_CLASSES = frozenset(
 _ASSERTISH = re.compile(r"assert|held|locked|lockdep|WARN|BUG|might_|unlikely|likely")
 
 
+def unlocking_name(name: str) -> bool:
+    """A callee named for unlocking (not an assert or test of a held lock)."""
+    return "unlock" in name.lower() and not _ASSERTISH.search(name)
+
+
 _WRAPPER_WORDS = frozenset(
     {
         "lock",

@@ -43,10 +43,12 @@ from reviewtool.analysis.locks.state import FunctionResult
 from reviewtool.csyntax import FileFacts, Function
 from reviewtool.csyntax.ir import MAX_DEPTH
 from reviewtool.csyntax.ir.statements import scoped_macros, skeleton_function
+from reviewtool.csyntax.prepare import LOOP_MARKERS
 from reviewtool.resources import Rules
 
 _TOKEN = re.compile(r"[A-Za-z0-9_]+")
-_SCOPE_MARKERS = ("/*sg*/", "/*scg*/")  # csyntax/repair.py's LOOP_MARKERS of guard scopes
+# the loop markers csyntax/repair.py writes for guard scopes (`while/*sg*/`), not foreach's
+_SCOPE_MARKERS = tuple(f"/*{tag}*/" for tag, kind in LOOP_MARKERS.items() if kind != "foreach")
 
 
 class LockFree:

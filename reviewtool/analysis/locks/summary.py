@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reviewtool.analysis.cfg import CFG
+from reviewtool.analysis.locks.contracts import _CONTEXTS  # classes no annotation names
 from reviewtool.analysis.locks.flow import _Analysis
 from reviewtool.analysis.locks.state import (
     RETURNED,
@@ -102,9 +103,6 @@ def _summarise(cfg: CFG, analysis: _Analysis, annotations: tuple) -> tuple[Effec
             # what it is given (`unlock(pool, in_softirq)`): callers count it as released
             effects.append(Effect("release", cls, template, ""))
     return tuple(effects)
-
-
-_CONTEXTS = frozenset({"irq", "bh", "preempt", "rcu"})  # classes no annotation names
 
 
 def annotated_releases(summary: tuple[Effect, ...], annotated: list[Effect]) -> list[Effect]:
